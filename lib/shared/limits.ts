@@ -1,0 +1,12 @@
+// Limits that the server, the agent and the browser all enforce, so that a
+// program the editor accepts is one the agent will run.
+
+/** bpftrace programs are passed as a single argv entry; Linux caps one at 128 KiB (MAX_ARG_STRLEN). */
+export const MAX_PROGRAM_BYTES = 64 * 1024;
+export const MAX_PROGRAM_NAME_LENGTH = 120;
+export const MAX_REASON_LENGTH = 2000;
+export const MIN_DURATION_SEC = 1;
+/** Hard ceiling regardless of server configuration: one day. */
+export const MAX_DURATION_SEC_CEILING = 86_400;
+export const MAX_TARGET_HOSTS = 64;
+export const HOST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;

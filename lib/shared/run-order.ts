@@ -1,0 +1,108 @@
+// The signed run order: exactly what an agent may run, where, under which
+// limits and until when. The server signs it into a DSSE envelope on approval;
+// the agent verifies it against keys it was installed with and runs
+// `program.source` from the verified bytes. Documented in docs/run-order.md.
+import type { KeyObject } from "node:crypto";
+import { z } from "zod";
+import { EnvelopeError, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
+import { HOST_NAME_PATTERN, MAX_DURATION_SEC_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "./limits.ts";
+
+export const RUN_ORDER_PAYLOAD_TYPE = "application/vnd.bpftrace-workbench.run-order+json";
+
+/** Clocks drift; an order "issued" this far in the future is still accepted. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const runOrderSchema = z
+  .object({
+    v: z.literal(1),
+    runId: z.string().min(1).max(64),
+    host: z.string().regex(HOST_NAME_PATTERN),
+    program: z
+      .object({
+        id: z.string().min(1).max(64),
+        name: z.string().min(1).max(200),
+        revisionId: z.string().min(1).max(64),
+        revision: z.number().int().positive(),
+        contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+        source: z.string().min(1).refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
+      })
+      .strict(),
+    limits: z
+      .object({
+        durationSec: z.number().int().min(MIN_DURATION_SEC).max(MAX_DURATION_SEC_CEILING),
+      })
+      .strict(),
+    approval: z
+      .object({
+        id: z.string().min(1).max(64),
+        by: z.string().min(1).max(200),
+        at: isoTime,
+      })
+      .strict(),
+    issuedAt: isoTime,
+    expiresAt: isoTime,
+  })
+  .strict();
+
+export type RunOrder = z.infer<typeof runOrderSchema>;
+
+export type RunOrderRefusal = EnvelopeRefusal | "malformed-order" | "other-host" | "expired" | "not-yet-valid";
+
+export class RunOrderError extends Error {
+  override name = "RunOrderError";
+  constructor(
+    readonly reason: RunOrderRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function encodeRunOrder(order: RunOrder): Buffer {
+  return Buffer.from(JSON.stringify(runOrderSchema.parse(order)), "utf8");
+}
+
+export type VerifyRunOrderOptions = {
+  trustedKeys: ReadonlyMap<string, KeyObject>;
+  /** The host this agent runs on; undefined skips the check (the `verify` command without --host). */
+  hostName: string | undefined;
+  now: Date;
+};
+
+export type VerifiedRunOrder = { order: RunOrder; keyId: string };
+
+/** Everything the agent checks before it runs anything. Throws RunOrderError with a reason. */
+export function verifyRunOrder(envelope: unknown, options: VerifyRunOrderOptions): VerifiedRunOrder {
+  let verified;
+  try {
+    verified = verifyEnvelope(envelope, RUN_ORDER_PAYLOAD_TYPE, options.trustedKeys);
+  } catch (error) {
+    if (error instanceof EnvelopeError) throw new RunOrderError(error.reason, error.message);
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(verified.payload.toString("utf8"));
+  } catch {
+    throw new RunOrderError("malformed-order", "the signed payload is not JSON");
+  }
+  const result = runOrderSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new RunOrderError("malformed-order", `the signed order is invalid: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  }
+  const order = result.data;
+  if (options.hostName !== undefined && order.host !== options.hostName) {
+    throw new RunOrderError("other-host", `the order is for host ${order.host}, not ${options.hostName}`);
+  }
+  const now = options.now.getTime();
+  if (Date.parse(order.expiresAt) <= now) {
+    throw new RunOrderError("expired", `the order expired at ${order.expiresAt}`);
+  }
+  if (Date.parse(order.issuedAt) - CLOCK_SKEW_MS > now) {
+    throw new RunOrderError("not-yet-valid", `the order is issued at ${order.issuedAt}, in the future`);
+  }
+  return { order, keyId: verified.keyId };
+}
