@@ -1,0 +1,34 @@
+import "server-only";
+import type { Role } from "@/lib/server/db/generated/enums.ts";
+import { AppError } from "@/lib/server/errors.ts";
+
+// The single table of who may do what. Every route handler, server-side page
+// and socket event names one of these actions; nothing checks roles any other
+// way. Ownership rules (only the author revises; nobody approves their own
+// revision) live in the use cases, on top of this table.
+export const PERMISSIONS = {
+  "program.read": ["ENGINEER", "REVIEWER", "SRE", "ADMIN"],
+  "program.create": ["ENGINEER"],
+  "program.revise": ["ENGINEER"],
+  "revision.review": ["REVIEWER"],
+  "run.read": ["ENGINEER", "REVIEWER", "SRE", "ADMIN"],
+  "run.stop": ["SRE", "ADMIN"],
+  "host.read": ["ENGINEER", "REVIEWER", "SRE", "ADMIN"],
+  "host.enroll-token.create": ["ADMIN"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof PERMISSIONS;
+
+export type Actor = { id: string; name: string; email: string; roles: Role[] };
+
+export function can(actor: Pick<Actor, "roles">, action: Action): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[action];
+  return actor.roles.some((role) => allowed.includes(role));
+}
+
+export function authorize(actor: Pick<Actor, "roles">, action: Action): void {
+  if (!can(actor, action)) {
+    const allowed: readonly Role[] = PERMISSIONS[action];
+    throw new AppError("FORBIDDEN", `This needs one of the roles: ${allowed.map((r) => r.toLowerCase()).join(", ")}.`);
+  }
+}

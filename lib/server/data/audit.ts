@@ -1,0 +1,122 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { canonicalJson, type CanonicalValue } from "@/lib/shared/canonical-json.ts";
+import type { Tx, Db } from "@/lib/server/db/client.ts";
+
+// The audit trail is a hash chain: each row's hash covers its own content and
+// the previous row's hash. Appends take a transaction-scoped advisory lock so
+// two transactions never chain onto the same predecessor; the lock is released
+// at commit or rollback, so a rolled-back change leaves no audit row either.
+const AUDIT_CHAIN_LOCK = 0x61756469; // "audi"
+export const AUDIT_GENESIS_HASH = "0".repeat(64);
+
+export type AuditActor =
+  | { type: "user"; id: string; name: string }
+  | { type: "host"; id: string; name: string }
+  | { type: "system" }
+  | { type: "anonymous"; name?: string };
+
+export type AuditEntry = {
+  actor: AuditActor;
+  action: string;
+  target: { type: string; id: string };
+  fromState?: string | null;
+  toState?: string | null;
+  reason?: string | null;
+  contentHash?: string | null;
+  data?: Record<string, CanonicalValue> | null;
+};
+
+type StoredFields = {
+  at: Date;
+  actorType: string;
+  actorId: string | null;
+  actorName: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  fromState: string | null;
+  toState: string | null;
+  reason: string | null;
+  contentHash: string | null;
+  data: Record<string, CanonicalValue> | null;
+  prevHash: string;
+};
+
+/** The hash of one row; used when appending and when verifying the chain. */
+export function auditRowHash(row: StoredFields): string {
+  const body = canonicalJson({
+    at: row.at.toISOString(),
+    actorType: row.actorType,
+    actorId: row.actorId,
+    actorName: row.actorName,
+    action: row.action,
+    targetType: row.targetType,
+    targetId: row.targetId,
+    fromState: row.fromState,
+    toState: row.toState,
+    reason: row.reason,
+    contentHash: row.contentHash,
+    data: row.data,
+    prevHash: row.prevHash,
+  });
+  return createHash("sha256").update(body).digest("hex");
+}
+
+export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
+  const last = await tx.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
+  const fields: StoredFields = {
+    at: new Date(),
+    actorType: entry.actor.type,
+    actorId: "id" in entry.actor ? entry.actor.id : null,
+    actorName: "name" in entry.actor ? (entry.actor.name ?? null) : null,
+    action: entry.action,
+    targetType: entry.target.type,
+    targetId: entry.target.id,
+    fromState: entry.fromState ?? null,
+    toState: entry.toState ?? null,
+    reason: entry.reason ?? null,
+    contentHash: entry.contentHash ?? null,
+    data: entry.data ?? null,
+    prevHash: last?.hash ?? AUDIT_GENESIS_HASH,
+  };
+  await tx.auditEvent.create({
+    data: { ...fields, data: fields.data ?? undefined, hash: auditRowHash(fields) },
+  });
+}
+
+export type AuditEventView = {
+  id: string;
+  at: Date;
+  actorType: string;
+  actorName: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  fromState: string | null;
+  toState: string | null;
+  reason: string | null;
+  contentHash: string | null;
+};
+
+export async function listAuditForTarget(db: Db, targetType: string, targetIds: string[]): Promise<AuditEventView[]> {
+  const rows = await db.auditEvent.findMany({
+    where: { targetType, targetId: { in: targetIds } },
+    orderBy: { id: "asc" },
+    select: {
+      id: true,
+      at: true,
+      actorType: true,
+      actorName: true,
+      action: true,
+      targetType: true,
+      targetId: true,
+      fromState: true,
+      toState: true,
+      reason: true,
+      contentHash: true,
+    },
+  });
+  return rows.map((row) => ({ ...row, id: row.id.toString() }));
+}

@@ -1,0 +1,49 @@
+import "server-only";
+import type { Db } from "@/lib/server/db/client.ts";
+import type { Frame } from "@/lib/shared/frame.ts";
+import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
+
+/**
+ * Stores frames; a (runId, seq) already stored is skipped, which is what makes
+ * an agent's resend after a lost acknowledgement harmless. Returns how many
+ * were new. The run's lastSeq only ever grows.
+ */
+export async function insertFrames(db: Db, runId: string, frames: Frame[]): Promise<number> {
+  if (frames.length === 0) return 0;
+  const maxSeq = frames.reduce((max, f) => Math.max(max, f.seq), 0);
+  const [inserted] = await db.$transaction([
+    db.frame.createMany({
+      data: frames.map((f) => ({
+        runId,
+        seq: f.seq,
+        at: new Date(f.at),
+        kind: f.record.type,
+        payload: f.record as object,
+      })),
+      skipDuplicates: true,
+    }),
+    db.run.updateMany({ where: { id: runId, lastSeq: { lt: maxSeq } }, data: { lastSeq: maxSeq } }),
+  ]);
+  return inserted.count;
+}
+
+export async function listFrames(db: Db, runId: string, options: { afterSeq: number; limit: number }): Promise<Frame[]> {
+  const rows = await db.frame.findMany({
+    where: { runId, seq: { gt: options.afterSeq } },
+    orderBy: { seq: "asc" },
+    take: options.limit,
+    select: { seq: true, at: true, payload: true },
+  });
+  return rows.map((row) => ({ runId, seq: row.seq, at: row.at.getTime(), record: row.payload as OutputRecord }));
+}
+
+/** The most recent frames of a run, oldest first. */
+export async function listLatestFrames(db: Db, runId: string, limit: number): Promise<Frame[]> {
+  const rows = await db.frame.findMany({
+    where: { runId },
+    orderBy: { seq: "desc" },
+    take: limit,
+    select: { seq: true, at: true, payload: true },
+  });
+  return rows.reverse().map((row) => ({ runId, seq: row.seq, at: row.at.getTime(), record: row.payload as OutputRecord }));
+}

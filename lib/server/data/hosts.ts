@@ -1,0 +1,77 @@
+import "server-only";
+import type { Db, Tx } from "@/lib/server/db/client.ts";
+
+export type HostSummary = {
+  id: string;
+  name: string;
+  labels: string[];
+  enrolledAt: Date;
+  lastSeenAt: Date | null;
+  revoked: boolean;
+  bpftraceVersion: string | null;
+  kernelRelease: string | null;
+};
+
+function factString(facts: unknown, key: string): string | null {
+  if (typeof facts !== "object" || facts === null) return null;
+  const value = (facts as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : null;
+}
+
+export async function listHosts(db: Db, options: { includeRevoked: boolean }): Promise<HostSummary[]> {
+  const hosts = await db.host.findMany({
+    where: options.includeRevoked ? {} : { revokedAt: null },
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, labels: true, enrolledAt: true, lastSeenAt: true, revokedAt: true, facts: true },
+  });
+  return hosts.map((host) => ({
+    id: host.id,
+    name: host.name,
+    labels: host.labels,
+    enrolledAt: host.enrolledAt,
+    lastSeenAt: host.lastSeenAt,
+    revoked: !!host.revokedAt,
+    bpftraceVersion: factString(host.facts, "bpftraceVersion"),
+    kernelRelease: factString(host.facts, "kernelRelease"),
+  }));
+}
+
+/** Active (not revoked) hosts among the given ids. */
+export async function findActiveHosts(db: Db | Tx, ids: string[]): Promise<{ id: string; name: string }[]> {
+  return db.host.findMany({ where: { id: { in: ids }, revokedAt: null }, select: { id: true, name: true } });
+}
+
+export type AgentIdentity = { hostId: string; hostName: string };
+
+export async function findHostByCredentialHash(db: Db, credentialHash: string): Promise<AgentIdentity | null> {
+  const host = await db.host.findUnique({
+    where: { credentialHash },
+    select: { id: true, name: true, revokedAt: true },
+  });
+  if (!host || host.revokedAt) return null;
+  return { hostId: host.id, hostName: host.name };
+}
+
+/** Creates the host, or gives an existing one (same name) a new credential: re-enrolling a reinstalled host. */
+export async function enrollHostRecord(
+  tx: Tx,
+  host: { name: string; labels: string[]; credentialHash: string },
+): Promise<{ id: string; reenrolled: boolean }> {
+  const existing = await tx.host.findUnique({ where: { name: host.name }, select: { id: true } });
+  if (existing) {
+    await tx.host.update({
+      where: { id: existing.id },
+      data: { labels: host.labels, credentialHash: host.credentialHash, revokedAt: null, enrolledAt: new Date() },
+    });
+    return { id: existing.id, reenrolled: true };
+  }
+  const created = await tx.host.create({ data: host, select: { id: true } });
+  return { id: created.id, reenrolled: false };
+}
+
+export async function recordHostSeen(db: Db, hostId: string, facts?: Record<string, unknown>): Promise<void> {
+  await db.host.update({
+    where: { id: hostId },
+    data: { lastSeenAt: new Date(), ...(facts ? { facts: facts as object } : {}) },
+  });
+}

@@ -1,0 +1,253 @@
+import "server-only";
+import type { Db, Tx } from "@/lib/server/db/client.ts";
+import type { RevisionStatus, ReviewDecision } from "@/lib/server/db/generated/enums.ts";
+
+export type RevisionContent = {
+  source: string;
+  durationSec: number;
+  targets: { id: string; name: string }[];
+  contentHash: string;
+};
+
+export async function insertProgram(tx: Tx, program: { name: string; authorId: string }): Promise<{ id: string }> {
+  return tx.program.create({ data: { ...program, latestRevision: 0 }, select: { id: true } });
+}
+
+/**
+ * Inserts revision n+1 of a program. The program row's counter is bumped with
+ * a conditional update on the number the caller saw, so two concurrent edits
+ * of the same revision cannot both succeed: the loser gets null.
+ */
+export async function insertNextRevision(
+  tx: Tx,
+  input: { programId: string; expectedLatest: number; authorId: string; content: RevisionContent },
+): Promise<{ id: string; number: number } | null> {
+  const next = input.expectedLatest + 1;
+  const { count } = await tx.program.updateMany({
+    where: { id: input.programId, latestRevision: input.expectedLatest },
+    data: { latestRevision: next },
+  });
+  if (count !== 1) return null;
+  const revision = await tx.revision.create({
+    data: {
+      programId: input.programId,
+      number: next,
+      source: input.content.source,
+      durationSec: input.content.durationSec,
+      contentHash: input.content.contentHash,
+      authorId: input.authorId,
+      targets: { create: input.content.targets.map((host) => ({ hostId: host.id })) },
+    },
+    select: { id: true, number: true },
+  });
+  return revision;
+}
+
+/** Moves a revision from one status to another only if it still has the expected one. */
+export async function transitionRevision(
+  tx: Tx,
+  revisionId: string,
+  from: RevisionStatus,
+  to: RevisionStatus,
+): Promise<boolean> {
+  const { count } = await tx.revision.updateMany({
+    where: { id: revisionId, status: from },
+    data: { status: to, decidedAt: new Date() },
+  });
+  return count === 1;
+}
+
+export type ProgramHead = {
+  id: string;
+  name: string;
+  authorId: string;
+  latestRevision: number;
+  latest: { id: string; status: RevisionStatus } | null;
+};
+
+export async function findProgramHead(db: Db | Tx, programId: string): Promise<ProgramHead | null> {
+  const program = await db.program.findUnique({
+    where: { id: programId },
+    select: { id: true, name: true, authorId: true, latestRevision: true },
+  });
+  if (!program) return null;
+  const latest = await db.revision.findUnique({
+    where: { programId_number: { programId, number: program.latestRevision } },
+    select: { id: true, status: true },
+  });
+  return { ...program, latest };
+}
+
+export type ReviewView = {
+  id: string;
+  reviewerId: string;
+  reviewerName: string;
+  decision: ReviewDecision;
+  reason: string;
+  createdAt: Date;
+};
+
+export type RevisionView = {
+  id: string;
+  number: number;
+  status: RevisionStatus;
+  source: string;
+  durationSec: number;
+  contentHash: string;
+  authorId: string;
+  authorName: string;
+  createdAt: Date;
+  decidedAt: Date | null;
+  targets: { id: string; name: string }[];
+  reviews: ReviewView[];
+};
+
+const revisionViewSelect = {
+  id: true,
+  number: true,
+  status: true,
+  source: true,
+  durationSec: true,
+  contentHash: true,
+  authorId: true,
+  createdAt: true,
+  decidedAt: true,
+  author: { select: { name: true } },
+  targets: { select: { host: { select: { id: true, name: true } } } },
+  reviews: {
+    orderBy: { createdAt: "asc" as const },
+    select: { id: true, reviewerId: true, decision: true, reason: true, createdAt: true, reviewer: { select: { name: true } } },
+  },
+} as const;
+
+type RevisionRow = {
+  id: string;
+  number: number;
+  status: RevisionStatus;
+  source: string;
+  durationSec: number;
+  contentHash: string;
+  authorId: string;
+  createdAt: Date;
+  decidedAt: Date | null;
+  author: { name: string };
+  targets: { host: { id: string; name: string } }[];
+  reviews: { id: string; reviewerId: string; decision: ReviewDecision; reason: string; createdAt: Date; reviewer: { name: string } }[];
+};
+
+function toRevisionView(row: RevisionRow): RevisionView {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    source: row.source,
+    durationSec: row.durationSec,
+    contentHash: row.contentHash,
+    authorId: row.authorId,
+    authorName: row.author.name,
+    createdAt: row.createdAt,
+    decidedAt: row.decidedAt,
+    targets: row.targets.map((t) => t.host).sort((a, b) => a.name.localeCompare(b.name)),
+    reviews: row.reviews.map((r) => ({
+      id: r.id,
+      reviewerId: r.reviewerId,
+      reviewerName: r.reviewer.name,
+      decision: r.decision,
+      reason: r.reason,
+      createdAt: r.createdAt,
+    })),
+  };
+}
+
+export type ProgramDetail = {
+  id: string;
+  name: string;
+  authorId: string;
+  authorName: string;
+  createdAt: Date;
+  revisions: RevisionView[];
+};
+
+export async function getProgramDetail(db: Db, programId: string): Promise<ProgramDetail | null> {
+  const program = await db.program.findUnique({
+    where: { id: programId },
+    select: {
+      id: true,
+      name: true,
+      authorId: true,
+      createdAt: true,
+      author: { select: { name: true } },
+      revisions: { orderBy: { number: "desc" }, select: revisionViewSelect },
+    },
+  });
+  if (!program) return null;
+  return {
+    id: program.id,
+    name: program.name,
+    authorId: program.authorId,
+    authorName: program.author.name,
+    createdAt: program.createdAt,
+    revisions: program.revisions.map(toRevisionView),
+  };
+}
+
+export type RevisionWithProgram = RevisionView & { program: { id: string; name: string; latestRevision: number } };
+
+export async function getRevision(db: Db | Tx, revisionId: string): Promise<RevisionWithProgram | null> {
+  const row = await db.revision.findUnique({
+    where: { id: revisionId },
+    select: { ...revisionViewSelect, program: { select: { id: true, name: true, latestRevision: true } } },
+  });
+  return row && { ...toRevisionView(row), program: row.program };
+}
+
+export type ProgramListItem = {
+  id: string;
+  name: string;
+  authorName: string;
+  latestRevision: number;
+  status: RevisionStatus | null;
+  updatedAt: Date;
+};
+
+export async function listPrograms(db: Db, filter: { authorId?: string; status?: RevisionStatus }): Promise<ProgramListItem[]> {
+  const programs = await db.program.findMany({
+    where: filter.authorId ? { authorId: filter.authorId } : {},
+    orderBy: { createdAt: "desc" },
+    take: 200,
+    select: {
+      id: true,
+      name: true,
+      latestRevision: true,
+      author: { select: { name: true } },
+      revisions: { orderBy: { number: "desc" }, take: 1, select: { status: true, createdAt: true } },
+    },
+  });
+  return programs
+    .map((p) => ({
+      id: p.id,
+      name: p.name,
+      authorName: p.author.name,
+      latestRevision: p.latestRevision,
+      status: p.revisions[0]?.status ?? null,
+      updatedAt: p.revisions[0]?.createdAt ?? new Date(0),
+    }))
+    .filter((p) => !filter.status || p.status === filter.status);
+}
+
+export async function insertReview(
+  tx: Tx,
+  review: { revisionId: string; reviewerId: string; decision: ReviewDecision; reason: string },
+): Promise<{ id: string; createdAt: Date }> {
+  return tx.review.create({ data: review, select: { id: true, createdAt: true } });
+}
+
+export async function listRevisionsWithStatus(db: Db, status: RevisionStatus): Promise<RevisionWithProgram[]> {
+  const rows = await db.revision.findMany({
+    where: { status },
+    orderBy: { createdAt: "asc" },
+    take: 200,
+    select: { ...revisionViewSelect, program: { select: { id: true, name: true, latestRevision: true } } },
+  });
+  return rows.map((row) => ({ ...toRevisionView(row), program: row.program }));
+}

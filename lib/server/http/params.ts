@@ -1,0 +1,10 @@
+import "server-only";
+import { z } from "zod";
+
+// Path parameter schemas. Ids are opaque (cuid or UUID); anything else is a 400
+// before it reaches the database, and an unknown well-formed id is a 404.
+const id = (name: string) => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `${name} is not a valid id`);
+
+export const programParams = z.object({ programId: id("programId") });
+export const revisionParams = z.object({ revisionId: id("revisionId") });
+export const runParams = z.object({ runId: id("runId") });

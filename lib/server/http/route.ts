@@ -1,0 +1,107 @@
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import type { z } from "zod";
+import type { Action, Actor } from "@/lib/server/auth/permissions.ts";
+import { requireActor } from "@/lib/server/auth/session.ts";
+import { AppError, publicError } from "@/lib/server/errors.ts";
+import { logError } from "@/lib/server/log.ts";
+
+// Every route handler is built here, so each one parses its input with a
+// schema, checks who is calling, and maps errors the same way. Handlers stay
+// thin: parse, authorize, call a use case, shape the output.
+
+export type RouteAccess = { kind: "user"; action: Action } | { kind: "public"; why: string };
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+type HandlerArgs<TBody, TParams, TQuery> = {
+  request: NextRequest;
+  actor: Actor | null;
+  body: TBody;
+  params: TParams;
+  query: TQuery;
+};
+
+type RouteOptions<TBody, TParams, TQuery> = {
+  access: RouteAccess;
+  params?: z.ZodType<TParams>;
+  body?: z.ZodType<TBody>;
+  query?: z.ZodType<TQuery>;
+  maxBodyBytes?: number;
+  successStatus?: number;
+};
+
+export type RouteHandler = ((request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>) & {
+  access: RouteAccess;
+};
+
+export function errorResponse(error: unknown): NextResponse {
+  const body = publicError(error);
+  if (!(error instanceof AppError)) logError("unhandled error in route handler", error);
+  return NextResponse.json({ error: body }, { status: error instanceof AppError ? error.status : 500 });
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}
+
+function parseWith<T>(schema: z.ZodType<T> | undefined, value: unknown, what: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new AppError("BAD_REQUEST", `Invalid ${what}: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+async function readJsonBody(request: NextRequest, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBytes} bytes.`);
+  const text = await request.text();
+  if (Buffer.byteLength(text, "utf8") > maxBytes) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBytes} bytes.`);
+  }
+  if (text.trim() === "") throw new AppError("BAD_REQUEST", "The request body is empty; send a JSON object.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("BAD_REQUEST", "The request body is not valid JSON.");
+  }
+}
+
+/** Refuses state-changing requests that a browser sent from another site (CSRF). */
+function assertSameSite(request: NextRequest): void {
+  if (request.method === "GET" || request.method === "HEAD") return;
+  if (request.headers.get("sec-fetch-site") === "cross-site") {
+    throw new AppError("FORBIDDEN", "Cross-site requests are not accepted.");
+  }
+  const origin = request.headers.get("origin");
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  if (origin && host && new URL(origin).host !== host) {
+    throw new AppError("FORBIDDEN", "Cross-site requests are not accepted.");
+  }
+}
+
+export function defineRoute<TBody = undefined, TParams = undefined, TQuery = undefined>(
+  options: RouteOptions<TBody, TParams, TQuery>,
+  handler: (args: HandlerArgs<TBody, TParams, TQuery>) => Promise<unknown>,
+): RouteHandler {
+  const route = async (request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => {
+    try {
+      assertSameSite(request);
+      const actor = options.access.kind === "user" ? await requireActor(options.access.action) : null;
+      const params = parseWith(options.params, await context.params, "path");
+      const query = parseWith(options.query, Object.fromEntries(request.nextUrl.searchParams), "query");
+      const body = options.body
+        ? parseWith(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "request")
+        : (undefined as TBody);
+      const result = await handler({ request, actor, body, params, query });
+      if (result instanceof Response) return result;
+      return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200 });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+  return Object.assign(route, { access: options.access });
+}

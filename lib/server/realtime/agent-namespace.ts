@@ -1,0 +1,76 @@
+import "server-only";
+import type { Namespace, Socket } from "socket.io";
+import { z } from "zod";
+import {
+  agentHelloSchema,
+  runEndSchema,
+  runFramesSchema,
+  runStartSchema,
+  type AgentToServerEvents,
+  type RunFrames,
+  type ServerToAgentEvents,
+} from "@/lib/shared/socket-events.ts";
+import type { Db } from "@/lib/server/db/client.ts";
+import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
+import { recordHostSeen } from "@/lib/server/data/hosts.ts";
+import { publicError } from "@/lib/server/errors.ts";
+import { logInfo } from "@/lib/server/log.ts";
+import { authenticateAgent } from "@/lib/server/use-cases/authenticate-agent.ts";
+import { finishRun } from "@/lib/server/use-cases/finish-run.ts";
+import { listRunOrders } from "@/lib/server/use-cases/list-run-orders.ts";
+import { recordAgentHello } from "@/lib/server/use-cases/record-agent-hello.ts";
+import { recordFrames } from "@/lib/server/use-cases/record-frames.ts";
+import { startRun } from "@/lib/server/use-cases/start-run.ts";
+import { withAck } from "./acks.ts";
+
+type AgentSocketData = { agent: AgentIdentity };
+export type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
+type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
+
+export const hostRoom = (hostId: string) => `host:${hostId}`;
+
+export function setUpAgentNamespace(
+  namespace: AgentNamespace,
+  deps: { db: Db; onFramesStored(batch: RunFrames): void },
+): void {
+  const { db } = deps;
+
+  // The credential travels in the handshake's auth payload (never in the URL, which proxies log).
+  namespace.use((socket, next) => {
+    authenticateAgent(db, (socket.handshake.auth as { token?: unknown } | undefined)?.token).then(
+      (agent) => {
+        socket.data.agent = agent;
+        next();
+      },
+      (error: unknown) => next(Object.assign(new Error(publicError(error).message), { data: publicError(error) })),
+    );
+  });
+
+  namespace.on("connection", (socket: AgentSocket) => {
+    const agent = socket.data.agent;
+    void socket.join(hostRoom(agent.hostId));
+    logInfo("agent connected", { host: agent.hostName });
+
+    socket.on("agent:hello", withAck(agentHelloSchema, async (hello) => {
+      await recordAgentHello(db, agent, hello);
+      return { hostName: agent.hostName };
+    }));
+    socket.on("orders:pull", withAck(z.object({}).strict(), async () => ({ orders: await listRunOrders(db, agent) })));
+    socket.on("run:start", withAck(runStartSchema, (request) => startRun(db, agent, request)));
+    socket.on("run:frames", withAck(runFramesSchema, async (batch) => {
+      const typed = batch as RunFrames;
+      // Stored before the acknowledgement: an agent only forgets a frame the database has.
+      const result = await recordFrames(db, agent, typed);
+      deps.onFramesStored(typed);
+      return result;
+    }));
+    socket.on("run:end", withAck(runEndSchema, async (report) => {
+      await finishRun(db, agent, report);
+      return {};
+    }));
+    socket.on("disconnect", (reason) => {
+      logInfo("agent disconnected", { host: agent.hostName, reason });
+      void recordHostSeen(db, agent.hostId).catch(() => {});
+    });
+  });
+}

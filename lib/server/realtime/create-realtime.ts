@@ -1,0 +1,86 @@
+import "server-only";
+import type { Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { MAX_FRAME_BYTES, MAX_FRAMES_PER_BATCH } from "@/lib/shared/frame.ts";
+import type { Db } from "@/lib/server/db/client.ts";
+import type { WorkbenchEvent } from "@/lib/server/data/notify.ts";
+import { getRunView } from "@/lib/server/data/runs.ts";
+import { logError, logInfo } from "@/lib/server/log.ts";
+import { expireQueuedRuns } from "@/lib/server/use-cases/expire-queued-runs.ts";
+import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
+import { hostRoom, setUpAgentNamespace, type AgentNamespace } from "./agent-namespace.ts";
+import { EventListener } from "./event-listener.ts";
+import { FrameRelay } from "./frame-relay.ts";
+import { runRoom, setUpLiveNamespace, type LiveNamespace } from "./live-namespace.ts";
+
+export type RealtimeOptions = {
+  db: Db;
+  databaseUrl: string;
+  /** Frames are relayed to viewers in batches at most this often. */
+  relayWindowMs?: number;
+  expirySweepMs?: number;
+};
+
+export type Realtime = { io: Server; dispose(): Promise<void> };
+
+/** socket.io on the app's HTTP server: agents on /agent, browsers on /live. */
+export async function createRealtime(httpServer: HttpServer, options: RealtimeOptions): Promise<Realtime> {
+  const { db } = options;
+  const io = new Server(httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    // A frame batch is the largest message; anything bigger is refused by socket.io itself.
+    maxHttpBufferSize: MAX_FRAME_BYTES * 4 + MAX_FRAMES_PER_BATCH * 1024,
+    // Leave other upgrade requests (Next's dev reload socket) to Next.
+    destroyUpgrade: false,
+  });
+  const agents = io.of(AGENT_NAMESPACE) as AgentNamespace;
+  const live = io.of(LIVE_NAMESPACE) as LiveNamespace;
+
+  const relay = new FrameRelay((runId, frames) => live.to(runRoom(runId)).emit("run:frames", { runId, frames }), options.relayWindowMs);
+  setUpAgentNamespace(agents, { db, onFramesStored: (batch) => relay.push(batch.runId, batch.frames) });
+  setUpLiveNamespace(live, { db });
+
+  const publishRunState = async (runId: string) => {
+    relay.flush(); // frames before the state change reach viewers first
+    const run = await getRunView(db, runId);
+    if (run) live.to(runRoom(runId)).emit("run:state", toRunSnapshot(run));
+  };
+
+  const onEvent = (event: WorkbenchEvent) => {
+    switch (event.type) {
+      case "run.queued":
+        agents.to(hostRoom(event.hostId)).emit("orders:available");
+        break;
+      case "run.stop-requested":
+        agents.to(hostRoom(event.hostId)).emit("run:stop", { runId: event.runId, reason: "stopped by a user" });
+        break;
+      case "run.changed":
+        publishRunState(event.runId).catch((error: unknown) => logError("could not publish run state", error));
+        break;
+      case "host.revoked":
+        agents.in(hostRoom(event.hostId)).disconnectSockets(true);
+        break;
+    }
+  };
+  // After a gap in notifications, tell every agent to pull: orders queued meanwhile are not lost.
+  const listener = new EventListener(options.databaseUrl, onEvent, () => agents.emit("orders:available"));
+  await listener.start();
+
+  const sweep = setInterval(() => {
+    expireQueuedRuns(db).catch((error: unknown) => logError("expiry sweep failed", error));
+  }, options.expirySweepMs ?? 15_000);
+  sweep.unref();
+
+  logInfo("realtime ready", { path: SOCKET_PATH, namespaces: [AGENT_NAMESPACE, LIVE_NAMESPACE] });
+  return {
+    io,
+    async dispose() {
+      clearInterval(sweep);
+      relay.dispose();
+      await listener.dispose();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import "server-only";
+import type { RunOrderDelivery } from "@/lib/shared/socket-events.ts";
+import type { Db } from "@/lib/server/db/client.ts";
+import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
+import { listQueuedOrders } from "@/lib/server/data/runs.ts";
+
+/** The signed orders queued for this agent's host; the agent verifies each before acting on it. */
+export async function listRunOrders(db: Db, agent: AgentIdentity, now = new Date()): Promise<RunOrderDelivery[]> {
+  return listQueuedOrders(db, agent.hostId, now);
+}

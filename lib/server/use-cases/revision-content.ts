@@ -1,0 +1,63 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { canonicalJson } from "@/lib/shared/canonical-json.ts";
+import { MAX_PROGRAM_BYTES, MAX_TARGET_HOSTS, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
+import type { Tx } from "@/lib/server/db/client.ts";
+import { findActiveHosts } from "@/lib/server/data/hosts.ts";
+import type { RevisionContent } from "@/lib/server/data/programs.ts";
+import { AppError } from "@/lib/server/errors.ts";
+
+// What every revision carries, validated the same way for a new program and
+// for a resubmission.
+export const revisionContentInput = z.object({
+  source: z
+    .string({ error: "The program text is missing." })
+    .refine((s) => s.trim().length > 0, "The program is empty.")
+    .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, `The program is longer than ${MAX_PROGRAM_BYTES / 1024} KiB.`)
+    .refine((s) => !s.includes("\u0000"), "The program contains a NUL character."),
+  durationSec: z
+    .number({ error: "The duration limit must be a number of seconds." })
+    .int("The duration limit must be a whole number of seconds.")
+    .min(MIN_DURATION_SEC, `The duration limit must be at least ${MIN_DURATION_SEC} second.`),
+  targetHostIds: z
+    .array(z.string().min(1).max(64), { error: "Choose the hosts to run on." })
+    .min(1, "Choose at least one target host.")
+    .max(MAX_TARGET_HOSTS, `At most ${MAX_TARGET_HOSTS} target hosts.`),
+});
+
+export type RevisionContentInput = z.infer<typeof revisionContentInput>;
+
+export function revisionContentHash(content: { source: string; durationSec: number; targetNames: string[] }): string {
+  const canonical = canonicalJson({
+    source: content.source,
+    limits: { durationSec: content.durationSec },
+    targets: [...content.targetNames].sort(),
+  });
+  return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
+}
+
+/** Checks limits and targets against the server's rules and current hosts; returns what gets stored. */
+export async function prepareRevisionContent(
+  tx: Tx,
+  input: RevisionContentInput,
+  rules: { maxDurationSec: number },
+): Promise<RevisionContent> {
+  if (input.durationSec > rules.maxDurationSec) {
+    throw new AppError("UNPROCESSABLE", `The duration limit is at most ${rules.maxDurationSec} seconds on this server.`);
+  }
+  const ids = [...new Set(input.targetHostIds)];
+  const hosts = await findActiveHosts(tx, ids);
+  if (hosts.length !== ids.length) {
+    const known = new Set(hosts.map((h) => h.id));
+    const missing = ids.filter((id) => !known.has(id));
+    throw new AppError("UNPROCESSABLE", `Unknown or revoked target host: ${missing.join(", ")}.`);
+  }
+  const targets = hosts.sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    source: input.source,
+    durationSec: input.durationSec,
+    targets,
+    contentHash: revisionContentHash({ source: input.source, durationSec: input.durationSec, targetNames: targets.map((t) => t.name) }),
+  };
+}

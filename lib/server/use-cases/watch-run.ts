@@ -1,0 +1,45 @@
+import "server-only";
+import type { Frame } from "@/lib/shared/frame.ts";
+import type { RunSnapshot } from "@/lib/shared/socket-events.ts";
+import type { Db } from "@/lib/server/db/client.ts";
+import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
+import { listLatestFrames } from "@/lib/server/data/frames.ts";
+import { getRunView, type RunView } from "@/lib/server/data/runs.ts";
+import { AppError } from "@/lib/server/errors.ts";
+
+/** How many recent frames a new viewer receives before live ones. */
+export const SNAPSHOT_FRAMES = 600;
+
+export function toRunSnapshot(run: RunView): RunSnapshot {
+  return {
+    id: run.id,
+    hostName: run.hostName,
+    programId: run.program.id,
+    programName: run.program.name,
+    revisionNumber: run.revision.number,
+    status: run.status,
+    endReason: run.endReason,
+    endDetail: run.endDetail,
+    durationSec: run.durationSec,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: run.startedAt?.toISOString() ?? null,
+    endedAt: run.endedAt?.toISOString() ?? null,
+    expiresAt: run.expiresAt.toISOString(),
+    stopRequestedAt: run.stopRequestedAt?.toISOString() ?? null,
+    stopRequestedBy: run.stopRequestedBy,
+    lastSeq: run.lastSeq,
+  };
+}
+
+export async function getRunSnapshot(db: Db, actor: Actor, runId: string): Promise<RunSnapshot> {
+  authorize(actor, "run.read");
+  const run = await getRunView(db, runId);
+  if (!run) throw new AppError("NOT_FOUND", "No such run.");
+  return toRunSnapshot(run);
+}
+
+/** What a viewer needs to start watching: the run's state and its recent frames. */
+export async function watchRun(db: Db, actor: Actor, runId: string): Promise<{ run: RunSnapshot; frames: Frame[] }> {
+  const run = await getRunSnapshot(db, actor, runId);
+  return { run, frames: await listLatestFrames(db, runId, SNAPSHOT_FRAMES) };
+}
