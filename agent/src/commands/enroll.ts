@@ -1,0 +1,57 @@
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
+import { AgentError } from "../errors.ts";
+
+export type EnrollOptions = {
+  server: string;
+  token: string;
+  host: string;
+  labels: string[];
+  credentialFile: string;
+  force: boolean;
+};
+
+const enrollReply = z.object({ hostId: z.string(), credential: z.string().startsWith("wba_") });
+
+/**
+ * `workbench-agent enroll`: trades a one-time enrollment token for this
+ * host's own credential and writes it to a file only root can read.
+ */
+export async function enrollCommand(options: EnrollOptions, out: NodeJS.WritableStream): Promise<void> {
+  if (!HOST_NAME_PATTERN.test(options.host)) throw new AgentError("USAGE", `invalid host name ${JSON.stringify(options.host)}`);
+  if (fs.existsSync(options.credentialFile) && !options.force) {
+    throw new AgentError("USAGE", `${options.credentialFile} exists; pass --force to replace this host's credential`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(new URL("/api/agent/enroll", options.server), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: options.token, hostName: options.host, labels: options.labels }),
+      signal: AbortSignal.timeout(15_000),
+      redirect: "error",
+    });
+  } catch (error) {
+    throw new AgentError("UNAVAILABLE", `cannot reach ${options.server}: ${(error as Error).message}`);
+  }
+  const text = (await response.text()).slice(0, 64 * 1024);
+  if (!response.ok) {
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    } catch {
+      // not JSON: show it as it is
+    }
+    throw new AgentError(response.status === 401 ? "REFUSED" : "UNAVAILABLE", `enrollment refused (${response.status}): ${message}`);
+  }
+  const reply = enrollReply.safeParse(JSON.parse(text));
+  if (!reply.success) throw new AgentError("UNAVAILABLE", "the server's answer to enrollment is malformed");
+  fs.mkdirSync(path.dirname(path.resolve(options.credentialFile)), { recursive: true, mode: 0o700 });
+  // Write then rename, so a crash never leaves a half-written credential.
+  const temporary = `${options.credentialFile}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, reply.data.credential + "\n", { mode: 0o600 });
+  fs.renameSync(temporary, options.credentialFile);
+  out.write(`enrolled ${options.host} (host id ${reply.data.hostId}); credential written to ${options.credentialFile}\n`);
+}

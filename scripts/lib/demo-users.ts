@@ -1,0 +1,37 @@
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Db } from "@/lib/server/db/client.ts";
+import type { Role } from "@/lib/server/db/generated/enums.ts";
+import { hashPassword } from "@/lib/server/auth/password.ts";
+import { upsertUser } from "@/lib/server/data/users.ts";
+
+export type DemoUser = { email: string; name: string; roles: Role[]; password: string };
+
+const DEMO_USERS: Omit<DemoUser, "password">[] = [
+  { email: "engineer@workbench.local", name: "Erin Engineer", roles: ["ENGINEER"] },
+  { email: "reviewer@workbench.local", name: "Rae Reviewer", roles: ["REVIEWER"] },
+  { email: "sre@workbench.local", name: "Sam SRE", roles: ["SRE"] },
+  { email: "admin@workbench.local", name: "Ada Admin", roles: ["ADMIN"] },
+];
+
+/**
+ * One demo user per role. Passwords are random, made on the first seed and
+ * kept in the data directory (mode 0600), so running the seed again prints
+ * the same credentials instead of resetting them.
+ */
+export async function seedDemoUsers(db: Db, dataDir: string): Promise<DemoUser[]> {
+  const file = path.join(dataDir, "demo-users.json");
+  const known: Record<string, string> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  const users = DEMO_USERS.map((user) => ({ ...user, password: known[user.email] ?? randomBytes(9).toString("base64url") }));
+  for (const user of users) {
+    await upsertUser(db, { email: user.email, name: user.name, roles: user.roles, passwordHash: await hashPassword(user.password) });
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(Object.fromEntries(users.map((u) => [u.email, u.password])), null, 2), { mode: 0o600 });
+  return users;
+}
+
+export function formatDemoUsers(users: DemoUser[]): string {
+  return users.map((u) => `  ${u.roles.join(",").toLowerCase().padEnd(10)} ${u.email.padEnd(28)} ${u.password}`).join("\n");
+}
