@@ -1,0 +1,7 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+
+export const GET = defineRoute({ access: { kind: "public", why: "liveness probe for the launcher and load balancers" } }, async () => {
+  await getDb().$queryRaw`SELECT 1`;
+  return { ok: true };
+});

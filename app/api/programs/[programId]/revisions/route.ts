@@ -1,0 +1,11 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { programParams } from "@/lib/server/http/params.ts";
+import { reviseProgram, reviseProgramInput } from "@/lib/server/use-cases/revise-program.ts";
+
+export const POST = defineRoute(
+  { access: { kind: "user", action: "program.revise" }, params: programParams, body: reviseProgramInput, successStatus: 201 },
+  async ({ actor, params, body }) =>
+    reviseProgram(getDb(), actor!, params.programId, body, { maxDurationSec: loadServerEnv().WORKBENCH_MAX_DURATION_SEC }),
+);

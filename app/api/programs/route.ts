@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { getDb } from "@/lib/server/db/client.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { createProgram, createProgramInput } from "@/lib/server/use-cases/create-program.ts";
+import { listProgramsFor } from "@/lib/server/use-cases/read-programs.ts";
+
+export const GET = defineRoute(
+  {
+    access: { kind: "user", action: "program.read" },
+    query: z.object({
+      mine: z.enum(["1", "0"]).optional(),
+      status: z.enum(["PENDING", "APPROVED", "REJECTED", "SUPERSEDED"]).optional(),
+    }),
+  },
+  async ({ actor, query }) => ({ programs: await listProgramsFor(getDb(), actor!, { mine: query.mine === "1", ...(query.status ? { status: query.status } : {}) }) }),
+);
+
+export const POST = defineRoute(
+  { access: { kind: "user", action: "program.create" }, body: createProgramInput, successStatus: 201 },
+  async ({ actor, body }) => createProgram(getDb(), actor!, body, { maxDurationSec: loadServerEnv().WORKBENCH_MAX_DURATION_SEC }),
+);

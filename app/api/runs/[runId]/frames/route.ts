@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { runParams } from "@/lib/server/http/params.ts";
+import { getRunFrames } from "@/lib/server/use-cases/read-runs.ts";
+
+export const GET = defineRoute(
+  {
+    access: { kind: "user", action: "run.read" },
+    params: runParams,
+    query: z.object({
+      afterSeq: z.coerce.number().int().min(0).default(0),
+      limit: z.coerce.number().int().min(1).max(5000).default(1000),
+    }),
+  },
+  async ({ actor, params, query }) => {
+    const frames = await getRunFrames(getDb(), actor!, params.runId, query);
+    return { frames, nextAfterSeq: frames.at(-1)?.seq ?? query.afterSeq };
+  },
+);

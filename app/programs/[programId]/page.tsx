@@ -1,0 +1,130 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb } from "@/lib/server/db/client.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
+import { requirePageActor } from "@/lib/server/auth/session.ts";
+import { can } from "@/lib/server/auth/permissions.ts";
+import { AppError } from "@/lib/server/errors.ts";
+import { getProgram } from "@/lib/server/use-cases/read-programs.ts";
+import { listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
+import { listRuns } from "@/lib/server/use-cases/read-runs.ts";
+import { Forbidden } from "@/components/layout/forbidden.tsx";
+import { ProgramForm } from "@/components/programs/program-form.tsx";
+import { RevisionSummary } from "@/components/programs/revision-summary.tsx";
+
+export default async function ProgramPage({ params }: { params: Promise<{ programId: string }> }) {
+  const { programId } = await params;
+  const { actor, allowed } = await requirePageActor("program.read", `/programs/${programId}`);
+  if (!allowed) return <Forbidden what="read programs" />;
+  const db = getDb();
+  const program = await getProgram(db, actor, programId).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
+    throw error;
+  });
+  const [latest, ...older] = program.revisions;
+  const runs = await listRuns(db, actor, { revisionIds: program.revisions.map((r) => r.id) });
+  const canRevise = can(actor, "program.revise") && program.authorId === actor.id;
+  const hosts = canRevise ? (await listHostsFor(db, actor)).filter((h) => !h.revoked) : [];
+
+  return (
+    <main>
+      <h1>{program.name}</h1>
+      <p className="muted">
+        by {program.authorName} · {program.revisions.length} revision{program.revisions.length === 1 ? "" : "s"}
+      </p>
+      {latest && (
+        <section className="panel">
+          <h2>
+            Revision {latest.number} {latest.status === "PENDING" && can(actor, "revision.review") && <Link href={`/reviews/${latest.id}`}>review it</Link>}
+          </h2>
+          <RevisionSummary revision={latest} />
+        </section>
+      )}
+      {runs.length > 0 && (
+        <section>
+          <h2>Runs</h2>
+          <table className="list">
+            <thead>
+              <tr>
+                <th>Run</th>
+                <th>Host</th>
+                <th>Revision</th>
+                <th>State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.id}>
+                  <td>
+                    <Link href={`/runs/${run.id}`} data-testid="run-link">
+                      {run.id.slice(0, 8)}
+                    </Link>
+                  </td>
+                  <td>{run.hostName}</td>
+                  <td>{run.revision.number}</td>
+                  <td>
+                    <span className={`badge ${run.status}`}>{run.status.toLowerCase()}</span> {run.endReason?.toLowerCase().replace("_", " ")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {canRevise && latest && (
+        <section>
+          <h2>{latest.status === "REJECTED" ? "Revise and resubmit" : "Submit a new revision"}</h2>
+          <ProgramForm
+            mode="revise"
+            programId={program.id}
+            baseRevision={latest.number}
+            hosts={hosts.map(({ id, name, labels }) => ({ id, name, labels }))}
+            maxDurationSec={loadServerEnv().WORKBENCH_MAX_DURATION_SEC}
+            initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id) }}
+          />
+        </section>
+      )}
+      {older.length > 0 && (
+        <section>
+          <h2>Earlier revisions</h2>
+          {older.map((revision) => (
+            <details key={revision.id} className="panel" data-testid="earlier-revision">
+              <summary>
+                Revision {revision.number} · <span className={`badge ${revision.status}`}>{revision.status.toLowerCase()}</span>
+              </summary>
+              <RevisionSummary revision={revision} />
+            </details>
+          ))}
+        </section>
+      )}
+      <section>
+        <h2>History</h2>
+        <table className="list" data-testid="history">
+          <thead>
+            <tr>
+              <th>When (UTC)</th>
+              <th>Who</th>
+              <th>What</th>
+              <th>Revision hash</th>
+              <th>Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {program.history.map((event) => (
+              <tr key={event.id}>
+                <td className="muted">{event.at.toISOString().replace("T", " ").slice(0, 19)}</td>
+                <td>{event.actorName ?? event.actorType}</td>
+                <td>
+                  {event.action} {event.fromState && `${event.fromState} → `}
+                  {event.toState}
+                </td>
+                <td className="mono">{event.contentHash?.slice(0, 19)}</td>
+                <td>{event.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </main>
+  );
+}

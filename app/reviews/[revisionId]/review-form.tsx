@@ -1,0 +1,48 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { ApiError, callApi } from "@/lib/client/api.ts";
+
+export function ReviewForm({ revisionId, programId }: { revisionId: string; programId: string }) {
+  const router = useRouter();
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function decide(decision: "approve" | "reject") {
+    setBusy(true);
+    setError(null);
+    try {
+      await callApi("POST", `/api/revisions/${revisionId}/reviews`, { decision, reason });
+      router.push(`/programs/${programId}`);
+      router.refresh();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={(e) => e.preventDefault()} aria-label="Decision">
+      <div className="form-row">
+        <label htmlFor="reason">Reason</label>
+        <textarea id="reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} required />
+        <span className="hint">Every decision needs a reason; the author sees it.</span>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button className="primary" type="button" disabled={busy || !reason.trim()} onClick={() => void decide("approve")}>
+          Approve and sign
+        </button>
+        <button className="danger" type="button" disabled={busy || !reason.trim()} onClick={() => void decide("reject")}>
+          Reject
+        </button>
+      </div>
+    </form>
+  );
+}

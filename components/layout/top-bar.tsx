@@ -1,0 +1,34 @@
+import Link from "next/link";
+import { getCurrentActor } from "@/lib/server/auth/session.ts";
+import { can } from "@/lib/server/auth/permissions.ts";
+import { SignOutButton } from "./sign-out-button.tsx";
+
+export async function TopBar() {
+  const actor = await getCurrentActor();
+  return (
+    <header className="topbar">
+      <div className="topbar-inner">
+        <Link href="/" className="brand">
+          bpftrace workbench
+        </Link>
+        {actor && (
+          <nav className="actions">
+            <Link href="/programs">Programs</Link>
+            {can(actor, "revision.review") && <Link href="/reviews">Reviews</Link>}
+            <Link href="/runs">Runs</Link>
+            <Link href="/hosts">Hosts</Link>
+          </nav>
+        )}
+        <span className="spacer" />
+        {actor && (
+          <>
+            <span className="who" data-testid="signed-in-as">
+              {actor.name} · {actor.roles.map((r) => r.toLowerCase()).join(", ")}
+            </span>
+            <SignOutButton />
+          </>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,103 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { ProgramEditor } from "@/components/program-editor/index.tsx";
+import { ApiError, callApi } from "@/lib/client/api.ts";
+
+export type HostOption = { id: string; name: string; labels: string[] };
+
+type Props = {
+  hosts: HostOption[];
+  maxDurationSec: number;
+  initial: { name: string; source: string; durationSec: number; targetHostIds: string[] };
+} & ({ mode: "create" } | { mode: "revise"; programId: string; baseRevision: number });
+
+/** Writing a program, or a new revision of one, and submitting it for review. */
+export function ProgramForm(props: Props) {
+  const router = useRouter();
+  const [name, setName] = useState(props.initial.name);
+  const [source, setSource] = useState(props.initial.source);
+  const [durationSec, setDurationSec] = useState(String(props.initial.durationSec));
+  const [targets, setTargets] = useState<string[]>(props.initial.targetHostIds);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const toggle = (id: string) => setTargets((current) => (current.includes(id) ? current.filter((t) => t !== id) : [...current, id]));
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const content = { source, durationSec: Number(durationSec), targetHostIds: targets };
+    try {
+      if (props.mode === "create") {
+        const created = await callApi<{ programId: string }>("POST", "/api/programs", { name, ...content });
+        router.push(`/programs/${created.programId}`);
+      } else {
+        await callApi("POST", `/api/programs/${props.programId}/revisions`, { ...content, baseRevision: props.baseRevision });
+        router.push(`/programs/${props.programId}`);
+      }
+      router.refresh();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="panel" aria-label={props.mode === "create" ? "New program" : "New revision"}>
+      {props.mode === "create" && (
+        <div className="form-row">
+          <label htmlFor="program-name">Name</label>
+          <input id="program-name" type="text" value={name} onChange={(e) => setName(e.target.value)} maxLength={120} required />
+        </div>
+      )}
+      <div className="form-row">
+        <label>Program</label>
+        <ProgramEditor value={source} onChange={setSource} ariaLabel="bpftrace program" height={320} />
+      </div>
+      <div className="grid2">
+        <fieldset className="form-row">
+          <legend>
+            <strong>Target hosts</strong>
+          </legend>
+          {props.hosts.length === 0 ? (
+            <p className="notice">No host is enrolled yet. An admin enrolls hosts on the Hosts page.</p>
+          ) : (
+            <div className="hosts-choice">
+              {props.hosts.map((host) => (
+                <label key={host.id}>
+                  <input type="checkbox" checked={targets.includes(host.id)} onChange={() => toggle(host.id)} /> {host.name}
+                </label>
+              ))}
+            </div>
+          )}
+        </fieldset>
+        <div className="form-row">
+          <label htmlFor="duration">Duration limit (seconds)</label>
+          <input
+            id="duration"
+            type="number"
+            min={1}
+            max={props.maxDurationSec}
+            value={durationSec}
+            onChange={(e) => setDurationSec(e.target.value)}
+            required
+          />
+          <span className="hint">The agent stops bpftrace after this long. At most {props.maxDurationSec} s on this server.</span>
+        </div>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button className="primary" type="submit" disabled={busy}>
+          {busy ? "Submitting…" : props.mode === "create" ? "Submit for review" : "Submit new revision"}
+        </button>
+      </div>
+    </form>
+  );
+}
