@@ -2,7 +2,7 @@ import type { RunOrder } from "@/lib/shared/run-order.ts";
 import type { AgentEndReason, RunEnd } from "@/lib/shared/socket-events.ts";
 import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
 import { BpftraceProcess, type BpftraceExit } from "./bpftrace-process.ts";
-import { createRecordStream } from "./record-stream.ts";
+import { OutputParser, type ParsedLine } from "@/lib/shared/bpftrace/parse-output.ts";
 
 export type RunSupervisorOptions = {
   order: RunOrder;
@@ -60,25 +60,29 @@ export class RunSupervisor {
 
   private async run(): Promise<void> {
     const { order } = this.options;
-    const records = createRecordStream({
-      onRecord: (record) => {
-        this.options.emitFrame({ runId: order.runId, seq: ++this.seq, at: this.options.now(), record });
-      },
-      onNotJson: (line) => this.options.log("bpftrace printed a line that is not JSON", { runId: order.runId, line: line.slice(0, 200) }),
-    });
+    const parser = new OutputParser();
+    const deliver = (lines: ParsedLine[]) => {
+      for (const line of lines) {
+        if (line.kind === "record") {
+          this.options.emitFrame({ runId: order.runId, seq: ++this.seq, at: this.options.now(), record: line.record });
+        } else {
+          this.options.log("skipped a line of bpftrace output", { runId: order.runId, reason: line.reason, line: line.text.slice(0, 200) });
+        }
+      }
+    };
     const startedAt = this.options.now();
     this.process = BpftraceProcess.start({
       bpftracePath: this.options.bpftracePath,
       setprivPath: this.options.setprivPath,
       program: order.program.source,
       env: this.options.env,
-      onStdout: (chunk) => records.push(chunk),
+      onStdout: (chunk) => deliver(parser.push(chunk)),
     });
     this.options.log("bpftrace started", { runId: order.runId, pid: this.process.pid });
     this.armDeadline(startedAt);
     const exit = await this.process.exited;
     clearTimeout(this.deadline);
-    records.end();
+    deliver(parser.end());
     this.options.emitEnd({
       runId: order.runId,
       ...this.describeEnd(exit),

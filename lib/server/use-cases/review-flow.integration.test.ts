@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyRunOrder } from "@/lib/shared/run-order.ts";
+import { auditRowHash, AUDIT_GENESIS_HASH } from "@/lib/server/data/audit.ts";
+import { AppError } from "@/lib/server/errors.ts";
+import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
+import { createUser, enrollTestHost, reviewDeps, testSigningKey, type TestUser } from "@/test/factories.ts";
+import { createProgram } from "./create-program.ts";
+import { reviseProgram } from "./revise-program.ts";
+import { reviewRevision } from "./review-revision.ts";
+import { stopRun } from "./stop-run.ts";
+import { startRun } from "./start-run.ts";
+
+const SOURCE = "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }";
+const RULES = { maxDurationSec: 600 };
+
+let t: TestDatabase;
+let engineer: TestUser;
+let reviewer: TestUser;
+let secondReviewer: TestUser;
+let engineerReviewer: TestUser;
+let sre: TestUser;
+let host: { hostId: string; hostName: string; credential: string };
+const key = testSigningKey();
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  engineer = await createUser(t.db, ["ENGINEER"]);
+  reviewer = await createUser(t.db, ["REVIEWER"]);
+  secondReviewer = await createUser(t.db, ["REVIEWER"]);
+  engineerReviewer = await createUser(t.db, ["ENGINEER", "REVIEWER"]);
+  sre = await createUser(t.db, ["SRE"]);
+  const admin = await createUser(t.db, ["ADMIN"]);
+  host = await enrollTestHost(t.db, admin);
+});
+
+afterAll(async () => {
+  await t?.drop();
+});
+
+async function submit(author: TestUser = engineer) {
+  return createProgram(t.db, author, { name: "nanosleep", source: SOURCE, durationSec: 30, targetHostIds: [host.hostId] }, RULES);
+}
+
+async function expectAppError(promise: Promise<unknown>, code: AppError["code"], message?: RegExp) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+  if (message) expect((error as AppError).message).toMatch(message);
+}
+
+describe("review state machine", () => {
+  it("approving signs one run order per target host, verifiable by the agent's own check", async () => {
+    const { revisionId } = await submit();
+    const outcome = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "bounded, cheap probe" }, reviewDeps(key));
+    expect(outcome.status).toBe("APPROVED");
+    expect(outcome.runIds).toHaveLength(1);
+
+    const run = await t.db.run.findUniqueOrThrow({ where: { id: outcome.runIds[0]! }, select: { envelope: true, status: true } });
+    expect(run.status).toBe("QUEUED");
+    const { order } = verifyRunOrder(run.envelope, { trustedKeys: new Map([[key.keyId, key.publicKey]]), hostName: host.hostName, now: new Date() });
+    expect(order.program.source).toBe(SOURCE);
+    expect(order.limits.durationSec).toBe(30);
+    expect(order.host).toBe(host.hostName);
+    expect(order.program.revisionId).toBe(revisionId);
+    expect(order.approval.id).toBe(outcome.reviewId);
+    expect(order.approval.by).toBe(reviewer.name);
+  });
+
+  it("refuses self-approval, even to a user who is both engineer and reviewer", async () => {
+    const { revisionId } = await submit(engineerReviewer);
+    await expectAppError(reviewRevision(t.db, engineerReviewer, revisionId, { decision: "approve", reason: "mine" }, reviewDeps(key)), "UNPROCESSABLE", /someone else/);
+    const revision = await t.db.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { status: true, _count: { select: { reviews: true, runs: true } } } });
+    expect(revision).toEqual({ status: "PENDING", _count: { reviews: 0, runs: 0 } });
+  });
+
+  it("refuses roles without the reviewer role", async () => {
+    const { revisionId } = await submit();
+    await expectAppError(reviewRevision(t.db, sre, revisionId, { decision: "approve", reason: "looks fine" }, reviewDeps(key)), "FORBIDDEN");
+  });
+
+  it("refuses to approve a rejected revision, and keeps the rejection", async () => {
+    const { revisionId } = await submit();
+    await reviewRevision(t.db, reviewer, revisionId, { decision: "reject", reason: "needs a predicate" }, reviewDeps(key));
+    await expectAppError(reviewRevision(t.db, secondReviewer, revisionId, { decision: "approve", reason: "fine by me" }, reviewDeps(key)), "CONFLICT", /rejected/);
+    const revision = await t.db.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { status: true, _count: { select: { runs: true } } } });
+    expect(revision).toEqual({ status: "REJECTED", _count: { runs: 0 } });
+  });
+
+  it("two reviewers approving at once: exactly one decision, one set of runs", async () => {
+    const { revisionId } = await submit();
+    const results = await Promise.allSettled([
+      reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "first" }, reviewDeps(key)),
+      reviewRevision(t.db, secondReviewer, revisionId, { decision: "approve", reason: "second" }, reviewDeps(key)),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(AppError);
+    expect((rejected.reason as AppError).code).toBe("CONFLICT");
+    const revision = await t.db.revision.findUniqueOrThrow({
+      where: { id: revisionId },
+      select: { status: true, _count: { select: { reviews: true, runs: true } } },
+    });
+    expect(revision).toEqual({ status: "APPROVED", _count: { reviews: 1, runs: 1 } });
+  });
+
+  it("approve racing reject: one wins, the revision is consistent", async () => {
+    const { revisionId } = await submit();
+    const results = await Promise.allSettled([
+      reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(key)),
+      reviewRevision(t.db, secondReviewer, revisionId, { decision: "reject", reason: "no" }, reviewDeps(key)),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const revision = await t.db.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { status: true, _count: { select: { runs: true, reviews: true } } } });
+    expect(revision._count.reviews).toBe(1);
+    expect(revision._count.runs).toBe(revision.status === "APPROVED" ? 1 : 0);
+  });
+
+  it("a rejected program is revised into a new immutable revision; the old one stays readable", async () => {
+    const { programId, revisionId: first } = await submit();
+    await reviewRevision(t.db, reviewer, first, { decision: "reject", reason: "add a duration predicate" }, reviewDeps(key));
+    const revised = await reviseProgram(t.db, engineer, programId, { source: `${SOURCE}\n// v2`, durationSec: 20, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    expect(revised.number).toBe(2);
+    const revisions = await t.db.revision.findMany({ where: { programId }, orderBy: { number: "asc" }, select: { number: true, status: true, source: true, contentHash: true } });
+    expect(revisions.map((r) => [r.number, r.status])).toEqual([
+      [1, "REJECTED"],
+      [2, "PENDING"],
+    ]);
+    expect(revisions[0]!.source).toBe(SOURCE);
+    expect(revisions[0]!.contentHash).not.toBe(revisions[1]!.contentHash);
+    const outcome = await reviewRevision(t.db, reviewer, revised.revisionId, { decision: "approve", reason: "better" }, reviewDeps(key));
+    expect(outcome.status).toBe("APPROVED");
+  });
+
+  it("only the author revises, and only from the latest revision", async () => {
+    const { programId } = await submit();
+    const content = { source: SOURCE, durationSec: 10, targetHostIds: [host.hostId] };
+    await expectAppError(reviseProgram(t.db, engineerReviewer, programId, { ...content, baseRevision: 1 }, RULES), "FORBIDDEN", /author/);
+    await reviseProgram(t.db, engineer, programId, { ...content, baseRevision: 1 }, RULES);
+    await expectAppError(reviseProgram(t.db, engineer, programId, { ...content, baseRevision: 1 }, RULES), "CONFLICT", /newer/);
+  });
+
+  it("a new revision supersedes a pending one, which can then no longer be approved", async () => {
+    const { programId, revisionId: first } = await submit();
+    await reviseProgram(t.db, engineer, programId, { source: `${SOURCE} // edited`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    await expectAppError(reviewRevision(t.db, reviewer, first, { decision: "approve", reason: "ok" }, reviewDeps(key)), "CONFLICT", /superseded/);
+  });
+
+  it("refuses limits above the server maximum and unknown hosts, writing nothing", async () => {
+    const before = await t.db.program.count();
+    await expectAppError(
+      createProgram(t.db, engineer, { name: "long", source: SOURCE, durationSec: 601, targetHostIds: [host.hostId] }, RULES),
+      "UNPROCESSABLE",
+      /at most 600 seconds/,
+    );
+    await expectAppError(
+      createProgram(t.db, engineer, { name: "nowhere", source: SOURCE, durationSec: 5, targetHostIds: ["no-such-host"] }, RULES),
+      "UNPROCESSABLE",
+      /Unknown or revoked target host/,
+    );
+    expect(await t.db.program.count()).toBe(before);
+  });
+});
+
+describe("runs and stops", () => {
+  it("a stop racing the agent's start ends in exactly one consistent state", async () => {
+    for (let i = 0; i < 5; i++) {
+      const { revisionId } = await submit();
+      const { runIds } = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "race" }, reviewDeps(key));
+      const runId = runIds[0]!;
+      const agent = { hostId: host.hostId, hostName: host.hostName };
+      const [started, stopped] = await Promise.all([startRun(t.db, agent, { runId, startedAt: Date.now() }), stopRun(t.db, sre, runId)]);
+      const run = await t.db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true, stopRequestedAt: true, endReason: true } });
+      if (started.start) {
+        // The agent may start it; then the stop is a request the agent will act on.
+        expect(stopped.status).toBe("STOPPING");
+        expect(run.status).toBe("RUNNING");
+        expect(run.stopRequestedAt).not.toBeNull();
+      } else {
+        expect(stopped.status).toBe("ENDED");
+        expect(run).toMatchObject({ status: "ENDED", endReason: "STOPPED" });
+      }
+    }
+  });
+
+  it("another host's agent can neither start a run nor see it as its own", async () => {
+    const { revisionId } = await submit();
+    const { runIds } = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(key));
+    const reply = await startRun(t.db, { hostId: "some-other-host", hostName: "other" }, { runId: runIds[0]!, startedAt: Date.now() });
+    expect(reply).toEqual({ start: false, reason: "no such run for this host" });
+  });
+});
+
+describe("audit trail", () => {
+  it("records every state change with who, when and the revision's content hash, as an unbroken hash chain", async () => {
+    const { revisionId } = await submit();
+    await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "audited" }, reviewDeps(key));
+    const revision = await t.db.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { contentHash: true } });
+    const events = await t.db.auditEvent.findMany({ where: { targetId: revisionId }, orderBy: { id: "asc" } });
+    expect(events.map((e) => [e.action, e.actorName, e.contentHash])).toEqual([
+      ["revision.submit", engineer.name, revision.contentHash],
+      ["revision.approve", reviewer.name, revision.contentHash],
+    ]);
+    expect(events[1]!.reason).toBe("audited");
+
+    const chain = await t.db.auditEvent.findMany({ orderBy: { id: "asc" } });
+    let previous = AUDIT_GENESIS_HASH;
+    for (const row of chain) {
+      expect(row.prevHash).toBe(previous);
+      expect(auditRowHash({ ...row, data: (row.data as Record<string, never> | null) ?? null })).toBe(row.hash);
+      previous = row.hash;
+    }
+  });
+});

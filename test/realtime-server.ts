@@ -1,0 +1,16 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Db } from "@/lib/server/db/client.ts";
+import { createRealtime, type Realtime } from "@/lib/server/realtime/create-realtime.ts";
+
+/** The real socket.io server (agents and viewers) on a free port, without Next in front of it. */
+export async function startRealtimeServer(db: Db, databaseUrl: string): Promise<{ url: string; realtime: Realtime; close(): Promise<void> }> {
+  const httpServer = createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  });
+  const realtime = await createRealtime(httpServer, { db, databaseUrl, relayWindowMs: 50 });
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, realtime, close: () => realtime.dispose() };
+}
