@@ -13,6 +13,8 @@ const DEMO_USERS: Omit<DemoUser, "password">[] = [
   { email: "reviewer@workbench.local", name: "Rae Reviewer", roles: ["REVIEWER"] },
   { email: "sre@workbench.local", name: "Sam SRE", roles: ["SRE"] },
   { email: "admin@workbench.local", name: "Ada Admin", roles: ["ADMIN"] },
+  // Writes and reviews: shows that nobody approves their own work, whatever their roles.
+  { email: "lead@workbench.local", name: "Lee Lead", roles: ["ENGINEER", "REVIEWER"] },
 ];
 
 /**

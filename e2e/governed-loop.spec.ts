@@ -1,0 +1,122 @@
+import { ProgramFormPage } from "./pages/program-form.ts";
+import { expect, saveScreenshot, signIn, test } from "./fixtures/workbench.ts";
+
+// The whole governed loop in a real browser: an engineer writes, a reviewer
+// rejects, the engineer revises, the reviewer approves, the local agent runs
+// the signed program with real bpftrace, and an SRE watches and stops it.
+
+const HOST = "e2e-host";
+const programFor = (version: string) => `// ${version}
+tracepoint:syscalls:sys_enter_clock_nanosleep { @start[tid] = nsecs; }
+tracepoint:syscalls:sys_exit_clock_nanosleep /@start[tid]/ {
+  @usecs = hist((nsecs - @start[tid]) / 1000);
+  delete(@start[tid]);
+}
+interval:s:1 { print(@usecs); }
+`;
+
+test("write, reject, revise, approve, watch live, stop", async ({ browser, workload }) => {
+  expect(workload.pid).toBeTruthy();
+  const programName = `sleep latency ${Date.now()}`;
+
+  // Engineer: write and submit.
+  const engineer = await browser.newPage();
+  await signIn(engineer, "engineer");
+  await engineer.goto("/programs/new");
+  const form = new ProgramFormPage(engineer);
+  await form.fill({ name: programName, source: programFor("first try"), host: HOST, durationSec: 120 });
+  await engineer.getByRole("button", { name: "Submit for review" }).click();
+  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+  await expect(engineer.getByTestId("revision-status")).toHaveText("pending");
+  const programUrl = engineer.url();
+
+  // Reviewer: reject with a reason.
+  const reviewer = await browser.newPage();
+  await signIn(reviewer, "reviewer");
+  await reviewer.goto("/reviews");
+  await reviewer.getByRole("link", { name: programName }).click();
+  await expect(reviewer.getByTestId("revision-source")).toContainText("first try");
+  await reviewer.getByLabel("Reason").fill("Please say what the histogram measures in a comment.");
+  await reviewer.getByRole("button", { name: "Reject" }).click();
+  await expect(reviewer.getByTestId("revision-status").first()).toHaveText("rejected");
+
+  // Engineer: sees the reason, revises and resubmits; the old revision stays readable.
+  await engineer.goto(programUrl);
+  await expect(engineer.getByTestId("review-decision").first()).toContainText("Please say what the histogram measures");
+  await form.setProgram(programFor("clock_nanosleep latency in microseconds"));
+  await engineer.getByRole("button", { name: "Submit new revision" }).click();
+  await expect(engineer.getByRole("heading", { name: /Revision 2/ })).toBeVisible();
+  await expect(engineer.getByTestId("earlier-revision")).toHaveCount(1);
+  await engineer.getByTestId("earlier-revision").locator("summary").click();
+  await expect(engineer.getByTestId("earlier-revision").getByTestId("revision-source")).toContainText("first try");
+
+  // Reviewer: approve revision 2, which signs it and queues a run on the host.
+  await reviewer.goto("/reviews");
+  await reviewer.getByRole("link", { name: programName }).click();
+  await expect(reviewer.getByTestId("revision-source")).toContainText("clock_nanosleep latency in microseconds");
+  await reviewer.getByLabel("Reason").fill("Bounded and cheap; approved for two minutes.");
+  await reviewer.getByRole("button", { name: "Approve and sign" }).click();
+  await expect(reviewer.getByTestId("revision-status").first()).toHaveText("approved");
+
+  // SRE: the live page shows the histogram growing as frames arrive.
+  const sre = await browser.newPage();
+  await signIn(sre, "sre");
+  await sre.goto(programUrl);
+  await sre.getByTestId("run-link").first().click();
+  await expect(sre.getByTestId("run-status")).toHaveText("running", { timeout: 30_000 });
+  const chart = sre.getByTestId("histogram").first();
+  await expect(chart).toBeVisible({ timeout: 20_000 });
+  const firstTotal = Number(await chart.getAttribute("data-total"));
+  expect(firstTotal).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await chart.getAttribute("data-total")), { timeout: 15_000 }).toBeGreaterThan(firstTotal);
+  await expect(sre.getByTestId("time-left")).toHaveText(/\d+ s left/);
+  await saveScreenshot(sre, "live-run");
+
+  // SRE: stop it; the page says who stopped it.
+  await sre.getByRole("button", { name: "Stop run" }).click();
+  await expect(sre.getByTestId("run-status")).toHaveText("ended", { timeout: 20_000 });
+  await expect(sre.getByTestId("end-reason")).toHaveText("Stopped: stopped by Sam SRE.");
+});
+
+test("a run that reaches its duration limit says so", async ({ browser, workload }) => {
+  expect(workload.pid).toBeTruthy();
+  const programName = `short run ${Date.now()}`;
+  const engineer = await browser.newPage();
+  await signIn(engineer, "engineer");
+  await engineer.goto("/programs/new");
+  await new ProgramFormPage(engineer).fill({ name: programName, source: programFor("short"), host: HOST, durationSec: 3 });
+  await engineer.getByRole("button", { name: "Submit for review" }).click();
+  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+
+  const reviewer = await browser.newPage();
+  await signIn(reviewer, "reviewer");
+  await reviewer.goto("/reviews");
+  await reviewer.getByRole("link", { name: programName }).click();
+  await reviewer.getByLabel("Reason").fill("Three seconds is fine.");
+  await reviewer.getByRole("button", { name: "Approve and sign" }).click();
+  await expect(reviewer.getByTestId("revision-status").first()).toHaveText("approved");
+
+  await reviewer.getByTestId("run-link").first().click();
+  await expect(reviewer.getByTestId("end-reason")).toHaveText("Stopped at its 3 s duration limit.", { timeout: 30_000 });
+  await expect(reviewer.getByTestId("histogram").first()).toBeVisible();
+});
+
+test("a program bpftrace cannot compile fails with bpftrace's own message", async ({ browser }) => {
+  const programName = `broken ${Date.now()}`;
+  const engineer = await browser.newPage();
+  await signIn(engineer, "engineer");
+  await engineer.goto("/programs/new");
+  await new ProgramFormPage(engineer).fill({ name: programName, source: "tracepoint:syscalls:sys_enter_openat { @x = count( }", host: HOST, durationSec: 10 });
+  await engineer.getByRole("button", { name: "Submit for review" }).click();
+  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+
+  const reviewer = await browser.newPage();
+  await signIn(reviewer, "reviewer");
+  await reviewer.goto("/reviews");
+  await reviewer.getByRole("link", { name: programName }).click();
+  await reviewer.getByLabel("Reason").fill("Let bpftrace judge it.");
+  await reviewer.getByRole("button", { name: "Approve and sign" }).click();
+  await reviewer.getByTestId("run-link").first().click();
+  await expect(reviewer.getByTestId("end-reason")).toContainText("Failed:", { timeout: 30_000 });
+  await expect(reviewer.getByTestId("end-reason")).toContainText("ERROR");
+});

@@ -1,0 +1,27 @@
+import type { Page } from "@playwright/test";
+
+/** The program form (new program, or a new revision on the program page). */
+export class ProgramFormPage {
+  constructor(private readonly page: Page) {}
+
+  /**
+   * Replaces the editor's text. Monaco auto-closes brackets as you type, so the
+   * text is inserted in one go (insertText), the way a paste would.
+   */
+  async setProgram(source: string): Promise<void> {
+    const editor = this.page.getByTestId("program-editor").first();
+    await editor.locator(".monaco-editor").waitFor();
+    await editor.locator(".view-lines").click();
+    await this.page.keyboard.press("Control+A");
+    await this.page.keyboard.press("Delete");
+    await this.page.keyboard.insertText(source);
+  }
+
+  async fill(options: { name?: string; source: string; host: string; durationSec: number }): Promise<void> {
+    if (options.name !== undefined) await this.page.getByLabel("Name").fill(options.name);
+    await this.setProgram(options.source);
+    const host = this.page.getByRole("checkbox", { name: options.host });
+    if (!(await host.isChecked())) await host.check();
+    await this.page.getByLabel("Duration limit (seconds)").fill(String(options.durationSec));
+  }
+}

@@ -1,0 +1,40 @@
+// @ts-check
+import tseslint from "typescript-eslint";
+
+const serverOrUiOnly = [
+  { group: ["next", "next/*", "react", "react-dom", "react/*"], message: "lib/shared and the agent run outside Next and React." },
+  { group: ["@prisma/*", "@/lib/server/db/*", "pg"], message: "Only the server's data layer talks to the database." },
+  { group: ["server-only", "@/lib/server/*", "@/lib/server/**"], message: "Server-only modules must not reach the shared zone or the agent." },
+  { group: ["@/components/*", "@/components/**", "@/app/*", "@/app/**", "@/lib/client/*"], message: "UI code is not shared with the agent." },
+];
+
+export default tseslint.config(
+  {
+    ignores: [".next/**", "node_modules/**", "lib/server/db/generated/**", "agent/dist/**", "dist/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+  },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+    },
+  },
+  {
+    // The zone the agent and the server share, and the agent itself: a lint rule holds the boundary.
+    files: ["lib/shared/**/*.ts", "agent/**/*.ts"],
+    // Tests may drive the server to exercise the agent; the rule is about what ships.
+    ignores: ["**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: serverOrUiOnly }] },
+  },
+  {
+    // Browser code never imports the server's modules (secrets, Prisma).
+    files: ["components/**/*.{ts,tsx}", "lib/client/**/*.ts"],
+    ignores: ["components/layout/top-bar.tsx", "components/programs/revision-summary.tsx"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/lib/server/db/*", "@prisma/*", "pg"], message: "Client code never touches the database." }] },
+      ],
+    },
+  },
+);

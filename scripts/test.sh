@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test: static checks, unit tests, integration tests against the real
+# PostgreSQL and real bpftrace, and the browser tests in Chromium against the
+# app started the way the quick start starts it. Installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup/install-system.sh --tests
+bash scripts/setup/install-node-deps.sh
+
+export TEST_DATABASE_ADMIN_URL="${TEST_DATABASE_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+if ! node -e 'const c=new (require("pg").Client)(process.env.TEST_DATABASE_ADMIN_URL);c.connect().then(()=>c.end(),e=>{console.error(e.message);process.exit(1)})'; then
+  echo "the tests need PostgreSQL at TEST_DATABASE_ADMIN_URL ($TEST_DATABASE_ADMIN_URL), as a superuser" >&2
+  exit 1
+fi
+
+echo "== typecheck"; npm run typecheck
+echo "== lint"; npm run lint
+echo "== unit tests"; npx vitest run --project unit
+echo "== integration tests (PostgreSQL, bpftrace)"; npx vitest run --project integration
+echo "== compose file"; docker-compose -f docker-compose.yml config -q
+echo "== build"; bash scripts/setup/build-web.sh
+echo "== browser tests"; npx playwright test
