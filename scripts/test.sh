@@ -18,6 +18,6 @@ echo "== typecheck"; npm run typecheck
 echo "== lint"; npm run lint
 echo "== unit tests"; npx vitest run --project unit
 echo "== integration tests (PostgreSQL, bpftrace)"; npx vitest run --project integration
-echo "== compose file"; docker-compose -f docker-compose.yml config -q
+echo "== compose file"; NEXTAUTH_SECRET=validate POSTGRES_PASSWORD=validate docker-compose -f docker-compose.yml config -q
 echo "== build"; bash scripts/setup/build-web.sh
 echo "== browser tests"; npx playwright test
