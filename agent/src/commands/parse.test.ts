@@ -96,16 +96,34 @@ describe("parseCommand", () => {
     expect(mostBuffered).toBeLessThan(16 * 1024);
   });
 
-  it("rejects when stdout fails, rather than waiting for a drain that never comes", async () => {
+  it("rejects with the error when stdout fails while it waits for a drain", async () => {
     const brokenStdout = new Writable({
       highWaterMark: 1,
       write(_chunk, _encoding, done) {
-        done(new Error("EPIPE"));
+        done(new Error("EPIPE: the reader went away"));
       },
     });
-    brokenStdout.on("error", () => {});
     await expect(
       parseCommand({ stdin: chunked(fixture("v0.17/lost-events"), 4096), stdout: brokenStdout, stderr: new PassThrough() }),
-    ).rejects.toThrow();
+    ).rejects.toThrow("EPIPE: the reader went away");
+  });
+
+  it("rejects with the error when stdout fails later, after accepting a write", async () => {
+    // Like a pipe whose reader went away: the write is accepted, the error comes from the OS afterwards.
+    const brokenStdout = new Writable({
+      highWaterMark: 1024 * 1024,
+      write(_chunk, _encoding, done) {
+        setTimeout(() => done(new Error("EPIPE: the reader went away")), 1);
+      },
+    });
+    async function* slowStdin() {
+      for (const line of fixture("v0.17/syscall-latency-interval").toString("utf8").split("\n")) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        yield `${line}\n`;
+      }
+    }
+    await expect(parseCommand({ stdin: Readable.from(slowStdin()), stdout: brokenStdout, stderr: new PassThrough() })).rejects.toThrow(
+      "EPIPE: the reader went away",
+    );
   });
 });
