@@ -38,7 +38,7 @@ beforeAll(async () => {
   hostA = await enrollTestHost(t.db, admin);
   hostB = await enrollTestHost(t.db, admin);
   const { revisionId } = await createProgram(t.db, engineer, { name: "p", source: "BEGIN { exit(); }", durationSec: 5, targetHostIds: [hostA.hostId] }, { maxDurationSec: 60 });
-  ({ runIds: [runOfA] = [] } = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey())));
+  runOfA = (await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()))).runIds[0]!;
   server = await startRealtimeServer(t.db, t.url);
 });
 
