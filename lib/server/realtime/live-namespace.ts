@@ -3,7 +3,7 @@ import type { Namespace, Socket } from "socket.io";
 import { runWatchSchema, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { Actor } from "@/lib/server/auth/permissions.ts";
-import { actorFromSessionToken, sessionTokenFromCookieHeader } from "@/lib/server/auth/session.ts";
+import { actorFromSessionToken, sessionTokenFromCookieHeader } from "@/lib/server/auth/session-token.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { watchRun } from "@/lib/server/use-cases/watch-run.ts";
 import { withAck } from "./acks.ts";
