@@ -17,7 +17,7 @@ fi
 echo "== typecheck"; npm run typecheck
 echo "== lint"; npm run lint
 echo "== unit tests"; npx vitest run --project unit
-echo "== integration tests (PostgreSQL, bpftrace)"; npx vitest run --project integration
 echo "== compose file"; NEXTAUTH_SECRET=validate POSTGRES_PASSWORD=validate docker-compose -f docker-compose.yml config -q
 echo "== build"; bash scripts/setup/build-web.sh
+echo "== integration tests (PostgreSQL, bpftrace, the built server)"; npx vitest run --project integration
 echo "== browser tests"; npx playwright test
