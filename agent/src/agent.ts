@@ -44,7 +44,7 @@ export class Agent {
       onConnect: () => void this.onConnect(),
       onDisconnect: (reason) => deps.log("disconnected from the server", { reason }),
       onOrdersAvailable: () => void this.pull(),
-      onStopRequest: (runId, reason) => this.active.get(runId)?.requestStop("stopped", reason),
+      onStopRequest: (runId, reason, cause) => this.active.get(runId)?.requestStop(cause === "revoked" ? "revoked" : "stopped", reason),
       onRejected: (message) => this.onRejected(message),
     });
     const link = this.link;

@@ -16,7 +16,7 @@ export type ServerLinkHandlers = {
   onConnect(): void;
   onDisconnect(reason: string): void;
   onOrdersAvailable(): void;
-  onStopRequest(runId: string, reason: string): void;
+  onStopRequest(runId: string, reason: string, cause: "user" | "revoked"): void;
   /** The server refused the credential: revoked or never valid. */
   onRejected(message: string): void;
 };
@@ -44,7 +44,8 @@ export class ServerLink {
     this.socket.on("disconnect", (reason) => handlers.onDisconnect(reason));
     this.socket.on("orders:available", handlers.onOrdersAvailable);
     this.socket.on("run:stop", (request) => {
-      if (typeof request?.runId === "string") handlers.onStopRequest(request.runId, String(request.reason ?? "stopped by a user"));
+      if (typeof request?.runId !== "string") return;
+      handlers.onStopRequest(request.runId, String(request.reason ?? "stopped by a user"), request.cause === "revoked" ? "revoked" : "user");
     });
     this.socket.on("connect_error", (error: Error & { data?: { code?: string } }) => {
       if (error.data?.code === "UNAUTHENTICATED") {

@@ -7,6 +7,11 @@ export function describeRunEnd(reason: string | null, detail: string | null, dur
       return `Stopped at its ${durationSec} s duration limit.`;
     case "STOPPED":
       return detail ? `Stopped: ${detail}.` : "Stopped by a user.";
+    case "REVOKED":
+      return `Revoked: ${detail ?? "its approval was revoked"}.`;
+    case "OVERHEAD_LIMIT":
+    case "OUTPUT_LIMIT":
+      return `Stopped by the agent: ${detail ?? "it exceeded a signed limit"}.`;
     case "FAILED":
       return `Failed: ${detail ?? "bpftrace exited with an error"}`;
     case "EXPIRED":

@@ -44,7 +44,17 @@ export const runFramesSchema = z.object({
 });
 export type RunFrames = { runId: string; frames: Frame[] };
 
-export const AGENT_END_REASONS = ["completed", "duration-limit", "stopped", "failed", "refused", "expired"] as const;
+export const AGENT_END_REASONS = [
+  "completed",
+  "duration-limit",
+  "stopped",
+  "revoked",
+  "overhead-limit",
+  "output-limit",
+  "failed",
+  "refused",
+  "expired",
+] as const;
 export type AgentEndReason = (typeof AGENT_END_REASONS)[number];
 
 export const runEndSchema = z.object({
@@ -71,7 +81,8 @@ export interface AgentToServerEvents {
 export interface ServerToAgentEvents {
   /** New signed orders wait for this host: pull them. */
   "orders:available": () => void;
-  "run:stop": (request: { runId: string; reason: string }) => void;
+  /** Stop a run: `cause` says whether a user stopped it or its approval was revoked. */
+  "run:stop": (request: { runId: string; reason: string; cause: "user" | "revoked" }) => void;
 }
 
 // ---- browser <-> server ----------------------------------------------------

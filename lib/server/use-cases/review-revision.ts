@@ -12,6 +12,7 @@ import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { getRevision, insertReview, transitionRevision } from "@/lib/server/data/programs.ts";
 import { insertRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { signedLimits } from "./run-limits.ts";
 
 export const reviewRevisionInput = z.object({
   decision: z.enum(["approve", "reject"], { error: 'The decision is "approve" or "reject".' }),
@@ -91,7 +92,7 @@ export async function reviewRevision(
               contentHash: revision.contentHash,
               source: revision.source,
             },
-            limits: { durationSec: revision.durationSec },
+            limits: signedLimits(revision),
             approval: { id: review.id, by: actor.name, at: review.createdAt.toISOString() },
             issuedAt: issuedAt.toISOString(),
             expiresAt: expiresAt.toISOString(),
