@@ -16,10 +16,10 @@ export type ApplyResult = { applied: string[]; total: number };
  * A run that applied nothing to a database that lacks the tables fails here
  * instead of passing silently.
  */
-export async function applyMigrations(databaseUrl: string): Promise<ApplyResult> {
-  const migrationsList = readMigrations();
+export async function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): Promise<ApplyResult> {
+  const migrationsList = readMigrations(migrationsDir);
   const expected = migrationsList.migrationDirectories.map((dir) => dir.path);
-  if (expected.length === 0) throw new MigrationError(`no migrations found in ${MIGRATIONS_DIR}`);
+  if (expected.length === 0) throw new MigrationError(`no migrations found in ${migrationsDir}`);
 
   const { engine, close } = await openSchemaEngine(databaseUrl);
   let applied: string[];

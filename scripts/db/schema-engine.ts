@@ -5,7 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { parse as parseConnectionString } from "pg-connection-string";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
@@ -73,12 +75,55 @@ class CatalogSafeClient extends pg.Client {
   }
 }
 
+type ConnectionSettings = Pick<pg.PoolConfig, "host" | "port" | "user" | "password" | "database" | "ssl">;
+
+function connectionSettings(databaseUrl: string): ConnectionSettings {
+  const { host, port, user, password, database, ssl } = parseConnectionString(databaseUrl);
+  return {
+    host: host ?? undefined,
+    port: port ? Number(port) : undefined,
+    user,
+    password,
+    database: database ?? undefined,
+    ssl: ssl ? (ssl as pg.PoolConfig["ssl"]) : undefined,
+  };
+}
+
+/**
+ * @prisma/adapter-pg 7.10 opens its shadow database as `{ ...poolOptions, database }`
+ * (a connection string in the options would win and send the shadow work to the
+ * real database) and drops it before closing its own connection to it (which
+ * PostgreSQL refuses). This factory creates the shadow database itself, on the
+ * same server, and drops it only after its pool is closed.
+ */
+function shadowAwareFactory(pool: pg.Pool, settings: ConnectionSettings) {
+  const main = new PrismaPg(pool);
+  return {
+    provider: main.provider as "postgres",
+    adapterName: main.adapterName,
+    connect: () => main.connect(),
+    async connectToShadowDb() {
+      const name = `workbench_shadow_${randomBytes(6).toString("hex")}`;
+      await pool.query(`CREATE DATABASE ${name}`);
+      const shadowPool = new pg.Pool({ ...settings, database: name, Client: CatalogSafeClient, max: 2 });
+      const adapter = await new PrismaPg(shadowPool, { disposeExternalPool: true }).connect();
+      const dispose = adapter.dispose.bind(adapter);
+      adapter.dispose = async () => {
+        await dispose();
+        await pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      };
+      return adapter;
+    },
+  };
+}
+
 export type OpenEngine = { engine: SchemaEngine; close(): Promise<void> };
 
 export async function openSchemaEngine(databaseUrl: string): Promise<OpenEngine> {
   await loadEngineModule();
-  const pool = new pg.Pool({ connectionString: databaseUrl, Client: CatalogSafeClient, max: 2 });
-  const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  const settings = connectionSettings(databaseUrl);
+  const pool = new pg.Pool({ ...settings, Client: CatalogSafeClient, max: 2 });
+  const factory = bindMigrationAwareSqlAdapterFactory(shadowAwareFactory(pool, settings));
   const schema = fs.readFileSync(SCHEMA_PATH, "utf8");
   const { SchemaEngine: Engine } = engineBindings as unknown as { SchemaEngine: typeof SchemaEngine };
   const logs: string[] = [];
