@@ -8,7 +8,7 @@ export const NOTIFY_CHANNEL = "workbench_events";
 
 export type WorkbenchEvent =
   | { type: "run.queued"; runId: string; hostId: string }
-  | { type: "run.stop-requested"; runId: string; hostId: string }
+  | { type: "run.stop-requested"; runId: string; hostId: string; cause: "user" | "revoked"; reason: string }
   | { type: "run.changed"; runId: string }
   | { type: "host.revoked"; hostId: string };
 

@@ -54,10 +54,10 @@ export async function stopQueuedRun(tx: Tx, runId: string, detail: string, at: D
   return count === 1;
 }
 
-export async function markStopRequested(tx: Tx, runId: string, userId: string, at: Date): Promise<boolean> {
+export async function markStopRequested(tx: Tx, runId: string, request: { userId: string; reason: string; at: Date }): Promise<boolean> {
   const { count } = await tx.run.updateMany({
     where: { id: runId, status: "RUNNING", stopRequestedAt: null },
-    data: { stopRequestedAt: at, stopRequestedById: userId },
+    data: { stopRequestedAt: request.at, stopRequestedById: request.userId, stopReason: request.reason },
   });
   return count === 1;
 }
@@ -71,6 +71,7 @@ export type RunState = {
   endDetail: string | null;
   stopRequestedAt: Date | null;
   stopRequestedBy: string | null;
+  stopReason: string | null;
   durationSec: number;
   createdAt: Date;
   expiresAt: Date;
@@ -92,6 +93,7 @@ const runViewSelect = {
   endReason: true,
   endDetail: true,
   stopRequestedAt: true,
+  stopReason: true,
   createdAt: true,
   expiresAt: true,
   startedAt: true,
@@ -119,6 +121,7 @@ type RunRow = {
   endReason: RunEndReason | null;
   endDetail: string | null;
   stopRequestedAt: Date | null;
+  stopReason: string | null;
   createdAt: Date;
   expiresAt: Date;
   startedAt: Date | null;
@@ -140,6 +143,7 @@ function toRunView(row: RunRow): RunView {
     endDetail: row.endDetail,
     stopRequestedAt: row.stopRequestedAt,
     stopRequestedBy: row.stopRequestedBy?.name ?? null,
+    stopReason: row.stopReason,
     durationSec: row.revision.durationSec,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,

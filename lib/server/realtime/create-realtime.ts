@@ -54,7 +54,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
         agents.to(hostRoom(event.hostId)).emit("orders:available");
         break;
       case "run.stop-requested":
-        agents.to(hostRoom(event.hostId)).emit("run:stop", { runId: event.runId, reason: "stopped by a user", cause: "user" });
+        agents.to(hostRoom(event.hostId)).emit("run:stop", { runId: event.runId, reason: event.reason, cause: event.cause });
         break;
       case "run.changed":
         publishRunState(event.runId).catch((error: unknown) => logError("could not publish run state", error));

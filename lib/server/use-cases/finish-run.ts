@@ -26,7 +26,8 @@ export async function finishRun(db: Db, agent: AgentIdentity, report: RunEnd): P
     const run = await getRunView(tx, report.runId);
     if (!run || run.hostId !== agent.hostId) throw new AppError("NOT_FOUND", "No such run for this host.");
     const reason = END_REASONS[report.reason];
-    const detail = reason === "STOPPED" && run.stopRequestedBy ? `stopped by ${run.stopRequestedBy}` : report.detail;
+    // Who stopped or revoked it is the server's knowledge; the agent only knows it was asked.
+    const detail = (reason === "STOPPED" || reason === "REVOKED") && run.stopReason ? run.stopReason : report.detail;
     const ended = await markRunEnded(tx, { runId: run.id, hostId: agent.hostId }, { reason, detail, endedAt: new Date(report.endedAt) });
     if (!ended) return;
     await appendAudit(tx, {

@@ -23,9 +23,10 @@ export async function stopRun(db: Db, actor: Actor, runId: string, now = new Dat
       await notifyAfterCommit(tx, { type: "run.changed", runId });
       return { status: "ENDED" };
     }
-    if (await markStopRequested(tx, runId, actor.id, now)) {
+    const reason = `stopped by ${actor.name}`;
+    if (await markStopRequested(tx, runId, { userId: actor.id, reason, at: now })) {
       await appendAudit(tx, { actor: who, action: "run.stop", target: { type: "run", id: runId }, fromState: "RUNNING", toState: "STOPPING" });
-      await notifyAfterCommit(tx, { type: "run.stop-requested", runId, hostId: run.hostId });
+      await notifyAfterCommit(tx, { type: "run.stop-requested", runId, hostId: run.hostId, cause: "user", reason });
       await notifyAfterCommit(tx, { type: "run.changed", runId });
       return { status: "STOPPING" };
     }
