@@ -45,6 +45,9 @@ export const PROBE_TYPES: readonly ProbeType[] = [
   { name: "watchpoint", alias: "w", syntax: "watchpoint:<address>:<length>:<mode>", description: "Memory watchpoint (experimental)." },
   { name: "iter", alias: "it", syntax: "iter:<object>[:<pin>]", description: "BPF iterator over kernel objects (experimental)." },
   { name: "self", syntax: "self:signal:<signal>", description: "Event raised in bpftrace itself, e.g. a signal it receives." },
+  { name: "asyncwatchpoint", alias: "aw", syntax: "asyncwatchpoint:<address>:<length>:<mode>", description: "Memory watchpoint that does not stop the tracee (experimental)." },
+  { name: "bench", syntax: "bench:<name>", description: "Micro benchmark, run only by `bpftrace --bench` (recent releases)." },
+  { name: "test", syntax: "test:<name>", description: "Test probe, run only by `bpftrace --test` (recent releases)." },
 ];
 
 export type LanguageItem = {
