@@ -40,7 +40,6 @@ export function reviewDeps(key: SigningKey, overrides: Partial<ReviewDeps> = {})
   return {
     signRunOrder: (order) => signEnvelope(RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder(order), key),
     now: () => new Date(),
-    runOrderTtlSec: 3600,
     ...overrides,
   };
 }

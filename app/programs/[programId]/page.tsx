@@ -23,7 +23,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
   });
   const [latest, ...older] = program.revisions;
   const runs = await listRuns(db, actor, { revisionIds: program.revisions.map((r) => r.id) });
-  const canRevise = can(actor, "program.revise") && program.authorId === actor.id;
+  const canRevise = can(actor, "program.revise");
   const hosts = canRevise ? (await listHostsFor(db, actor)).filter((h) => !h.revoked) : [];
 
   return (

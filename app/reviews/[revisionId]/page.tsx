@@ -17,7 +17,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
     if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
     throw error;
   });
-  const ownWork = revision.authorId === actor.id;
+  const ownWork = revision.authorId === actor.id || revision.program.authorId === actor.id;
   return (
     <main>
       <h1>

@@ -7,14 +7,20 @@ import { AppError } from "@/lib/server/errors.ts";
 // way. Ownership rules (only the author revises; nobody approves their own
 // revision) live in the use cases, on top of this table.
 export const PERMISSIONS = {
-  "program.read": ["ENGINEER", "REVIEWER", "SRE", "ADMIN"],
+  "program.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "program.create": ["ENGINEER"],
   "program.revise": ["ENGINEER"],
-  "revision.review": ["REVIEWER"],
-  "run.read": ["ENGINEER", "REVIEWER", "SRE", "ADMIN"],
+  "revision.review": ["REVIEWER", "SECURITY_REVIEWER"],
+  "revision.comment": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "ADMIN"],
+  "approval.revoke": ["REVIEWER", "SECURITY_REVIEWER", "ADMIN"],
+  "run.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.stop": ["SRE", "ADMIN"],
-  "host.read": ["ENGINEER", "REVIEWER", "SRE", "ADMIN"],
+  "host.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "host.enroll-token.create": ["ADMIN"],
+  "user.manage": ["ADMIN"],
+  "audit.read": ["ADMIN"],
+  "settings.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
+  "settings.update": ["ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -20,7 +20,13 @@ export async function insertProgram(tx: Tx, program: { name: string; authorId: s
  */
 export async function insertNextRevision(
   tx: Tx,
-  input: { programId: string; expectedLatest: number; authorId: string; content: RevisionContent },
+  input: {
+    programId: string;
+    expectedLatest: number;
+    authorId: string;
+    content: RevisionContent;
+    review: { lint: object; approvalsRequired: number; securityReviewRequired: boolean; reviewDeadline: Date };
+  },
 ): Promise<{ id: string; number: number } | null> {
   const next = input.expectedLatest + 1;
   const { count } = await tx.program.updateMany({
@@ -36,6 +42,10 @@ export async function insertNextRevision(
       durationSec: input.content.durationSec,
       contentHash: input.content.contentHash,
       authorId: input.authorId,
+      lint: input.review.lint,
+      approvalsRequired: input.review.approvalsRequired,
+      securityReviewRequired: input.review.securityReviewRequired,
+      reviewDeadline: input.review.reviewDeadline,
       targets: { create: input.content.targets.map((host) => ({ hostId: host.id })) },
     },
     select: { id: true, number: true },
@@ -85,7 +95,14 @@ export type ReviewView = {
   decision: ReviewDecision;
   reason: string;
   createdAt: Date;
+  bySecurityReviewer: boolean;
+  validUntil: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  revokeReason: string | null;
 };
+
+export type CommentView = { id: string; line: number; body: string; authorName: string; createdAt: Date };
 
 export type RevisionView = {
   id: string;
@@ -100,6 +117,11 @@ export type RevisionView = {
   decidedAt: Date | null;
   targets: { id: string; name: string }[];
   reviews: ReviewView[];
+  comments: CommentView[];
+  lint: unknown;
+  approvalsRequired: number;
+  securityReviewRequired: boolean;
+  reviewDeadline: Date | null;
 };
 
 const revisionViewSelect = {
@@ -114,9 +136,29 @@ const revisionViewSelect = {
   decidedAt: true,
   author: { select: { name: true } },
   targets: { select: { host: { select: { id: true, name: true } } } },
+  lint: true,
+  approvalsRequired: true,
+  securityReviewRequired: true,
+  reviewDeadline: true,
   reviews: {
     orderBy: { createdAt: "asc" as const },
-    select: { id: true, reviewerId: true, decision: true, reason: true, createdAt: true, reviewer: { select: { name: true } } },
+    select: {
+      id: true,
+      reviewerId: true,
+      decision: true,
+      reason: true,
+      createdAt: true,
+      bySecurityReviewer: true,
+      validUntil: true,
+      revokedAt: true,
+      revokeReason: true,
+      reviewer: { select: { name: true } },
+      revokedBy: { select: { name: true } },
+    },
+  },
+  comments: {
+    orderBy: { createdAt: "asc" as const },
+    select: { id: true, line: true, body: true, createdAt: true, author: { select: { name: true } } },
   },
 } as const;
 
@@ -131,8 +173,25 @@ type RevisionRow = {
   createdAt: Date;
   decidedAt: Date | null;
   author: { name: string };
+  lint: unknown;
+  approvalsRequired: number;
+  securityReviewRequired: boolean;
+  reviewDeadline: Date | null;
   targets: { host: { id: string; name: string } }[];
-  reviews: { id: string; reviewerId: string; decision: ReviewDecision; reason: string; createdAt: Date; reviewer: { name: string } }[];
+  reviews: {
+    id: string;
+    reviewerId: string;
+    decision: ReviewDecision;
+    reason: string;
+    createdAt: Date;
+    bySecurityReviewer: boolean;
+    validUntil: Date | null;
+    revokedAt: Date | null;
+    revokeReason: string | null;
+    reviewer: { name: string };
+    revokedBy: { name: string } | null;
+  }[];
+  comments: { id: string; line: number; body: string; createdAt: Date; author: { name: string } }[];
 };
 
 function toRevisionView(row: RevisionRow): RevisionView {
@@ -155,7 +214,17 @@ function toRevisionView(row: RevisionRow): RevisionView {
       decision: r.decision,
       reason: r.reason,
       createdAt: r.createdAt,
+      bySecurityReviewer: r.bySecurityReviewer,
+      validUntil: r.validUntil,
+      revokedAt: r.revokedAt,
+      revokedBy: r.revokedBy?.name ?? null,
+      revokeReason: r.revokeReason,
     })),
+    comments: row.comments.map((c) => ({ id: c.id, line: c.line, body: c.body, createdAt: c.createdAt, authorName: c.author.name })),
+    lint: row.lint,
+    approvalsRequired: row.approvalsRequired,
+    securityReviewRequired: row.securityReviewRequired,
+    reviewDeadline: row.reviewDeadline,
   };
 }
 
@@ -191,12 +260,12 @@ export async function getProgramDetail(db: Db, programId: string): Promise<Progr
   };
 }
 
-export type RevisionWithProgram = RevisionView & { program: { id: string; name: string; latestRevision: number } };
+export type RevisionWithProgram = RevisionView & { program: { id: string; name: string; latestRevision: number; authorId: string } };
 
 export async function getRevision(db: Db | Tx, revisionId: string): Promise<RevisionWithProgram | null> {
   const row = await db.revision.findUnique({
     where: { id: revisionId },
-    select: { ...revisionViewSelect, program: { select: { id: true, name: true, latestRevision: true } } },
+    select: { ...revisionViewSelect, program: { select: { id: true, name: true, latestRevision: true, authorId: true } } },
   });
   return row && { ...toRevisionView(row), program: row.program };
 }
@@ -237,9 +306,62 @@ export async function listPrograms(db: Db, filter: { authorId?: string; status?:
 
 export async function insertReview(
   tx: Tx,
-  review: { revisionId: string; reviewerId: string; decision: ReviewDecision; reason: string },
+  review: { revisionId: string; reviewerId: string; decision: ReviewDecision; reason: string; bySecurityReviewer: boolean; validUntil: Date | null },
 ): Promise<{ id: string; createdAt: Date }> {
   return tx.review.create({ data: review, select: { id: true, createdAt: true } });
+}
+
+/**
+ * Takes the revision's row lock until the transaction ends. Everyone who
+ * decides on, revises or revokes a revision takes it first, so their
+ * read-then-write sequences on that revision never interleave.
+ */
+export async function lockRevision(tx: Tx, revisionId: string): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM "Revision" WHERE id = ${revisionId} FOR UPDATE`;
+}
+
+/** Approvals of a revision that still count: not revoked, not expired. */
+export async function listValidApprovals(
+  tx: Tx,
+  revisionId: string,
+  now: Date,
+): Promise<{ id: string; reviewerName: string; bySecurityReviewer: boolean; validUntil: Date | null; createdAt: Date }[]> {
+  const reviews = await tx.review.findMany({
+    where: { revisionId, decision: "APPROVE", revokedAt: null, OR: [{ validUntil: null }, { validUntil: { gt: now } }] },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, bySecurityReviewer: true, validUntil: true, createdAt: true, reviewer: { select: { name: true } } },
+  });
+  return reviews.map((r) => ({ id: r.id, reviewerName: r.reviewer.name, bySecurityReviewer: r.bySecurityReviewer, validUntil: r.validUntil, createdAt: r.createdAt }));
+}
+
+/** Marks an approval revoked; false if it was already revoked. */
+export async function markReviewRevoked(tx: Tx, reviewId: string, revoke: { userId: string; reason: string; at: Date }): Promise<boolean> {
+  const { count } = await tx.review.updateMany({
+    where: { id: reviewId, revokedAt: null },
+    data: { revokedAt: revoke.at, revokedById: revoke.userId, revokeReason: revoke.reason },
+  });
+  return count === 1;
+}
+
+export async function findReview(tx: Tx, reviewId: string): Promise<{ id: string; revisionId: string; decision: ReviewDecision; reviewerName: string } | null> {
+  const review = await tx.review.findUnique({
+    where: { id: reviewId },
+    select: { id: true, revisionId: true, decision: true, reviewer: { select: { name: true } } },
+  });
+  return review && { id: review.id, revisionId: review.revisionId, decision: review.decision, reviewerName: review.reviewer.name };
+}
+
+/** Pending revisions whose review window has closed. */
+export async function expirePendingRevisions(tx: Tx, now: Date): Promise<{ id: string; contentHash: string }[]> {
+  const expired = await tx.revision.findMany({ where: { status: "PENDING", reviewDeadline: { lte: now } }, select: { id: true, contentHash: true } });
+  if (expired.length) {
+    await tx.revision.updateMany({ where: { id: { in: expired.map((r) => r.id) }, status: "PENDING" }, data: { status: "EXPIRED", decidedAt: now } });
+  }
+  return expired;
+}
+
+export async function insertComment(tx: Tx | Db, comment: { revisionId: string; authorId: string; line: number; body: string }): Promise<{ id: string }> {
+  return tx.revisionComment.create({ data: comment, select: { id: true } });
 }
 
 export async function listRevisionsWithStatus(db: Db, status: RevisionStatus): Promise<RevisionWithProgram[]> {
@@ -247,7 +369,7 @@ export async function listRevisionsWithStatus(db: Db, status: RevisionStatus): P
     where: { status },
     orderBy: { createdAt: "asc" },
     take: 200,
-    select: { ...revisionViewSelect, program: { select: { id: true, name: true, latestRevision: true } } },
+    select: { ...revisionViewSelect, program: { select: { id: true, name: true, latestRevision: true, authorId: true } } },
   });
   return rows.map((row) => ({ ...toRevisionView(row), program: row.program }));
 }

@@ -45,13 +45,17 @@ export async function markRunEnded(
   return count === 1;
 }
 
-/** QUEUED -> ENDED (stopped) only while it is still queued. */
-export async function stopQueuedRun(tx: Tx, runId: string, detail: string, at: Date): Promise<boolean> {
+/** QUEUED -> ENDED (stopped or revoked) only while it is still queued. */
+export async function stopQueuedRun(tx: Tx, runId: string, detail: string, at: Date, reason: "STOPPED" | "REVOKED" = "STOPPED"): Promise<boolean> {
   const { count } = await tx.run.updateMany({
     where: { id: runId, status: "QUEUED" },
-    data: { status: "ENDED", endReason: "STOPPED", endDetail: detail, endedAt: at },
+    data: { status: "ENDED", endReason: reason, endDetail: detail, endedAt: at },
   });
   return count === 1;
+}
+
+export async function listRunsOfRevision(tx: Tx, revisionId: string): Promise<{ id: string; hostId: string; status: RunStatus }[]> {
+  return tx.run.findMany({ where: { revisionId, status: { not: "ENDED" } }, select: { id: true, hostId: true, status: true } });
 }
 
 export async function markStopRequested(tx: Tx, runId: string, request: { userId: string; reason: string; at: Date }): Promise<boolean> {

@@ -8,3 +8,5 @@ const id = (name: string) => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `${name} 
 export const programParams = z.object({ programId: id("programId") });
 export const revisionParams = z.object({ revisionId: id("revisionId") });
 export const runParams = z.object({ runId: id("runId") });
+export const reviewParams = z.object({ reviewId: id("reviewId") });
+export const userParams = z.object({ userId: id("userId") });

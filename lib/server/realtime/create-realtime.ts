@@ -8,6 +8,7 @@ import type { WorkbenchEvent } from "@/lib/server/data/notify.ts";
 import { getRunView } from "@/lib/server/data/runs.ts";
 import { logError, logInfo } from "@/lib/server/log.ts";
 import { expireQueuedRuns } from "@/lib/server/use-cases/expire-queued-runs.ts";
+import { expirePendingRevisions } from "@/lib/server/use-cases/expire-pending-revisions.ts";
 import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
 import { hostRoom, setUpAgentNamespace, type AgentNamespace } from "./agent-namespace.ts";
 import { EventListener } from "./event-listener.ts";
@@ -70,6 +71,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
 
   const sweep = setInterval(() => {
     expireQueuedRuns(db).catch((error: unknown) => logError("expiry sweep failed", error));
+    expirePendingRevisions(db).catch((error: unknown) => logError("review window sweep failed", error));
   }, options.expirySweepMs ?? 15_000);
   sweep.unref();
 

@@ -6,7 +6,7 @@ import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
 import { insertNextRevision, insertProgram } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { prepareRevisionContent, revisionContentInput } from "./revision-content.ts";
+import { prepareRevisionContent, revisionContentInput, revisionReview } from "./revision-content.ts";
 
 export const createProgramInput = revisionContentInput.extend({
   name: z
@@ -24,12 +24,19 @@ export async function createProgram(
   actor: Actor,
   input: CreateProgramInput,
   rules: { maxDurationSec: number },
+  now = new Date(),
 ): Promise<{ programId: string; revisionId: string }> {
   authorize(actor, "program.create");
   return db.$transaction(async (tx) => {
-    const content = await prepareRevisionContent(tx, input, rules);
+    const prepared = await prepareRevisionContent(tx, input, { ...rules, now });
     const program = await insertProgram(tx, { name: input.name, authorId: actor.id });
-    const revision = await insertNextRevision(tx, { programId: program.id, expectedLatest: 0, authorId: actor.id, content });
+    const revision = await insertNextRevision(tx, {
+      programId: program.id,
+      expectedLatest: 0,
+      authorId: actor.id,
+      content: prepared.content,
+      review: revisionReview(prepared),
+    });
     if (!revision) throw new AppError("CONFLICT", "The program changed while it was being created.");
     const who = { type: "user" as const, id: actor.id, name: actor.name };
     await appendAudit(tx, { actor: who, action: "program.create", target: { type: "program", id: program.id }, toState: "created" });
@@ -38,8 +45,8 @@ export async function createProgram(
       action: "revision.submit",
       target: { type: "revision", id: revision.id },
       toState: "PENDING",
-      contentHash: content.contentHash,
-      data: { programId: program.id, number: revision.number },
+      contentHash: prepared.content.contentHash,
+      data: { programId: program.id, number: revision.number, risk: prepared.lint.summary.risk },
     });
     return { programId: program.id, revisionId: revision.id };
   });

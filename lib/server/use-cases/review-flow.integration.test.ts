@@ -9,6 +9,9 @@ import { reviseProgram } from "./revise-program.ts";
 import { reviewRevision } from "./review-revision.ts";
 import { stopRun } from "./stop-run.ts";
 import { startRun } from "./start-run.ts";
+import { revokeApproval } from "./revoke-approval.ts";
+import { updateSettings } from "./update-settings.ts";
+import { DEFAULT_REVIEW_RULES, type ReviewRules } from "@/lib/server/settings/review-rules.ts";
 
 const SOURCE = "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }";
 const RULES = { maxDurationSec: 600 };
@@ -19,6 +22,8 @@ let reviewer: TestUser;
 let secondReviewer: TestUser;
 let engineerReviewer: TestUser;
 let sre: TestUser;
+let admin: TestUser;
+let securityReviewer: TestUser;
 let host: { hostId: string; hostName: string; credential: string };
 const key = testSigningKey();
 
@@ -29,7 +34,8 @@ beforeAll(async () => {
   secondReviewer = await createUser(t.db, ["REVIEWER"]);
   engineerReviewer = await createUser(t.db, ["ENGINEER", "REVIEWER"]);
   sre = await createUser(t.db, ["SRE"]);
-  const admin = await createUser(t.db, ["ADMIN"]);
+  admin = await createUser(t.db, ["ADMIN"]);
+  securityReviewer = await createUser(t.db, ["SECURITY_REVIEWER"]);
   host = await enrollTestHost(t.db, admin);
 });
 
@@ -134,10 +140,9 @@ describe("review state machine", () => {
     expect(outcome.status).toBe("APPROVED");
   });
 
-  it("only the author revises, and only from the latest revision", async () => {
+  it("revisions are submitted on top of the latest one only", async () => {
     const { programId } = await submit();
     const content = { source: SOURCE, durationSec: 10, targetHostIds: [host.hostId] };
-    await expectAppError(reviseProgram(t.db, engineerReviewer, programId, { ...content, baseRevision: 1 }, RULES), "FORBIDDEN", /author/);
     await reviseProgram(t.db, engineer, programId, { ...content, baseRevision: 1 }, RULES);
     await expectAppError(reviseProgram(t.db, engineer, programId, { ...content, baseRevision: 1 }, RULES), "CONFLICT", /newer/);
   });
@@ -161,6 +166,170 @@ describe("review state machine", () => {
       /Unknown or revoked target host/,
     );
     expect(await t.db.program.count()).toBe(before);
+  });
+});
+
+async function withRules<T>(rules: Partial<ReviewRules>, body: () => Promise<T>): Promise<T> {
+  await updateSettings(t.db, admin, { reviewRules: { ...DEFAULT_REVIEW_RULES, ...rules }, lintPolicy: {} });
+  try {
+    return await body();
+  } finally {
+    await updateSettings(t.db, admin, { reviewRules: DEFAULT_REVIEW_RULES, lintPolicy: {} });
+  }
+}
+
+const approve = (who: TestUser, revisionId: string, deps = reviewDeps(key)) => reviewRevision(t.db, who, revisionId, { decision: "approve", reason: `${who.name} approves` }, deps);
+const hoursFromNow = (hours: number) => () => new Date(Date.now() + hours * 3_600_000);
+
+describe("review rules", () => {
+  it("the last editor cannot approve, nor can the program's original author", async () => {
+    const { programId } = await submit(engineer);
+    const { revisionId } = await reviseProgram(t.db, engineerReviewer, programId, { source: `${SOURCE} // tweak`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    await expectAppError(approve(engineerReviewer, revisionId), "UNPROCESSABLE", /You wrote this revision/);
+    const authorAndReviewer = await createUser(t.db, ["ENGINEER", "REVIEWER"]);
+    const { programId: second } = await submit(authorAndReviewer);
+    const { revisionId: editedByOther } = await reviseProgram(t.db, engineer, second, { source: `${SOURCE} // other`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    await expectAppError(approve(authorAndReviewer, editedByOther), "UNPROCESSABLE", /program's author/);
+  });
+
+  it("one review per reviewer per revision", async () => {
+    await withRules({ approvalsRequired: 2 }, async () => {
+      const { revisionId } = await submit();
+      const first = await approve(reviewer, revisionId);
+      expect(first).toMatchObject({ status: "PENDING", approvals: 1, approvalsRequired: 2 });
+      await expectAppError(approve(reviewer, revisionId), "CONFLICT", /already reviewed/);
+      expect(await t.db.review.count({ where: { revisionId } })).toBe(1);
+    });
+  });
+
+  it("needs as many approvals as the rules say, then signs once", async () => {
+    await withRules({ approvalsRequired: 2 }, async () => {
+      const { revisionId } = await submit();
+      expect((await approve(reviewer, revisionId)).runIds).toEqual([]);
+      const second = await approve(secondReviewer, revisionId);
+      expect(second).toMatchObject({ status: "APPROVED", approvals: 2 });
+      expect(second.runIds).toHaveLength(1);
+    });
+  });
+
+  it("two approvals completing at once produce exactly one set of runs", async () => {
+    await withRules({ approvalsRequired: 2 }, async () => {
+      const third = await createUser(t.db, ["REVIEWER"]);
+      const { revisionId } = await submit();
+      await approve(reviewer, revisionId);
+      const results = await Promise.all([approve(secondReviewer, revisionId).catch((e: unknown) => e), approve(third, revisionId).catch((e: unknown) => e)]);
+      const approved = results.filter((r) => !(r instanceof Error) && (r as { status: string }).status === "APPROVED");
+      expect(approved).toHaveLength(1);
+      expect(await t.db.run.count({ where: { revisionId } })).toBe(1);
+    });
+  });
+
+  it("a new revision dismisses the approvals of the one it replaces", async () => {
+    await withRules({ approvalsRequired: 2 }, async () => {
+      const { programId, revisionId } = await submit();
+      await approve(reviewer, revisionId);
+      const revised = await reviseProgram(t.db, engineer, programId, { source: `${SOURCE} // v2`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+      // The earlier approval was for other content: one approval of the new revision is not enough.
+      expect(await approve(secondReviewer, revised.revisionId)).toMatchObject({ status: "PENDING", approvals: 1 });
+      await expectAppError(approve(secondReviewer, revisionId), "CONFLICT", /superseded/);
+    });
+  });
+
+  it("an expired review request can no longer be approved", async () => {
+    await withRules({ reviewWindowHours: 1 }, async () => {
+      const { revisionId } = await submit();
+      await expectAppError(approve(reviewer, revisionId, reviewDeps(key, { now: hoursFromNow(2) })), "UNPROCESSABLE", /review window .* closed/);
+    });
+  });
+
+  it("an expired approval no longer counts", async () => {
+    await withRules({ approvalsRequired: 2, approvalValidHours: 1 }, async () => {
+      const { revisionId } = await submit();
+      await approve(reviewer, revisionId);
+      // Two hours later the first approval has expired: the second one alone is not enough.
+      expect(await approve(secondReviewer, revisionId, reviewDeps(key, { now: hoursFromNow(2) }))).toMatchObject({ status: "PENDING", approvals: 1 });
+    });
+  });
+
+  it("run orders expire with the approval that signed them", async () => {
+    await withRules({ approvalValidHours: 2 }, async () => {
+      const { revisionId } = await submit();
+      const { runIds } = await approve(reviewer, revisionId);
+      const run = await t.db.run.findUniqueOrThrow({ where: { id: runIds[0]! }, select: { expiresAt: true, approval: { select: { validUntil: true } } } });
+      expect(run.expiresAt).toEqual(run.approval.validUntil);
+      expect(run.expiresAt.getTime() - Date.now()).toBeGreaterThan(1.9 * 3_600_000);
+      expect(run.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
+    });
+  });
+
+  it("a uprobe program needs a security reviewer's approval", async () => {
+    const { revisionId } = await createProgram(
+      t.db,
+      engineer,
+      { name: "readline", source: "uprobe:/bin/bash:readline { @lines = count(); }", durationSec: 30, targetHostIds: [host.hostId] },
+      RULES,
+    );
+    const stored = await t.db.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { securityReviewRequired: true } });
+    expect(stored.securityReviewRequired).toBe(true);
+    expect(await approve(reviewer, revisionId)).toMatchObject({ status: "PENDING", approvals: 1, securityApprovalMissing: true });
+    const approved = await approve(securityReviewer, revisionId);
+    expect(approved).toMatchObject({ status: "APPROVED", securityApprovalMissing: false });
+    expect(approved.runIds).toHaveLength(1);
+  });
+
+  it("a reviewer can request changes, and the author submits a new revision", async () => {
+    const { programId, revisionId } = await submit();
+    const outcome = await reviewRevision(t.db, reviewer, revisionId, { decision: "request-changes", reason: "print per second, not at exit" }, reviewDeps(key));
+    expect(outcome.status).toBe("CHANGES_REQUESTED");
+    await expectAppError(approve(secondReviewer, revisionId), "CONFLICT", /changes requested/);
+    const revised = await reviseProgram(t.db, engineer, programId, { source: `${SOURCE}\ninterval:s:1 { print(@n); }`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    expect((await approve(reviewer, revised.revisionId)).status).toBe("APPROVED");
+  });
+
+  it("the policy lint refuses what it must at submission, and writes nothing", async () => {
+    const before = await t.db.revision.count();
+    const error = await createProgram(t.db, engineer, { name: "shell", source: 'BEGIN { system("id"); }', durationSec: 5, targetHostIds: [host.hostId] }, RULES).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("UNPROCESSABLE");
+    expect((error as AppError).details?.findings).toEqual([expect.objectContaining({ code: "unsafe-builtin", line: 1, severity: "error" })]);
+    expect(await t.db.revision.count()).toBe(before);
+  });
+});
+
+describe("revocation", () => {
+  it("revoking an approval ends the runs that have not started, and they never start", async () => {
+    const { revisionId } = await submit();
+    const { reviewId, runIds } = await approve(reviewer, revisionId);
+    const result = await revokeApproval(t.db, secondReviewer, reviewId, { reason: "wrong host group" });
+    expect(result).toEqual({ revisionStatus: "REVOKED", stoppedRuns: 0, endedRuns: 1 });
+    const run = await t.db.run.findUniqueOrThrow({ where: { id: runIds[0]! }, select: { status: true, endReason: true, endDetail: true } });
+    expect(run).toEqual({ status: "ENDED", endReason: "REVOKED", endDetail: `revoked by ${secondReviewer.name}: wrong host group` });
+    expect(await startRun(t.db, { hostId: host.hostId, hostName: host.hostName }, { runId: runIds[0]!, startedAt: Date.now() })).toMatchObject({ start: false });
+    await expectAppError(revokeApproval(t.db, secondReviewer, reviewId, { reason: "again" }), "CONFLICT", /already revoked/);
+  });
+
+  it("a revoke racing the agent's start ends in exactly one consistent state", async () => {
+    for (let i = 0; i < 5; i++) {
+      const { revisionId } = await submit();
+      const { reviewId, runIds } = await approve(reviewer, revisionId);
+      const agent = { hostId: host.hostId, hostName: host.hostName };
+      const [started, revoked] = await Promise.all([startRun(t.db, agent, { runId: runIds[0]!, startedAt: Date.now() }), revokeApproval(t.db, admin, reviewId, { reason: "race" })]);
+      const run = await t.db.run.findUniqueOrThrow({ where: { id: runIds[0]! }, select: { status: true, stopRequestedAt: true, stopReason: true } });
+      if (started.start) {
+        expect(revoked.stoppedRuns).toBe(1);
+        expect(run).toMatchObject({ status: "RUNNING", stopReason: `revoked by ${admin.name}: race` });
+      } else {
+        expect(revoked.endedRuns).toBe(1);
+        expect(run.status).toBe("ENDED");
+      }
+    }
+  });
+
+  it("engineers and SREs cannot revoke", async () => {
+    const { revisionId } = await submit();
+    const { reviewId } = await approve(reviewer, revisionId);
+    await expectAppError(revokeApproval(t.db, engineer, reviewId, { reason: "x" }), "FORBIDDEN");
+    await expectAppError(revokeApproval(t.db, sre, reviewId, { reason: "x" }), "FORBIDDEN");
   });
 });
 
@@ -201,9 +370,10 @@ describe("audit trail", () => {
     const events = await t.db.auditEvent.findMany({ where: { targetId: revisionId }, orderBy: { id: "asc" } });
     expect(events.map((e) => [e.action, e.actorName, e.contentHash])).toEqual([
       ["revision.submit", engineer.name, revision.contentHash],
+      ["review.approve", reviewer.name, revision.contentHash],
       ["revision.approve", reviewer.name, revision.contentHash],
     ]);
-    expect(events[1]!.reason).toBe("audited");
+    expect(events[2]!.reason).toBe("audited");
 
     const chain = await t.db.auditEvent.findMany({ orderBy: { id: "asc" } });
     let previous = AUDIT_GENESIS_HASH;

@@ -4,18 +4,19 @@ import { z } from "zod";
 import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
 import type { RunOrder } from "@/lib/shared/run-order.ts";
 import type { Envelope } from "@/lib/shared/dsse.ts";
-import type { Db } from "@/lib/server/db/client.ts";
+import type { Db, Tx } from "@/lib/server/db/client.ts";
 import { isUniqueViolation } from "@/lib/server/db/errors.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
-import { getRevision, insertReview, transitionRevision } from "@/lib/server/data/programs.ts";
+import { getRevision, insertReview, listValidApprovals, lockRevision, transitionRevision, type RevisionWithProgram } from "@/lib/server/data/programs.ts";
+import { readSettings } from "@/lib/server/data/settings.ts";
 import { insertRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { signedLimits } from "./run-limits.ts";
 
 export const reviewRevisionInput = z.object({
-  decision: z.enum(["approve", "reject"], { error: 'The decision is "approve" or "reject".' }),
+  decision: z.enum(["approve", "reject", "request-changes"], { error: 'The decision is "approve", "reject" or "request-changes".' }),
   reason: z
     .string({ error: "A decision needs a written reason." })
     .trim()
@@ -28,16 +29,28 @@ export type ReviewRevisionInput = z.infer<typeof reviewRevisionInput>;
 export type ReviewDeps = {
   signRunOrder(order: RunOrder): Envelope;
   now(): Date;
-  runOrderTtlSec: number;
 };
 
-export type ReviewOutcome = { reviewId: string; status: "APPROVED" | "REJECTED"; runIds: string[] };
+export type ReviewOutcome = {
+  reviewId: string;
+  status: "PENDING" | "APPROVED" | "REJECTED" | "CHANGES_REQUESTED";
+  /** Valid approvals so far, and what is still missing when the revision stays pending. */
+  approvals: number;
+  approvalsRequired: number;
+  securityApprovalMissing: boolean;
+  runIds: string[];
+};
+
+const DECISIONS = { approve: "APPROVE", reject: "REJECT", "request-changes": "REQUEST_CHANGES" } as const;
 
 /**
- * Approves or rejects a pending revision. On approval the server signs one run
- * order per target host with exactly what will run and queues it. Everything
- * happens in one transaction; the status moves only from PENDING, so of two
- * reviewers deciding at once exactly one decision takes effect.
+ * Records one reviewer's decision on a pending revision. A rejection or a
+ * request for changes decides it at once. Approvals accumulate until the
+ * revision has as many valid ones as it requires (and one from a security
+ * reviewer when its probes need it); the approval that completes them signs
+ * one run order per target host with exactly what will run, and queues it.
+ * The revision's row lock makes concurrent decisions take turns, so exactly
+ * one of them completes the approval, and a decision after that changes nothing.
  */
 export async function reviewRevision(
   db: Db,
@@ -49,72 +62,136 @@ export async function reviewRevision(
   authorize(actor, "revision.review");
   try {
     return await db.$transaction(async (tx) => {
+      await lockRevision(tx, revisionId);
       const revision = await getRevision(tx, revisionId);
       if (!revision) throw new AppError("NOT_FOUND", "No such revision.");
       if (revision.authorId === actor.id) {
         throw new AppError("UNPROCESSABLE", "You wrote this revision; someone else has to review it.");
       }
+      if (revision.program.authorId === actor.id) {
+        throw new AppError("UNPROCESSABLE", "You are the program's author; someone else has to review its revisions.");
+      }
       if (revision.status !== "PENDING") {
-        throw new AppError("CONFLICT", `This revision is already ${revision.status.toLowerCase()}.`);
+        throw new AppError("CONFLICT", `This revision is already ${revision.status.toLowerCase().replace("_", " ")}.`);
       }
-      const decision = input.decision === "approve" ? "APPROVE" : "REJECT";
-      const status = decision === "APPROVE" ? "APPROVED" : "REJECTED";
-      const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason });
-      if (!(await transitionRevision(tx, revisionId, "PENDING", status))) {
-        throw new AppError("CONFLICT", "Another review decided this revision first.");
+      const now = deps.now();
+      if (revision.reviewDeadline && revision.reviewDeadline <= now) {
+        throw new AppError("UNPROCESSABLE", `The review window of this revision closed at ${revision.reviewDeadline.toISOString()}; the author has to submit it again.`);
       }
+      const { reviewRules } = await readSettings(tx);
+      const decision = DECISIONS[input.decision];
+      const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
+      const validUntil = decision === "APPROVE" ? new Date(now.getTime() + reviewRules.approvalValidHours * 3_600_000) : null;
+      const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });
       const who = { type: "user" as const, id: actor.id, name: actor.name };
       await appendAudit(tx, {
         actor: who,
-        action: decision === "APPROVE" ? "revision.approve" : "revision.reject",
+        action: `review.${input.decision}`,
         target: { type: "revision", id: revisionId },
-        fromState: "PENDING",
-        toState: status,
         reason: input.reason,
         contentHash: revision.contentHash,
-        data: { reviewId: review.id },
+        data: { reviewId: review.id, bySecurityReviewer },
       });
-      const runIds: string[] = [];
-      if (decision === "APPROVE") {
-        const issuedAt = deps.now();
-        const expiresAt = new Date(issuedAt.getTime() + deps.runOrderTtlSec * 1000);
-        for (const host of revision.targets) {
-          const runId = randomUUID();
-          const order: RunOrder = {
-            v: 1,
-            runId,
-            host: host.name,
-            program: {
-              id: revision.program.id,
-              name: revision.program.name,
-              revisionId: revision.id,
-              revision: revision.number,
-              contentHash: revision.contentHash,
-              source: revision.source,
-            },
-            limits: signedLimits(revision),
-            approval: { id: review.id, by: actor.name, at: review.createdAt.toISOString() },
-            issuedAt: issuedAt.toISOString(),
-            expiresAt: expiresAt.toISOString(),
-          };
-          const envelope = deps.signRunOrder(order);
-          await insertRun(tx, { id: runId, revisionId, hostId: host.id, approvalId: review.id, envelope, expiresAt });
-          await appendAudit(tx, {
-            actor: { type: "system" },
-            action: "run.sign",
-            target: { type: "run", id: runId },
-            toState: "QUEUED",
-            contentHash: revision.contentHash,
-            data: { host: host.name, revisionId, approvalId: review.id, keyId: envelope.signatures[0]?.keyid ?? null },
-          });
-          await notifyAfterCommit(tx, { type: "run.queued", runId, hostId: host.id });
-          runIds.push(runId);
-        }
+
+      if (decision !== "APPROVE") {
+        const status = decision === "REJECT" ? "REJECTED" : "CHANGES_REQUESTED";
+        await decide(tx, revision, status, who, input.reason);
+        return { reviewId: review.id, status, approvals: 0, approvalsRequired: revision.approvalsRequired, securityApprovalMissing: false, runIds: [] };
       }
-      return { reviewId: review.id, status, runIds };
+
+      const approvals = await listValidApprovals(tx, revisionId, now);
+      const securityApprovalMissing = revision.securityReviewRequired && !approvals.some((a) => a.bySecurityReviewer);
+      if (approvals.length < revision.approvalsRequired || securityApprovalMissing) {
+        return {
+          reviewId: review.id,
+          status: "PENDING",
+          approvals: approvals.length,
+          approvalsRequired: revision.approvalsRequired,
+          securityApprovalMissing,
+          runIds: [],
+        };
+      }
+      await decide(tx, revision, "APPROVED", who, input.reason);
+      // The orders expire with the first of the approvals that carried the decision.
+      const expiresAt = new Date(Math.min(...approvals.map((a) => a.validUntil?.getTime() ?? Number.POSITIVE_INFINITY)));
+      const runIds = await signRunOrders(tx, revision, { reviewId: review.id, at: review.createdAt, approvers: approvals.map((a) => a.reviewerName) }, now, expiresAt, deps);
+      return {
+        reviewId: review.id,
+        status: "APPROVED",
+        approvals: approvals.length,
+        approvalsRequired: revision.approvalsRequired,
+        securityApprovalMissing: false,
+        runIds,
+      };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", "You have already reviewed this revision.");
     throw error;
   }
+}
+
+async function decide(
+  tx: Tx,
+  revision: RevisionWithProgram,
+  status: "APPROVED" | "REJECTED" | "CHANGES_REQUESTED",
+  who: { type: "user"; id: string; name: string },
+  reason: string,
+): Promise<void> {
+  // Under the row lock this cannot fail; the condition stays as a guard against a caller without it.
+  if (!(await transitionRevision(tx, revision.id, "PENDING", status))) {
+    throw new AppError("CONFLICT", "Another review decided this revision first.");
+  }
+  await appendAudit(tx, {
+    actor: who,
+    action: `revision.${status === "APPROVED" ? "approve" : status === "REJECTED" ? "reject" : "request-changes"}`,
+    target: { type: "revision", id: revision.id },
+    fromState: "PENDING",
+    toState: status,
+    reason,
+    contentHash: revision.contentHash,
+  });
+}
+
+async function signRunOrders(
+  tx: Tx,
+  revision: RevisionWithProgram,
+  approval: { reviewId: string; at: Date; approvers: string[] },
+  issuedAt: Date,
+  expiresAt: Date,
+  deps: ReviewDeps,
+): Promise<string[]> {
+  const runIds: string[] = [];
+  for (const host of revision.targets) {
+    const runId = randomUUID();
+    const order: RunOrder = {
+      v: 1,
+      runId,
+      host: host.name,
+      program: {
+        id: revision.program.id,
+        name: revision.program.name,
+        revisionId: revision.id,
+        revision: revision.number,
+        contentHash: revision.contentHash,
+        source: revision.source,
+      },
+      limits: signedLimits(revision),
+      approval: { id: approval.reviewId, by: approval.approvers.join(", "), at: approval.at.toISOString() },
+      issuedAt: issuedAt.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    };
+    const envelope = deps.signRunOrder(order);
+    await insertRun(tx, { id: runId, revisionId: revision.id, hostId: host.id, approvalId: approval.reviewId, envelope, expiresAt });
+    await appendAudit(tx, {
+      actor: { type: "system" },
+      action: "run.sign",
+      target: { type: "run", id: runId },
+      toState: "QUEUED",
+      contentHash: revision.contentHash,
+      data: { host: host.name, revisionId: revision.id, approvalId: approval.reviewId, keyId: envelope.signatures[0]?.keyid ?? null, expiresAt: expiresAt.toISOString() },
+    });
+    await notifyAfterCommit(tx, { type: "run.queued", runId, hostId: host.id });
+    runIds.push(runId);
+  }
+  return runIds;
 }

@@ -4,7 +4,11 @@ import { z } from "zod";
 import { canonicalJson } from "@/lib/shared/canonical-json.ts";
 import { MAX_PROGRAM_BYTES, MAX_TARGET_HOSTS, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
+import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
 import { findActiveHosts } from "@/lib/server/data/hosts.ts";
+import { probeCatalogOf } from "@/lib/server/data/probe-catalog.ts";
+import { readSettings } from "@/lib/server/data/settings.ts";
+import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
 import type { RevisionContent } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
@@ -37,12 +41,25 @@ export function revisionContentHash(content: { source: string; durationSec: numb
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
 }
 
-/** Checks limits and targets against the server's rules and current hosts; returns what gets stored. */
+export type PreparedRevision = {
+  content: RevisionContent;
+  lint: LintResult;
+  approvalsRequired: number;
+  securityReviewRequired: boolean;
+  reviewDeadline: Date;
+};
+
+/**
+ * Checks limits, targets and the policy lint against the server's rules and
+ * current hosts; returns what gets stored. A lint error refuses the
+ * submission, with the findings (line, column, code, message) in the error's
+ * details so the editor can mark them.
+ */
 export async function prepareRevisionContent(
   tx: Tx,
   input: RevisionContentInput,
-  rules: { maxDurationSec: number },
-): Promise<RevisionContent> {
+  rules: { maxDurationSec: number; now: Date },
+): Promise<PreparedRevision> {
   if (input.durationSec > rules.maxDurationSec) {
     throw new AppError("UNPROCESSABLE", `The duration limit is at most ${rules.maxDurationSec} seconds on this server.`);
   }
@@ -53,11 +70,38 @@ export async function prepareRevisionContent(
     const missing = ids.filter((id) => !known.has(id));
     throw new AppError("UNPROCESSABLE", `Unknown or revoked target host: ${missing.join(", ")}.`);
   }
+  const settings = await readSettings(tx);
+  const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, ids));
+  if (lint.blocked) {
+    const errors = lint.findings.filter((f) => f.severity === "error");
+    const first = errors[0]!;
+    throw new AppError(
+      "UNPROCESSABLE",
+      `The policy refuses this program: line ${first.line}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`,
+      { findings: errors },
+    );
+  }
   const targets = hosts.sort((a, b) => a.name.localeCompare(b.name));
   return {
-    source: input.source,
-    durationSec: input.durationSec,
-    targets,
-    contentHash: revisionContentHash({ source: input.source, durationSec: input.durationSec, targetNames: targets.map((t) => t.name) }),
+    content: {
+      source: input.source,
+      durationSec: input.durationSec,
+      targets,
+      contentHash: revisionContentHash({ source: input.source, durationSec: input.durationSec, targetNames: targets.map((t) => t.name) }),
+    },
+    lint,
+    approvalsRequired: settings.reviewRules.approvalsRequired,
+    securityReviewRequired: settings.reviewRules.elevatedNeedSecurityReview && lint.summary.risk === "elevated",
+    reviewDeadline: new Date(rules.now.getTime() + settings.reviewRules.reviewWindowHours * 3_600_000),
+  };
+}
+
+/** What the stored revision keeps of the preparation: the lint and the review bar fixed at submission. */
+export function revisionReview(prepared: PreparedRevision) {
+  return {
+    lint: { findings: prepared.lint.findings, summary: prepared.lint.summary },
+    approvalsRequired: prepared.approvalsRequired,
+    securityReviewRequired: prepared.securityReviewRequired,
+    reviewDeadline: prepared.reviewDeadline,
   };
 }

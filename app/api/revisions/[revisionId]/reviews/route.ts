@@ -1,5 +1,4 @@
 import { getDb } from "@/lib/server/db/client.ts";
-import { loadServerEnv } from "@/lib/server/env.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { revisionParams } from "@/lib/server/http/params.ts";
 import { signRunOrder } from "@/lib/server/signing/signing-key.ts";
@@ -11,6 +10,5 @@ export const POST = defineRoute(
     reviewRevision(getDb(), actor!, params.revisionId, body, {
       signRunOrder: (order) => signRunOrder(order),
       now: () => new Date(),
-      runOrderTtlSec: loadServerEnv().WORKBENCH_RUN_ORDER_TTL_SEC,
     }),
 );
