@@ -4,12 +4,16 @@ import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { ProgramEditor } from "@/components/program-editor/index.tsx";
 import { ApiError, callApi } from "@/lib/client/api.ts";
+import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
+import { useProbeCatalog, useProgramLint } from "./use-program-lint.ts";
 
 export type HostOption = { id: string; name: string; labels: string[] };
 
 type Props = {
   hosts: HostOption[];
   maxDurationSec: number;
+  /** The server's lint policy, so the editor flags exactly what submission would refuse. */
+  lintPolicy: LintPolicy;
   initial: { name: string; source: string; durationSec: number; targetHostIds: string[] };
 } & ({ mode: "create" } | { mode: "revise"; programId: string; baseRevision: number });
 
@@ -22,6 +26,9 @@ export function ProgramForm(props: Props) {
   const [targets, setTargets] = useState<string[]>(props.initial.targetHostIds);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  const catalog = useProbeCatalog(targets);
+  const lint = useProgramLint(source, props.lintPolicy, catalog);
 
   const toggle = (id: string) => setTargets((current) => (current.includes(id) ? current.filter((t) => t !== id) : [...current, id]));
 
@@ -55,7 +62,12 @@ export function ProgramForm(props: Props) {
       )}
       <div className="form-row">
         <label>Program</label>
-        <ProgramEditor value={source} onChange={setSource} ariaLabel="bpftrace program" height={320} />
+        <ProgramEditor value={source} onChange={setSource} ariaLabel="bpftrace program" height={320} markers={lint.markers} probes={catalog} />
+        <span className={lint.result.blocked ? "error" : "hint"} data-testid="lint-verdict">
+          {lint.result.blocked
+            ? `The policy refuses this program: ${lint.result.findings.filter((f) => f.severity === "error").length} problem(s) marked in the editor.`
+            : `Risk ${lint.result.summary.risk}: ${lint.result.summary.riskReason}`}
+        </span>
       </div>
       <div className="grid2">
         <fieldset className="form-row">
@@ -94,7 +106,7 @@ export function ProgramForm(props: Props) {
         </p>
       )}
       <div className="actions">
-        <button className="primary" type="submit" disabled={busy}>
+        <button className="primary" type="submit" disabled={busy || lint.result.blocked}>
           {busy ? "Submitting…" : props.mode === "create" ? "Submit for review" : "Submit new revision"}
         </button>
       </div>

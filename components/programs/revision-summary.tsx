@@ -1,14 +1,18 @@
 import type { RevisionView } from "@/lib/server/data/programs.ts";
+import { RevokeButton } from "@/components/reviews/revoke-button.tsx";
+
+const when = (date: Date) => date.toISOString().replace("T", " ").slice(0, 16);
+const DECIDED = { APPROVE: "Approved", REJECT: "Rejected", REQUEST_CHANGES: "Changes requested" } as const;
 
 /** Everything a reader needs about one revision: what runs, where, under which limits, and who decided. */
-export function RevisionSummary({ revision }: { revision: RevisionView }) {
+export function RevisionSummary({ revision, canRevoke = false, showSource = true }: { revision: RevisionView; canRevoke?: boolean; showSource?: boolean }) {
   return (
     <div>
       <dl className="kv">
         <dt>Status</dt>
         <dd>
           <span className={`badge ${revision.status}`} data-testid="revision-status">
-            {revision.status.toLowerCase()}
+            {revision.status.toLowerCase().replace("_", " ")}
           </span>
         </dd>
         <dt>Author</dt>
@@ -20,16 +24,30 @@ export function RevisionSummary({ revision }: { revision: RevisionView }) {
         <dt>Content hash</dt>
         <dd className="mono">{revision.contentHash}</dd>
         <dt>Submitted</dt>
-        <dd>{revision.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</dd>
+        <dd>{when(revision.createdAt)} UTC</dd>
       </dl>
-      <pre className="program" data-testid="revision-source">
-        {revision.source}
-      </pre>
+      {showSource && (
+        <pre className="program" data-testid="revision-source">
+          {revision.source}
+        </pre>
+      )}
       {revision.reviews.map((review) => (
-        <p key={review.id} className={review.decision === "APPROVE" ? "notice" : "error"} data-testid="review-decision">
-          <strong>{review.decision === "APPROVE" ? "Approved" : "Rejected"}</strong> by {review.reviewerName} on{" "}
-          {review.createdAt.toISOString().replace("T", " ").slice(0, 16)}: {review.reason}
-        </p>
+        <div key={review.id} className={review.decision === "APPROVE" && !review.revokedAt ? "notice" : "error"} data-testid="review-decision">
+          <strong>{DECIDED[review.decision]}</strong> by {review.reviewerName}
+          {review.bySecurityReviewer && " (security reviewer)"} on {when(review.createdAt)}: {review.reason}
+          {review.revokedAt && (
+            <>
+              {" "}
+              <strong>Revoked</strong> by {review.revokedBy} on {when(review.revokedAt)}: {review.revokeReason}
+            </>
+          )}
+          {review.decision === "APPROVE" && !review.revokedAt && review.validUntil && <span className="muted"> · valid until {when(review.validUntil)} UTC</span>}
+          {canRevoke && review.decision === "APPROVE" && !review.revokedAt && (
+            <div style={{ marginTop: 6 }}>
+              <RevokeButton reviewId={review.id} />
+            </div>
+          )}
+        </div>
       ))}
     </div>
   );

@@ -2,6 +2,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/server/db/client.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
+import { getSettings } from "@/lib/server/use-cases/update-settings.ts";
+import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -25,6 +27,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
   const runs = await listRuns(db, actor, { revisionIds: program.revisions.map((r) => r.id) });
   const canRevise = can(actor, "program.revise");
   const hosts = canRevise ? (await listHostsFor(db, actor)).filter((h) => !h.revoked) : [];
+  const lintPolicy = effectiveLintPolicy(await getSettings(db, actor));
 
   return (
     <main>
@@ -80,6 +83,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
             baseRevision={latest.number}
             hosts={hosts.map(({ id, name, labels }) => ({ id, name, labels }))}
             maxDurationSec={loadServerEnv().WORKBENCH_MAX_DURATION_SEC}
+            lintPolicy={lintPolicy}
             initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id) }}
           />
         </section>

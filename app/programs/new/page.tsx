@@ -1,5 +1,7 @@
 import { getDb } from "@/lib/server/db/client.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
+import { getSettings } from "@/lib/server/use-cases/update-settings.ts";
+import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
@@ -18,6 +20,7 @@ export default async function NewProgramPage() {
   const { actor, allowed } = await requirePageActor("program.create", "/programs/new");
   if (!allowed) return <Forbidden what="write programs" />;
   const hosts = (await listHostsFor(getDb(), actor)).filter((h) => !h.revoked);
+  const lintPolicy = effectiveLintPolicy(await getSettings(getDb(), actor));
   return (
     <main>
       <h1>New program</h1>
@@ -25,6 +28,7 @@ export default async function NewProgramPage() {
         mode="create"
         hosts={hosts.map(({ id, name, labels }) => ({ id, name, labels }))}
         maxDurationSec={loadServerEnv().WORKBENCH_MAX_DURATION_SEC}
+        lintPolicy={lintPolicy}
         initial={{ name: "", source: STARTER, durationSec: 30, targetHostIds: hosts.length === 1 ? [hosts[0]!.id] : [] }}
       />
     </main>

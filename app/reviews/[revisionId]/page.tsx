@@ -4,20 +4,31 @@ import { getDb } from "@/lib/server/db/client.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { getRevisionForReview } from "@/lib/server/use-cases/read-programs.ts";
+import type { RevisionView } from "@/lib/server/data/programs.ts";
+import { getProgram, getRevisionForReview } from "@/lib/server/use-cases/read-programs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { RevisionSummary } from "@/components/programs/revision-summary.tsx";
+import { ApprovalProgress } from "@/components/reviews/approval-progress.tsx";
+import { LineComments } from "@/components/reviews/line-comments.tsx";
+import { LintReport, type StoredLint } from "@/components/reviews/lint-report.tsx";
+import { RevisionDiff } from "@/components/reviews/revision-diff.tsx";
 import { ReviewForm } from "./review-form.tsx";
 
 export default async function ReviewPage({ params }: { params: Promise<{ revisionId: string }> }) {
   const { revisionId } = await params;
   const { actor, allowed } = await requirePageActor("program.read", `/reviews/${revisionId}`);
   if (!allowed) return <Forbidden what="read programs" />;
-  const revision = await getRevisionForReview(getDb(), actor, revisionId).catch((error: unknown) => {
+  const db = getDb();
+  const revision = await getRevisionForReview(db, actor, revisionId).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
     throw error;
   });
+  const program = await getProgram(db, actor, revision.program.id);
+  const earlier = program.revisions.filter((r) => r.number < revision.number);
   const ownWork = revision.authorId === actor.id || revision.program.authorId === actor.id;
+  const alreadyReviewed = revision.reviews.some((r) => r.reviewerId === actor.id);
+  const version = (r: RevisionView) => ({ number: r.number, source: r.source, durationSec: r.durationSec, targets: r.targets.map((t) => t.name) });
+
   return (
     <main>
       <h1>
@@ -25,22 +36,45 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
       </h1>
       <section className="panel">
         <p className="muted">
-          This is exactly what the agent on each target host will run if you approve: the program text, the hosts, and the duration
+          This is exactly what the agent on each target host will run if it is approved: the program text, the hosts and the duration
           limit are signed together.
         </p>
-        <RevisionSummary revision={revision} />
+        <RevisionSummary revision={revision} canRevoke={can(actor, "approval.revoke")} showSource={false} />
+        <h2>Program</h2>
+        <LineComments
+          revisionId={revision.id}
+          source={revision.source}
+          comments={revision.comments.map((c) => ({ ...c, createdAt: c.createdAt.toISOString() }))}
+          canComment={can(actor, "revision.comment")}
+        />
       </section>
-      {revision.status !== "PENDING" ? (
-        <p className="notice">This revision is {revision.status.toLowerCase()}; there is nothing to decide.</p>
-      ) : !can(actor, "revision.review") ? (
-        <p className="notice">Only reviewers decide on revisions.</p>
-      ) : ownWork ? (
-        <p className="notice" data-testid="own-revision">
-          You wrote this revision, so someone else has to review it.
-        </p>
-      ) : (
-        <ReviewForm revisionId={revision.id} programId={revision.program.id} />
+      <section className="panel">
+        <h2>Policy lint</h2>
+        <LintReport lint={revision.lint as StoredLint | null} />
+      </section>
+      {earlier.length > 0 && (
+        <section className="panel">
+          <h2>Changes</h2>
+          <RevisionDiff current={version(revision)} earlier={earlier.map(version)} />
+        </section>
       )}
+      <section>
+        <h2>Decision</h2>
+        {revision.status === "PENDING" && <ApprovalProgress revision={revision} now={new Date()} />}
+        {revision.status !== "PENDING" ? (
+          <p className="notice">This revision is {revision.status.toLowerCase().replace("_", " ")}; there is nothing to decide.</p>
+        ) : !can(actor, "revision.review") ? (
+          <p className="notice">Only reviewers decide on revisions.</p>
+        ) : ownWork ? (
+          <p className="notice" data-testid="own-revision">
+            You wrote this revision, so someone else has to review it.
+          </p>
+        ) : alreadyReviewed ? (
+          <p className="notice">You have reviewed this revision; it waits for other reviewers.</p>
+        ) : (
+          <ReviewForm revisionId={revision.id} programId={revision.program.id} />
+        )}
+      </section>
     </main>
   );
 }

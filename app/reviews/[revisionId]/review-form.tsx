@@ -10,12 +10,14 @@ export function ReviewForm({ revisionId, programId }: { revisionId: string; prog
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function decide(decision: "approve" | "reject") {
+  async function decide(decision: "approve" | "reject" | "request-changes") {
     setBusy(true);
     setError(null);
     try {
-      await callApi("POST", `/api/revisions/${revisionId}/reviews`, { decision, reason });
-      router.push(`/programs/${programId}`);
+      const outcome = await callApi<{ status: string }>("POST", `/api/revisions/${revisionId}/reviews`, { decision, reason });
+      // An approval that still waits for others keeps the reviewer here, where the progress shows.
+      if (outcome.status === "PENDING") router.refresh();
+      else router.push(`/programs/${programId}`);
       router.refresh();
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
@@ -38,6 +40,9 @@ export function ReviewForm({ revisionId, programId }: { revisionId: string; prog
       <div className="actions">
         <button className="primary" type="button" disabled={busy || !reason.trim()} onClick={() => void decide("approve")}>
           Approve and sign
+        </button>
+        <button type="button" disabled={busy || !reason.trim()} onClick={() => void decide("request-changes")}>
+          Request changes
         </button>
         <button className="danger" type="button" disabled={busy || !reason.trim()} onClick={() => void decide("reject")}>
           Reject
