@@ -13,6 +13,7 @@ const DEMO_USERS: Omit<DemoUser, "password">[] = [
   { email: "reviewer@workbench.local", name: "Rae Reviewer", roles: ["REVIEWER"] },
   { email: "sre@workbench.local", name: "Sam SRE", roles: ["SRE"] },
   { email: "admin@workbench.local", name: "Ada Admin", roles: ["ADMIN"] },
+  { email: "security@workbench.local", name: "Sid Security", roles: ["SECURITY_REVIEWER"] },
   // Writes and reviews: shows that nobody approves their own work, whatever their roles.
   { email: "lead@workbench.local", name: "Lee Lead", roles: ["ENGINEER", "REVIEWER"] },
 ];
