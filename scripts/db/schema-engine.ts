@@ -11,6 +11,7 @@ import { parse as parseConnectionString } from "pg-connection-string";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
+import { splitSqlScript } from "./split-sql-script.ts";
 import type {
   MigrationList,
   SchemaEngine,
@@ -89,6 +90,28 @@ function connectionSettings(databaseUrl: string): ConnectionSettings {
   };
 }
 
+type ScriptRunner = { executeScript(script: string): Promise<void>; underlyingDriver(): pg.Pool; onError(error: unknown): never };
+
+/**
+ * @prisma/adapter-pg 7.10 runs a migration by splitting it on every ";", so a
+ * hand-written migration with a PL/pgSQL function (the audit trail's
+ * triggers) fails half-applied. This sends each statement whole, split where
+ * PostgreSQL would split it; errors go through the adapter's own mapping.
+ */
+function runsWholeStatements<T extends object>(adapter: T): T {
+  const runner = adapter as unknown as ScriptRunner;
+  runner.executeScript = async (script) => {
+    for (const statement of splitSqlScript(script)) {
+      try {
+        await runner.underlyingDriver().query(statement);
+      } catch (error) {
+        runner.onError(error);
+      }
+    }
+  };
+  return adapter;
+}
+
 /**
  * @prisma/adapter-pg 7.10 opens its shadow database as `{ ...poolOptions, database }`
  * (a connection string in the options would win and send the shadow work to the
@@ -101,12 +124,12 @@ function shadowAwareFactory(pool: pg.Pool, settings: ConnectionSettings) {
   return {
     provider: main.provider as "postgres",
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => runsWholeStatements(await main.connect()),
     async connectToShadowDb() {
       const name = `workbench_shadow_${randomBytes(6).toString("hex")}`;
       await pool.query(`CREATE DATABASE ${name}`);
       const shadowPool = new pg.Pool({ ...settings, database: name, Client: CatalogSafeClient, max: 2 });
-      const adapter = await new PrismaPg(shadowPool, { disposeExternalPool: true }).connect();
+      const adapter = runsWholeStatements(await new PrismaPg(shadowPool, { disposeExternalPool: true }).connect());
       const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {
         await dispose();
