@@ -7,8 +7,13 @@ import type { Tx, Db } from "@/lib/server/db/client.ts";
 // the previous row's hash. Appends take a transaction-scoped advisory lock so
 // two transactions never chain onto the same predecessor; the lock is released
 // at commit or rollback, so a rolled-back change leaves no audit row either.
+// Each append links to the chain head (AuditChainHead) and moves it forward in
+// the same transaction, so deleting the newest entries leaves the head naming
+// an entry that is gone (see audit-verification.ts). Database triggers refuse
+// UPDATE and DELETE of entries (migration audit_append_only).
 const AUDIT_CHAIN_LOCK = 0x61756469; // "audi"
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
+export const AUDIT_CHAIN_HEAD_ID = 1;
 
 export type AuditActor =
   | { type: "user"; id: string; name: string }
@@ -27,7 +32,7 @@ export type AuditEntry = {
   data?: Record<string, CanonicalValue> | null;
 };
 
-type StoredFields = {
+export type StoredAuditFields = {
   at: Date;
   actorType: string;
   actorId: string | null;
@@ -44,7 +49,7 @@ type StoredFields = {
 };
 
 /** The hash of one row; used when appending and when verifying the chain. */
-export function auditRowHash(row: StoredFields): string {
+export function auditRowHash(row: StoredAuditFields): string {
   const body = canonicalJson({
     at: row.at.toISOString(),
     actorType: row.actorType,
@@ -65,8 +70,10 @@ export function auditRowHash(row: StoredFields): string {
 
 export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
-  const last = await tx.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
-  const fields: StoredFields = {
+  const head = await tx.auditChainHead.findUnique({ where: { id: AUDIT_CHAIN_HEAD_ID }, select: { lastHash: true } });
+  // Fail closed: without its head the chain cannot be extended truthfully.
+  if (!head) throw new Error("the audit chain head is missing; run `npm run audit:verify`");
+  const fields: StoredAuditFields = {
     at: new Date(),
     actorType: entry.actor.type,
     actorId: "id" in entry.actor ? entry.actor.id : null,
@@ -79,11 +86,11 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
     reason: entry.reason ?? null,
     contentHash: entry.contentHash ?? null,
     data: entry.data ?? null,
-    prevHash: last?.hash ?? AUDIT_GENESIS_HASH,
+    prevHash: head.lastHash,
   };
-  await tx.auditEvent.create({
-    data: { ...fields, data: fields.data ?? undefined, hash: auditRowHash(fields) },
-  });
+  const hash = auditRowHash(fields);
+  const created = await tx.auditEvent.create({ data: { ...fields, data: fields.data ?? undefined, hash }, select: { id: true } });
+  await tx.auditChainHead.update({ where: { id: AUDIT_CHAIN_HEAD_ID }, data: { lastId: created.id, lastHash: hash } });
 }
 
 export type AuditEventView = {
