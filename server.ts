@@ -8,6 +8,7 @@ import { getDb } from "@/lib/server/db/client.ts";
 import { getSigningKey } from "@/lib/server/signing/signing-key.ts";
 import { createRealtime } from "@/lib/server/realtime/create-realtime.ts";
 import { logError, logInfo } from "@/lib/server/log.ts";
+import { stampClientAddress } from "@/lib/server/http/client-address.ts";
 import { SOCKET_PATH } from "@/lib/shared/socket-events.ts";
 
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const upgrade = app.getUpgradeHandler();
 
   const httpServer = createServer((req, res) => {
+    stampClientAddress(req);
     handle(req, res, parse(req.url ?? "/", true)).catch((error: unknown) => {
       logError("request failed", error, { url: req.url });
       res.statusCode = 500;

@@ -22,7 +22,7 @@ function freePort(): Promise<number> {
 export type WebServer = { url: string; output(): string; stop(): Promise<void> };
 
 /** The real production server (server.ts: Next + socket.io) on a test database. Needs `npm run build` first. */
-export async function startWebServer(databaseUrl: string): Promise<WebServer> {
+export async function startWebServer(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<WebServer> {
   if (!fs.existsSync(path.join(ROOT, ".next/BUILD_ID"))) {
     throw new Error("the web app is not built: run `npm run build` (scripts/test.sh does) before these tests");
   }
@@ -42,6 +42,7 @@ export async function startWebServer(databaseUrl: string): Promise<WebServer> {
       WORKBENCH_MAX_DURATION_SEC: "600",
       PORT: String(port),
       HOST: "127.0.0.1",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

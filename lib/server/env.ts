@@ -27,6 +27,16 @@ const envSchema = z
     WORKBENCH_OIDC_ISSUER: z.url().optional(),
     WORKBENCH_OIDC_CLIENT_ID: z.string().optional(),
     WORKBENCH_OIDC_CLIENT_SECRET: z.string().optional(),
+    /** The sign-in button's label, e.g. the company's IdP name. */
+    WORKBENCH_OIDC_NAME: z.string().trim().min(1).max(60).default("Single sign-on"),
+    /**
+     * Failed password sign-ins allowed within the throttle window, per email
+     * typed and per client address; one more is refused until the oldest of
+     * them leaves the window.
+     */
+    WORKBENCH_LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+    WORKBENCH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(30),
+    WORKBENCH_LOGIN_THROTTLE_WINDOW_SEC: z.coerce.number().int().min(10).max(86_400).default(900),
     /** Trust X-Forwarded-For for the client address (only behind a proxy you run). */
     WORKBENCH_TRUST_PROXY: booleanFlag.default(false),
   })

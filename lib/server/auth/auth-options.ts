@@ -1,20 +1,31 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { z } from "zod";
+import type { OAuthConfig } from "next-auth/providers/oauth";
 import { getDb } from "@/lib/server/db/client.ts";
-import { loadServerEnv } from "@/lib/server/env.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
-import { createSession, findUserForSignIn, revokeSession } from "@/lib/server/data/users.ts";
-import { decoyHash, verifyPassword } from "./password.ts";
+import { loadServerEnv, type ServerEnv } from "@/lib/server/env.ts";
+import { clientAddress } from "@/lib/server/http/client-address.ts";
+import { passwordSignInInput, signInWithPassword } from "@/lib/server/use-cases/sign-in-with-password.ts";
+import { matchSingleSignOnUser, type SingleSignOnClaims } from "@/lib/server/use-cases/match-single-sign-on-user.ts";
+import { startSession } from "@/lib/server/use-cases/start-session.ts";
+import { signOut } from "@/lib/server/use-cases/sign-out.ts";
 
-const credentialsInput = z.object({
-  email: z.string().trim().toLowerCase().email().max(320),
-  password: z.string().min(1).max(1024),
-});
+declare module "next-auth" {
+  interface User {
+    /** Where a password sign-in came from, carried from authorize() to the session's audit entry. */
+    signInAddress?: string | null;
+  }
+}
+
+/**
+ * What the login form gets back when sign-ins are throttled:
+ * `TooManyAttempts:<minutes>` (app/login/login-form.tsx reads it). Counted
+ * per email typed, so it says the same for an email no account has.
+ */
+export const THROTTLED_SIGN_IN_ERROR = "TooManyAttempts";
 
 /** Email and password accounts stored in the workbench's own database. */
-function credentialsProvider() {
+function credentialsProvider(env: ServerEnv) {
   return CredentialsProvider({
     id: "credentials",
     name: "Email and password",
@@ -22,43 +33,83 @@ function credentialsProvider() {
       email: { label: "Email", type: "email" },
       password: { label: "Password", type: "password" },
     },
-    async authorize(raw) {
-      const parsed = credentialsInput.safeParse(raw);
+    // next-auth 4 in the App Router hands authorize() the request's headers
+    // only (no socket); server.ts stamps the peer address into one.
+    async authorize(raw, req) {
+      const parsed = passwordSignInInput.safeParse(raw);
       if (!parsed.success) return null;
-      const db = getDb();
-      const user = await findUserForSignIn(db, parsed.data.email);
-      // Hash something either way, so the response time does not tell whether the account exists.
-      const valid = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await decoyHash()));
-      if (!user || !user.passwordHash || user.disabled || !valid) {
-        await db.$transaction((tx) =>
-          appendAudit(tx, {
-            actor: { type: "anonymous", name: parsed.data.email },
-            action: "auth.login-failed",
-            target: { type: "user", id: user?.id ?? parsed.data.email },
-          }),
-        );
-        return null;
+      const address = clientAddress((req?.headers ?? {}) as Record<string, string>, { trustProxy: env.WORKBENCH_TRUST_PROXY });
+      const result = await signInWithPassword(getDb(), { ...parsed.data, address }, {
+        throttle: {
+          maxFailuresPerAccount: env.WORKBENCH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+          maxFailuresPerAddress: env.WORKBENCH_LOGIN_MAX_FAILURES_PER_ADDRESS,
+          windowSec: env.WORKBENCH_LOGIN_THROTTLE_WINDOW_SEC,
+        },
+        now: () => new Date(),
+      });
+      if (result.outcome === "throttled") {
+        // next-auth answers 401 with this message as the `error` the login form reads.
+        const minutes = Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 60_000));
+        throw new Error(`${THROTTLED_SIGN_IN_ERROR}:${minutes}`);
       }
-      return { id: user.id, name: user.name, email: user.email };
+      if (result.outcome === "refused") return null;
+      return { ...result.user, signInAddress: address };
     },
   });
 }
 
+export const OIDC_PROVIDER_ID = "oidc";
+
+type OidcClaims = SingleSignOnClaims & { sub: string; name?: string; email?: string };
+
 /**
- * Providers are chosen by WORKBENCH_AUTH_PROVIDERS, so adding single sign-on
- * is a configuration change plus one entry here; every provider ends in the
- * same session row below.
+ * Any OpenID Connect provider, from its issuer URL (discovery), client id and
+ * secret. The authorization code flow with PKCE and state; identity comes from
+ * the verified ID token (next-auth checks its signature against the issuer's
+ * keys, its issuer, audience and expiry). Who the person is in the workbench
+ * is decided by matchSingleSignOnUser in the signIn callback below.
  */
-function configuredProviders(names: string[]) {
+function oidcProvider(env: ServerEnv): OAuthConfig<OidcClaims> {
+  const issuer = env.WORKBENCH_OIDC_ISSUER!.replace(/\/+$/, "");
+  return {
+    id: OIDC_PROVIDER_ID,
+    name: env.WORKBENCH_OIDC_NAME,
+    type: "oauth",
+    wellKnown: `${issuer}/.well-known/openid-configuration`,
+    clientId: env.WORKBENCH_OIDC_CLIENT_ID,
+    clientSecret: env.WORKBENCH_OIDC_CLIENT_SECRET,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state"],
+    profile: (claims) => ({ id: claims.sub, name: claims.name ?? claims.email ?? claims.sub, email: claims.email ?? null }),
+  };
+}
+
+/** The providers WORKBENCH_AUTH_PROVIDERS names, in its order; every one ends in the same session row. */
+export function configuredProviders(env: ServerEnv) {
+  const names = env.WORKBENCH_AUTH_PROVIDERS.split(",").map((p) => p.trim()).filter(Boolean);
   return names.map((name) => {
     switch (name) {
       case "credentials":
-        return credentialsProvider();
+        return credentialsProvider(env);
+      case OIDC_PROVIDER_ID:
+        return oidcProvider(env);
       default:
         throw new Error(`unknown sign-in provider "${name}" in WORKBENCH_AUTH_PROVIDERS`);
     }
   });
 }
+
+/** For the login page: which buttons and forms to show (ids and labels only). */
+export function signInChoices(env: ServerEnv = loadServerEnv()): { id: string; name: string; type: "credentials" | "oauth" }[] {
+  return configuredProviders(env).map((provider) => {
+    // next-auth's provider helpers keep what we passed under `options` and apply it later.
+    const { id, name, type } = { ...provider, ...("options" in provider ? provider.options : {}) };
+    return { id, name, type: type === "credentials" ? "credentials" : "oauth" };
+  });
+}
+
+const oidcIssuer = (env: ServerEnv) => ({ id: OIDC_PROVIDER_ID, issuer: env.WORKBENCH_OIDC_ISSUER ?? "" });
 
 const globalForAuth = globalThis as unknown as { workbenchAuthOptions?: NextAuthOptions };
 
@@ -72,16 +123,29 @@ export function getAuthOptions(): NextAuthOptions {
     // carries a session id; every request checks that row, so signing out
     // (or an admin revoking the session) ends it at once.
     session: { strategy: "jwt", maxAge },
-    pages: { signIn: "/login" },
-    providers: configuredProviders(env.WORKBENCH_AUTH_PROVIDERS.split(",").map((p) => p.trim())),
+    // Errors (a refused single sign-on, say) come back to the login page, which explains them.
+    pages: { signIn: "/login", error: "/login" },
+    providers: configuredProviders(env),
     callbacks: {
-      async jwt({ token, user }) {
-        if (user) {
+      async signIn({ account, profile }) {
+        // Password sign-ins were decided in authorize(); single sign-on is decided here.
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        return (await matchSingleSignOnUser(getDb(), oidcIssuer(env), profile ?? {})) !== null;
+      },
+      async jwt({ token, user, account, profile }) {
+        if (user && account) {
           const db = getDb();
-          token.sid = await createSession(db, user.id, new Date(Date.now() + maxAge * 1000));
-          await db.$transaction((tx) =>
-            appendAudit(tx, { actor: { type: "user", id: user.id, name: user.name ?? user.id }, action: "auth.login", target: { type: "user", id: user.id } }),
+          const workbenchUser =
+            account.provider === OIDC_PROVIDER_ID
+              ? await matchSingleSignOnUser(db, oidcIssuer(env), profile ?? {})
+              : { id: user.id, name: user.name ?? user.id };
+          if (!workbenchUser) throw new Error("AccessDenied");
+          token.sid = await startSession(
+            db,
+            { userId: workbenchUser.id, userName: workbenchUser.name, provider: account.provider, address: user.signInAddress ?? null },
+            { maxAgeSec: maxAge, now: new Date() },
           );
+          token.sub = workbenchUser.id;
         }
         return { sid: token.sid, sub: token.sub };
       },
@@ -93,7 +157,7 @@ export function getAuthOptions(): NextAuthOptions {
     },
     events: {
       async signOut({ token }) {
-        if (typeof token?.sid === "string") await revokeSession(getDb(), token.sid);
+        if (typeof token?.sid === "string") await signOut(getDb(), token.sid);
       },
     },
   };
