@@ -74,7 +74,26 @@ const MUTATING_ROUTES: { name: string; action: Action; request: () => Promise<[s
     },
   },
   { name: "create an enrollment token", action: "host.enroll-token.create", request: async () => ["POST", "/api/enrollment-tokens", { ttlMinutes: 5 }] },
+  {
+    name: "create a user",
+    action: "user.manage",
+    request: async () => ["POST", "/api/users", { email: `walk-${Math.random().toString(36).slice(2)}@test.local`, name: "Walk", roles: ["ENGINEER"] }],
+  },
+  { name: "change a user's roles", action: "user.manage", request: async () => ["POST", `/api/users/${(await createUser(t.db, ["ENGINEER"])).id}/roles`, { roles: ["SRE"] }] },
+  { name: "disable a user", action: "user.manage", request: async () => ["POST", `/api/users/${(await createUser(t.db, ["ENGINEER"])).id}/disable`, { reason: "walk" }] },
+  {
+    name: "enable a user",
+    action: "user.manage",
+    request: async () => {
+      const user = await createUser(t.db, ["ENGINEER"]);
+      await t.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
+      return ["POST", `/api/users/${user.id}/enable`, {}];
+    },
+  },
 ];
+
+/** Admin-only reads: the users list and the audit trail (browse, verify, export). */
+const ADMIN_READ_ROUTES = ["/api/users", "/api/audit", "/api/audit/verification", "/api/audit/export"];
 
 const READ_ROUTES = ["/api/programs", "/api/runs", "/api/hosts", "/api/enrollment-tokens"];
 
@@ -118,6 +137,20 @@ describe("authorization of every mutating route, by role", () => {
     for (const path of READ_ROUTES) expect((await call("anonymous", "GET", path)).status, path).toBe(401);
     expect((await call("engineer", "GET", "/api/enrollment-tokens")).status).toBe(403);
     expect((await call("admin", "GET", "/api/enrollment-tokens")).status).toBe(200);
+  });
+
+  it("only admins read users and the audit trail", async () => {
+    for (const path of ADMIN_READ_ROUTES) {
+      expect((await call("anonymous", "GET", path)).status, path).toBe(401);
+      for (const caller of ["engineer", "reviewer", "sre"] as Caller[]) expect((await call(caller, "GET", path)).status, `${caller} ${path}`).toBe(403);
+      expect((await call("admin", "GET", path)).status, path).toBe(200);
+    }
+  });
+
+  it("no route edits or deletes an audit entry", async () => {
+    for (const path of ["/api/audit", "/api/audit/export", "/api/audit/verification"]) {
+      for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect((await fetch(`${web.url}${path}`, { method, headers: { cookie: cookies.admin!, origin: web.url } })).status, `${method} ${path}`).toBe(405);
+    }
   });
 
   it("a state-changing request from another site is refused even with a session", async () => {

@@ -16,7 +16,11 @@ export async function TopBar() {
             <Link href="/programs">Programs</Link>
             {can(actor, "revision.review") && <Link href="/reviews">Reviews</Link>}
             <Link href="/runs">Runs</Link>
+            {can(actor, "incident.read") && <Link href="/incidents">Incidents</Link>}
             <Link href="/hosts">Hosts</Link>
+            {/* Admin pages: one link per page, each shown to whoever its action allows. */}
+            {can(actor, "user.manage") && <Link href="/admin/users">Users</Link>}
+            {can(actor, "audit.read") && <Link href="/admin/audit">Audit</Link>}
           </nav>
         )}
         <span className="spacer" />

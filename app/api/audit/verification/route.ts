@@ -1,0 +1,7 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { verifyAuditTrail } from "@/lib/server/use-cases/verify-audit-trail.ts";
+
+export const GET = defineRoute({ access: { kind: "user", action: "audit.read" } }, async ({ actor }) => ({
+  verification: await verifyAuditTrail(getDb(), actor!),
+}));

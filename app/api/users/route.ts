@@ -1,0 +1,13 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { createUserAccount, createUserAccountInput } from "@/lib/server/use-cases/create-user-account.ts";
+import { listUserAccounts } from "@/lib/server/use-cases/list-user-accounts.ts";
+
+export const GET = defineRoute({ access: { kind: "user", action: "user.manage" } }, async ({ actor }) => ({
+  users: await listUserAccounts(getDb(), actor!),
+}));
+
+export const POST = defineRoute(
+  { access: { kind: "user", action: "user.manage" }, body: createUserAccountInput, maxBodyBytes: 8 * 1024, successStatus: 201 },
+  async ({ actor, body }) => createUserAccount(getDb(), actor!, body),
+);

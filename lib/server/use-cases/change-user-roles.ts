@@ -1,0 +1,47 @@
+import "server-only";
+import { z } from "zod";
+import type { Db } from "@/lib/server/db/client.ts";
+import type { Role } from "@/lib/server/db/generated/enums.ts";
+import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
+import { appendAudit } from "@/lib/server/data/audit.ts";
+import { findUserForAdministration, setUserRoles } from "@/lib/server/data/users.ts";
+import { AppError } from "@/lib/server/errors.ts";
+import { beginUserAdministration, describeRoles, optionalReason, rolesInput } from "./user-administration.ts";
+
+export const changeUserRolesInput = z.object({ roles: rolesInput, reason: optionalReason });
+
+/**
+ * Replaces a user's roles. Roles are read from the database on every request,
+ * so the change applies to the user's next request, open sessions included.
+ * An admin cannot drop their own admin role: the workbench keeps an admin.
+ */
+export async function changeUserRoles(
+  db: Db,
+  actor: Actor,
+  userId: string,
+  input: z.output<typeof changeUserRolesInput>,
+): Promise<{ roles: Role[]; changed: boolean }> {
+  authorize(actor, "user.manage");
+  if (userId === actor.id && !input.roles.includes("ADMIN")) {
+    throw new AppError("UNPROCESSABLE", "You cannot remove your own admin role; another admin has to.");
+  }
+  return db.$transaction(async (tx) => {
+    await beginUserAdministration(tx, actor);
+    const user = await findUserForAdministration(tx, userId);
+    if (!user) throw new AppError("NOT_FOUND", "No such user.");
+    const before = describeRoles(user.roles);
+    const after = describeRoles(input.roles);
+    if (before === after) return { roles: input.roles, changed: false };
+    await setUserRoles(tx, userId, input.roles);
+    await appendAudit(tx, {
+      actor: { type: "user", id: actor.id, name: actor.name },
+      action: "user.roles-change",
+      target: { type: "user", id: userId },
+      fromState: before,
+      toState: after,
+      reason: input.reason,
+      data: { email: user.email },
+    });
+    return { roles: input.roles, changed: true };
+  });
+}
