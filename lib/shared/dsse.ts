@@ -66,6 +66,9 @@ function decodeBase64(value: unknown, what: string): Buffer {
   return Buffer.from(value, BASE64.test(value) ? "base64" : "base64url");
 }
 
+/** A key rotation carries two signatures (old and new key); more than a few is an attack on the verifier's time. */
+const MAX_SIGNATURES = 8;
+
 export type VerifiedPayload = { payload: Buffer; payloadType: string; keyId: string };
 
 /**
@@ -77,9 +80,17 @@ export function verifyEnvelope(
   input: unknown,
   expectedPayloadType: string,
   trustedKeys: ReadonlyMap<string, KeyObject>,
+  maxPayloadBytes = Number.POSITIVE_INFINITY,
 ): VerifiedPayload {
   if (typeof input !== "object" || input === null) throw new EnvelopeError("malformed-envelope", "envelope is not an object");
   const envelope = input as Partial<Envelope>;
+  // Sizes first, so an endless payload or signature list costs nothing to refuse.
+  if (typeof envelope.payload === "string" && envelope.payload.length > Math.ceil(maxPayloadBytes / 3) * 4) {
+    throw new EnvelopeError("malformed-envelope", `the payload is larger than ${maxPayloadBytes} bytes`);
+  }
+  if (Array.isArray(envelope.signatures) && envelope.signatures.length > MAX_SIGNATURES) {
+    throw new EnvelopeError("malformed-envelope", `the envelope carries more than ${MAX_SIGNATURES} signatures`);
+  }
   if (typeof envelope.payloadType !== "string") throw new EnvelopeError("malformed-envelope", "payloadType is missing");
   if (envelope.payloadType !== expectedPayloadType) {
     throw new EnvelopeError(
@@ -105,4 +116,22 @@ export function verifyEnvelope(
   }
   if (!sawTrustedKey) throw new EnvelopeError("unknown-key", "no signature is by a key this host trusts");
   throw new EnvelopeError("bad-signature", "the signature does not match the payload");
+}
+
+/**
+ * The ids of every key among `candidates` whose signature on the envelope verifies. For statements
+ * that need more than one signer (a key rotation is signed by the old key and the new one); the
+ * caller has already checked the payload type and decoded the payload with verifyEnvelope.
+ */
+export function verifiedSignerIds(envelope: Envelope, candidates: ReadonlyMap<string, KeyObject>): Set<string> {
+  const message = pae(envelope.payloadType, decodeBase64(envelope.payload, "payload"));
+  const signers = new Set<string>();
+  for (const entry of envelope.signatures as unknown[]) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const { keyid, sig } = entry as { keyid?: unknown; sig?: unknown };
+    if (typeof keyid !== "string" || signers.has(keyid)) continue;
+    const key = candidates.get(keyid);
+    if (key && verify(null, message, key, decodeBase64(sig, "signature"))) signers.add(keyid);
+  }
+  return signers;
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
 import { keyIdOf, signEnvelope } from "./dsse.ts";
 import { RUN_ORDER_PAYLOAD_TYPE, RunOrderError, encodeRunOrder, verifyRunOrder, type RunOrder } from "./run-order.ts";
 
@@ -20,7 +21,7 @@ const order: RunOrder = {
     contentHash: `sha256:${"ab".repeat(32)}`,
     source: "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }",
   },
-  limits: { durationSec: 30 },
+  limits: { durationSec: 30, ...DEFAULT_RUN_LIMITS },
   approval: { id: "review-1", by: "Rae Reviewer", at: "2026-11-27T11:59:00.000Z" },
   issuedAt: "2026-11-27T11:59:00.000Z",
   expiresAt: "2026-11-27T13:00:00.000Z",
@@ -59,14 +60,23 @@ describe("verifyRunOrder", () => {
 
   it("refuses a tampered payload (e.g. a longer duration)", () => {
     const envelope = sign(order);
-    const longer = Buffer.from(JSON.stringify({ ...order, limits: { durationSec: 86_400 } })).toString("base64");
+    const longer = Buffer.from(JSON.stringify({ ...order, limits: { ...order.limits, durationSec: 86_400 } })).toString("base64");
     expect(reason({ ...envelope, payload: longer })).toBe("bad-signature");
   });
 
   it("refuses a signed payload that is not a valid order, including unknown fields", () => {
     expect(reason(sign({ ...order, v: 2 }))).toBe("malformed-order");
-    expect(reason(sign({ ...order, limits: { durationSec: 30, unsafe: true } }))).toBe("malformed-order");
+    expect(reason(sign({ ...order, limits: { ...order.limits, unsafe: true } }))).toBe("malformed-order");
     expect(reason(signEnvelope(RUN_ORDER_PAYLOAD_TYPE, Buffer.from("not json"), signing))).toBe("malformed-order");
+  });
+
+  it("refuses a signed payload that is not in the canonical encoding (padding, key order, duplicate keys)", () => {
+    const canonical = encodeRunOrder(order).toString("utf8");
+    const padded = signEnvelope(RUN_ORDER_PAYLOAD_TYPE, Buffer.from(`${canonical} `), signing);
+    expect(reason(padded)).toBe("malformed-order");
+    const duplicate = canonical.replace('"host":"db-1"', '"host":"web-1","host":"db-1"');
+    expect(reason(signEnvelope(RUN_ORDER_PAYLOAD_TYPE, Buffer.from(duplicate), signing))).toBe("malformed-order");
+    expect(reason(signEnvelope(RUN_ORDER_PAYLOAD_TYPE, Buffer.from(canonical), signing))).toBe("accepted");
   });
 
   it("refuses an envelope signed by a key the host does not trust", () => {

@@ -5,12 +5,19 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { EnvelopeError, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
-import { HOST_NAME_PATTERN, MAX_DURATION_SEC_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "./limits.ts";
+import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "./limits.ts";
+import { runLimitsSchema } from "./run-limits.ts";
 
 export const RUN_ORDER_PAYLOAD_TYPE = "application/vnd.bpftrace-workbench.run-order+json";
 
 /** Clocks drift; an order "issued" this far in the future is still accepted. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * The largest envelope an agent reads: a 64 KiB program, base64-encoded (4/3), plus the rest of the
+ * order and the signatures. Anything bigger is refused before it is decoded.
+ */
+export const MAX_ENVELOPE_BYTES = 128 * 1024;
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -29,11 +36,9 @@ export const runOrderSchema = z
         source: z.string().min(1).refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
       })
       .strict(),
-    limits: z
-      .object({
-        durationSec: z.number().int().min(MIN_DURATION_SEC).max(MAX_DURATION_SEC_CEILING),
-      })
-      .strict(),
+    // Bound in the same signature as the program and the host: limits from one envelope cannot be
+    // paired with the program of another (mix-and-match).
+    limits: runLimitsSchema,
     approval: z
       .object({
         id: z.string().min(1).max(64),
@@ -77,7 +82,7 @@ export type VerifiedRunOrder = { order: RunOrder; keyId: string };
 export function verifyRunOrder(envelope: unknown, options: VerifyRunOrderOptions): VerifiedRunOrder {
   let verified;
   try {
-    verified = verifyEnvelope(envelope, RUN_ORDER_PAYLOAD_TYPE, options.trustedKeys);
+    verified = verifyEnvelope(envelope, RUN_ORDER_PAYLOAD_TYPE, options.trustedKeys, MAX_ENVELOPE_BYTES);
   } catch (error) {
     if (error instanceof EnvelopeError) throw new RunOrderError(error.reason, error.message);
     throw error;
@@ -94,6 +99,11 @@ export function verifyRunOrder(envelope: unknown, options: VerifyRunOrderOptions
     throw new RunOrderError("malformed-order", `the signed order is invalid: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
   }
   const order = result.data;
+  // The signed bytes must be exactly what the server's encoder writes for this order: no duplicate
+  // keys another JSON parser might read differently, no padding, nothing but the order itself.
+  if (!encodeRunOrder(order).equals(verified.payload)) {
+    throw new RunOrderError("malformed-order", "the signed order is not in the canonical encoding");
+  }
   if (options.hostName !== undefined && order.host !== options.hostName) {
     throw new RunOrderError("other-host", `the order is for host ${order.host}, not ${options.hostName}`);
   }

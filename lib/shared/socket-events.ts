@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { Envelope } from "./dsse.ts";
 import { MAX_FRAMES_PER_BATCH, frameSchema, type Frame } from "./frame.ts";
+import { MAX_PROGRAM_BYTES } from "./limits.ts";
 
 export const AGENT_NAMESPACE = "/agent";
 export const LIVE_NAMESPACE = "/live";
@@ -23,17 +24,35 @@ export const hostFactsSchema = z
     kernelRelease: z.string().max(200),
     bpftraceVersion: z.string().max(100).nullable(),
     arch: z.string().max(40),
+    /** Kernel BTF at /sys/kernel/btf/vmlinux (fentry probes and struct access without headers). */
+    btf: z.boolean().optional(),
+    /** Whether the kernel has kprobe_events / uprobe_events in tracefs. */
+    kprobes: z.boolean().optional(),
+    uprobes: z.boolean().optional(),
+    tracepointCount: z.number().int().nonnegative().optional(),
   })
-  .passthrough();
+  .strict();
 export type HostFacts = z.infer<typeof hostFactsSchema>;
+
+/** Probe names the host has (`bpftrace -l`), so the editor completes real ones and the lint counts wildcards. */
+export const MAX_CATALOG_PROBES = 50_000;
+export const probeCatalogSchema = z.object({ probes: z.array(z.string().min(1).max(256)).max(MAX_CATALOG_PROBES) }).strict();
+export type ProbeCatalog = z.infer<typeof probeCatalogSchema>;
 
 export const agentHelloSchema = z.object({
   agentVersion: z.string().max(50),
   facts: hostFactsSchema,
+  catalog: probeCatalogSchema.optional(),
   /** Runs this agent is running right now; any other RUNNING run of its host was lost. */
   activeRunIds: z.array(id).max(1000),
+  /** The last key rotation statement this agent applied (0: none). */
+  trustSeq: z.number().int().nonnegative().optional(),
 });
 export type AgentHello = z.infer<typeof agentHelloSchema>;
+
+/** An agent asks for at most `limit` orders, so one answer stays small (each carries up to 64 KiB of program). */
+export const ordersPullSchema = z.object({ limit: z.number().int().min(1).max(50).optional() }).strict();
+export type OrdersPull = z.infer<typeof ordersPullSchema>;
 
 export const runStartSchema = z.object({ runId: id, startedAt: z.number().int().nonnegative() });
 export type RunStart = z.infer<typeof runStartSchema>;
@@ -47,6 +66,7 @@ export type RunFrames = { runId: string; frames: Frame[] };
 export const AGENT_END_REASONS = [
   "completed",
   "duration-limit",
+  "lost",
   "stopped",
   "revoked",
   "overhead-limit",
@@ -70,19 +90,66 @@ export type RunEnd = z.infer<typeof runEndSchema>;
 
 export type RunOrderDelivery = { runId: string; envelope: Envelope };
 
+export const trustPullSchema = z.object({ afterSeq: z.number().int().nonnegative() }).strict();
+export type TrustStatementDelivery = { seq: number; envelope: Envelope };
+
 export interface AgentToServerEvents {
   "agent:hello": (hello: AgentHello, ack: AckFn<{ hostName: string }>) => void;
-  "orders:pull": (request: Record<string, never>, ack: AckFn<{ orders: RunOrderDelivery[] }>) => void;
+  "orders:pull": (request: OrdersPull, ack: AckFn<{ orders: RunOrderDelivery[] }>) => void;
   "run:start": (request: RunStart, ack: AckFn<{ start: boolean; reason: string | null }>) => void;
-  "run:frames": (batch: RunFrames, ack: AckFn<{ stored: number }>) => void;
+  /** `ackSeq`: the highest seq of the batch, now stored; the agent forgets the batch only then. */
+  "run:frames": (batch: RunFrames, ack: AckFn<{ stored: number; ackSeq: number }>) => void;
   "run:end": (report: RunEnd, ack: AckFn<Record<string, never>>) => void;
+  /** Key rotation statements after `afterSeq`, oldest first. */
+  "trust:pull": (request: { afterSeq: number }, ack: AckFn<{ statements: TrustStatementDelivery[] }>) => void;
 }
+
+// Server -> agent payloads are validated by the agent with these schemas.
+export const runStopSchema = z.object({ runId: id, reason: z.string().max(500), cause: z.enum(["user", "revoked"]) });
+export const agentRevokedSchema = z.object({ reason: z.string().max(500) });
+
+/** Compile a program on the host without attaching it (bpftrace's dry run), and list its probes. */
+export const dryRunRequestSchema = z
+  .object({
+    requestId: id,
+    source: z.string().min(1).refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
+  })
+  .strict();
+export type DryRunRequest = z.infer<typeof dryRunRequestSchema>;
+
+export const DRY_RUN_OUTCOMES = ["ok", "failed", "refused"] as const;
+export const dryRunFindingSchema = z.object({
+  code: z.string().max(60),
+  severity: z.enum(["error", "warning"]),
+  message: z.string().max(1000),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export const dryRunResultSchema = z
+  .object({
+    /** ok: it compiles; failed: bpftrace refused it (message is its error); refused: this agent's policy forbids it. */
+    outcome: z.enum(DRY_RUN_OUTCOMES),
+    /** Probes bpftrace would attach, wildcards expanded; empty unless ok. */
+    probes: z.array(z.string().max(256)).max(10_000),
+    probeCount: z.number().int().nonnegative(),
+    message: z.string().max(8000).nullable(),
+    findings: z.array(dryRunFindingSchema).max(200),
+    bpftraceVersion: z.string().max(100).nullable(),
+    elapsedMs: z.number().int().nonnegative(),
+  })
+  .strict();
+export type DryRunResult = z.infer<typeof dryRunResultSchema>;
 
 export interface ServerToAgentEvents {
   /** New signed orders wait for this host: pull them. */
   "orders:available": () => void;
   /** Stop a run: `cause` says whether a user stopped it or its approval was revoked. */
   "run:stop": (request: { runId: string; reason: string; cause: "user" | "revoked" }) => void;
+  /** A key rotation statement was issued: pull it. */
+  "trust:updated": () => void;
+  /** This host's credential was revoked; the server disconnects right after. */
+  "agent:revoked": (notice: { reason: string }) => void;
+  "dryrun:request": (request: DryRunRequest, ack: AckFn<DryRunResult>) => void;
 }
 
 // ---- browser <-> server ----------------------------------------------------
