@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Frame" ADD COLUMN     "delta" JSONB;
