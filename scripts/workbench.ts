@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     NODE_ENV: flags.dev ? "development" : "production",
     DATABASE_URL: database.url,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? readOrCreateSecret(path.join(dataDir, "nextauth-secret")),
+    // Encrypts the signing keys an admin creates by rotating (lib/server/signing/keyring.ts).
+    WORKBENCH_KEYRING_SECRET: process.env.WORKBENCH_KEYRING_SECRET ?? readOrCreateSecret(path.join(dataDir, "keyring-secret")),
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? url,
     PORT: String(port),
     ...(signingKeyFile ? { WORKBENCH_SIGNING_KEY_FILE: signingKeyFile } : {}),
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
       }
       startChild(
         "agent",
-        ["agent/bin/workbench-agent.js", "run", "--server", url, "--credential-file", credentialFile, "--public-key", publicKeyFile, "--host", hostName],
+        ["agent/bin/workbench-agent.js", "run", "--server", url, "--credential-file", credentialFile, "--public-key", publicKeyFile, "--host", hostName, "--state-dir", path.join(dataDir, "agent", `${hostName}.state`)],
         { ...process.env, WORKBENCH_DATA_DIR: dataDir },
       );
       agentLine = `local agent: enrolled as "${hostName}"`;

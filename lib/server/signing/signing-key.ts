@@ -22,9 +22,19 @@ export function parseSigningKey(pem: string, origin: string): LoadedSigningKey {
   return { keyId: keyIdOf(privateKey), privateKey, publicKeyPem };
 }
 
-const globalForKey = globalThis as unknown as { workbenchSigningKey?: LoadedSigningKey };
+const globalForKey = globalThis as unknown as { workbenchSigningKey?: LoadedSigningKey; workbenchActiveKey?: LoadedSigningKey };
 
+/**
+ * The key that signs run orders now: the keyring's active key once the
+ * server loaded it (lib/server/signing/keyring.ts, after rotations), else the
+ * configured one.
+ */
 export function getSigningKey(): LoadedSigningKey {
+  return globalForKey.workbenchActiveKey ?? getConfiguredSigningKey();
+}
+
+/** The key of WORKBENCH_SIGNING_KEY or WORKBENCH_SIGNING_KEY_FILE. */
+export function getConfiguredSigningKey(): LoadedSigningKey {
   if (!globalForKey.workbenchSigningKey) {
     const env = loadServerEnv();
     globalForKey.workbenchSigningKey = env.WORKBENCH_SIGNING_KEY
