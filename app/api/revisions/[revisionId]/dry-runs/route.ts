@@ -1,0 +1,15 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { revisionParams } from "@/lib/server/http/params.ts";
+import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
+import { requestDryRun, requestDryRunInput } from "@/lib/server/use-cases/request-dry-run.ts";
+
+/** Compile the revision's program on a host's agent, without attaching it; answers when the agent did. */
+export const POST = defineRoute(
+  { access: { kind: "user", action: "program.read" }, params: revisionParams, body: requestDryRunInput, successStatus: 201 },
+  async ({ actor, params, body }) => ({ dryRun: await requestDryRun(getDb(), actor!, params.revisionId, body.hostId) }),
+);
+
+export const GET = defineRoute({ access: { kind: "user", action: "program.read" }, params: revisionParams }, async ({ actor, params }) => ({
+  dryRuns: await listDryRunsFor(getDb(), actor!, params.revisionId),
+}));
