@@ -1,11 +1,35 @@
 import "server-only";
 import { z } from "zod";
 import { MAX_DURATION_SEC_CEILING } from "@/lib/shared/limits.ts";
+import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
 
 // Every setting the server reads from its environment, validated once. The
 // custom server calls loadServerEnv() before anything else, so a wrong value
 // stops the start with a message naming the variable (see README).
 const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+// The limits the server signs into every run order (lib/shared/run-limits.ts). Parsed on their own
+// too (loadRunLimitsEnv), so signing reads them without needing the rest of the environment.
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const runLimitsEnvShape = {
+  /** % of one CPU a run may cost (BPF programs plus bpftrace) when its revision does not say. */
+  WORKBENCH_CPU_BUDGET_PERCENT: z.coerce.number().positive().max(RUN_LIMIT_CEILINGS.cpuBudgetPercent).default(DEFAULT_RUN_LIMITS.cpuBudgetPercent),
+  /** The most any revision may ask for. */
+  WORKBENCH_MAX_CPU_BUDGET_PERCENT: z.coerce.number().positive().max(RUN_LIMIT_CEILINGS.cpuBudgetPercent).default(5),
+  WORKBENCH_LIMIT_WINDOW_SEC: int(1, RUN_LIMIT_CEILINGS.windowSec, DEFAULT_RUN_LIMITS.windowSec),
+  WORKBENCH_MAX_OUTPUT_BYTES_PER_SEC: int(1, RUN_LIMIT_CEILINGS.maxOutputBytesPerSec, DEFAULT_RUN_LIMITS.maxOutputBytesPerSec),
+  WORKBENCH_MAX_OUTPUT_LINES_PER_SEC: int(1, RUN_LIMIT_CEILINGS.maxOutputLinesPerSec, DEFAULT_RUN_LIMITS.maxOutputLinesPerSec),
+  WORKBENCH_MAX_LOST_EVENTS: int(0, RUN_LIMIT_CEILINGS.maxLostEvents, DEFAULT_RUN_LIMITS.maxLostEvents),
+  WORKBENCH_MAX_MAP_KEYS: int(1, RUN_LIMIT_CEILINGS.maxMapKeys, DEFAULT_RUN_LIMITS.maxMapKeys),
+  WORKBENCH_MAX_STRLEN: int(1, RUN_LIMIT_CEILINGS.maxStrlen, DEFAULT_RUN_LIMITS.maxStrlen),
+  WORKBENCH_MAX_PROBES: int(1, RUN_LIMIT_CEILINGS.maxProbes, DEFAULT_RUN_LIMITS.maxProbes),
+  WORKBENCH_MAX_BPF_PROGS: int(1, RUN_LIMIT_CEILINGS.maxBpfProgs, DEFAULT_RUN_LIMITS.maxBpfProgs),
+};
+const runLimitsEnvSchema = z.object(runLimitsEnvShape).refine((env) => env.WORKBENCH_CPU_BUDGET_PERCENT <= env.WORKBENCH_MAX_CPU_BUDGET_PERCENT, {
+  path: ["WORKBENCH_CPU_BUDGET_PERCENT"],
+  message: "the default CPU budget is above WORKBENCH_MAX_CPU_BUDGET_PERCENT",
+});
+export type RunLimitsEnv = z.infer<typeof runLimitsEnvSchema>;
 
 const envSchema = z
   .object({
@@ -39,8 +63,26 @@ const envSchema = z
     WORKBENCH_LOGIN_THROTTLE_WINDOW_SEC: z.coerce.number().int().min(10).max(86_400).default(900),
     /** Trust X-Forwarded-For for the client address (only behind a proxy you run). */
     WORKBENCH_TRUST_PROXY: booleanFlag.default(false),
+    /**
+     * Encrypts the signing keys the server generates when an admin rotates (stored in the database).
+     * Without it the server signs with WORKBENCH_SIGNING_KEY(_FILE) only and refuses to rotate.
+     */
+    WORKBENCH_KEYRING_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 48`)").optional(),
+    /**
+     * The bearer token Prometheus sends to scrape /metrics (live histograms of running runs and the
+     * server's own metrics). Without it /metrics answers 404.
+     */
+    WORKBENCH_METRICS_TOKEN: z
+      .string()
+      .min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)")
+      .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (it travels in an HTTP header)")
+      .optional(),
+    ...runLimitsEnvShape,
   })
   .superRefine((env, ctx) => {
+    if (env.WORKBENCH_CPU_BUDGET_PERCENT > env.WORKBENCH_MAX_CPU_BUDGET_PERCENT) {
+      ctx.addIssue({ code: "custom", path: ["WORKBENCH_CPU_BUDGET_PERCENT"], message: "the default CPU budget is above WORKBENCH_MAX_CPU_BUDGET_PERCENT" });
+    }
     if (!env.WORKBENCH_SIGNING_KEY && !env.WORKBENCH_SIGNING_KEY_FILE) {
       ctx.addIssue({
         code: "custom",
@@ -80,5 +122,15 @@ export function loadServerEnv(source: NodeJS.ProcessEnv = process.env): ServerEn
     throw new EnvError(`invalid server configuration:\n${lines.join("\n")}`);
   }
   if (source === process.env) cached = result.data;
+  return result.data;
+}
+
+/** Only the signed run limits, from the environment: for signing, which must not need the rest. */
+export function loadRunLimitsEnv(source: NodeJS.ProcessEnv = process.env): RunLimitsEnv {
+  const result = runLimitsEnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "env"}: ${issue.message}`);
+    throw new EnvError(`invalid run limits configuration:\n${lines.join("\n")}`);
+  }
   return result.data;
 }

@@ -15,8 +15,15 @@ export const PERMISSIONS = {
   "approval.revoke": ["REVIEWER", "SECURITY_REVIEWER", "ADMIN"],
   "run.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.stop": ["SRE", "ADMIN"],
+  /** Upload a recorded bpftrace capture as a replay run (workbench-agent replay). */
+  "replay.create": ["ENGINEER", "SRE", "ADMIN"],
+  "incident.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
+  /** Open and resolve incidents, attach runs, write notes. */
+  "incident.manage": ["ENGINEER", "SRE", "ADMIN"],
   "host.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "host.enroll-token.create": ["ADMIN"],
+  "host.revoke": ["ADMIN"],
+  "signing-key.rotate": ["ADMIN"],
   "user.manage": ["ADMIN"],
   "audit.read": ["ADMIN"],
   "settings.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
-import type { Frame } from "@/lib/shared/frame.ts";
-import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
+import type { Frame, FrameRecord } from "@/lib/shared/frame.ts";
+import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 
 /**
  * Stores frames; a (runId, seq) already stored is skipped, which is what makes
@@ -19,6 +19,7 @@ export async function insertFrames(db: Db, runId: string, frames: Frame[]): Prom
         at: new Date(f.at),
         kind: f.record.type,
         payload: f.record as object,
+        ...(f.delta ? { delta: f.delta as object } : {}),
       })),
       skipDuplicates: true,
     }),
@@ -32,9 +33,9 @@ export async function listFrames(db: Db, runId: string, options: { afterSeq: num
     where: { runId, seq: { gt: options.afterSeq } },
     orderBy: { seq: "asc" },
     take: options.limit,
-    select: { seq: true, at: true, payload: true },
+    select: frameSelect,
   });
-  return rows.map((row) => ({ runId, seq: row.seq, at: row.at.getTime(), record: row.payload as OutputRecord }));
+  return rows.map((row) => toFrame(runId, row));
 }
 
 /** The most recent frames of a run, oldest first. */
@@ -43,7 +44,15 @@ export async function listLatestFrames(db: Db, runId: string, limit: number): Pr
     where: { runId },
     orderBy: { seq: "desc" },
     take: limit,
-    select: { seq: true, at: true, payload: true },
+    select: frameSelect,
   });
-  return rows.reverse().map((row) => ({ runId, seq: row.seq, at: row.at.getTime(), record: row.payload as OutputRecord }));
+  return rows.reverse().map((row) => toFrame(runId, row));
+}
+
+const frameSelect = { seq: true, at: true, payload: true, delta: true } as const;
+
+function toFrame(runId: string, row: { seq: number; at: Date; payload: unknown; delta: unknown }): Frame {
+  const frame: Frame = { runId, seq: row.seq, at: row.at.getTime(), record: row.payload as FrameRecord };
+  if (row.delta) frame.delta = row.delta as HistRecord;
+  return frame;
 }

@@ -75,3 +75,14 @@ export async function recordHostSeen(db: Db, hostId: string, facts?: Record<stri
     data: { lastSeenAt: new Date(), ...(facts ? { facts: facts as object } : {}) },
   });
 }
+
+/** Marks a host's credential revoked (its agent can no longer connect); false if it already was. */
+export async function revokeHostRecord(tx: Tx, hostId: string, at: Date): Promise<boolean> {
+  const { count } = await tx.host.updateMany({ where: { id: hostId, revokedAt: null }, data: { revokedAt: at } });
+  return count === 1;
+}
+
+export async function findHost(db: Db | Tx, hostId: string): Promise<{ id: string; name: string; revoked: boolean; lastSeenAt: Date | null } | null> {
+  const host = await db.host.findUnique({ where: { id: hostId }, select: { id: true, name: true, revokedAt: true, lastSeenAt: true } });
+  return host && { id: host.id, name: host.name, revoked: !!host.revokedAt, lastSeenAt: host.lastSeenAt };
+}

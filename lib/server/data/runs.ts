@@ -13,11 +13,11 @@ export async function insertRun(
 export type RunOrderRow = { runId: string; envelope: Envelope };
 
 /** Signed orders waiting for this host, oldest first. */
-export async function listQueuedOrders(db: Db, hostId: string, now: Date): Promise<RunOrderRow[]> {
+export async function listQueuedOrders(db: Db, hostId: string, now: Date, limit = 50): Promise<RunOrderRow[]> {
   const runs = await db.run.findMany({
     where: { hostId, status: "QUEUED", expiresAt: { gt: now } },
     orderBy: { createdAt: "asc" },
-    take: 50,
+    take: limit,
     select: { id: true, envelope: true },
   });
   return runs.map((run) => ({ runId: run.id, envelope: run.envelope as Envelope }));
@@ -54,8 +54,19 @@ export async function stopQueuedRun(tx: Tx, runId: string, detail: string, at: D
   return count === 1;
 }
 
+/**
+ * A live run's host. The database holds every LIVE run to having one (trigger
+ * "Run_origin"), and only live runs have a revision, an approval or a host;
+ * a null here means a replay reached code meant for agents' runs.
+ */
+function liveHostId(run: { id: string; hostId: string | null }): string {
+  if (run.hostId === null) throw new Error(`run ${run.id} has no host: a replay where a live run was expected`);
+  return run.hostId;
+}
+
 export async function listRunsOfRevision(tx: Tx, revisionId: string): Promise<{ id: string; hostId: string; status: RunStatus }[]> {
-  return tx.run.findMany({ where: { revisionId, status: { not: "ENDED" } }, select: { id: true, hostId: true, status: true } });
+  const runs = await tx.run.findMany({ where: { revisionId, status: { not: "ENDED" } }, select: { id: true, hostId: true, status: true } });
+  return runs.map((run) => ({ id: run.id, hostId: liveHostId(run), status: run.status }));
 }
 
 export async function markStopRequested(tx: Tx, runId: string, request: { userId: string; reason: string; at: Date }): Promise<boolean> {
@@ -68,7 +79,6 @@ export async function markStopRequested(tx: Tx, runId: string, request: { userId
 
 export type RunState = {
   id: string;
-  hostId: string;
   hostName: string;
   status: RunStatus;
   endReason: RunEndReason | null;
@@ -84,15 +94,38 @@ export type RunState = {
   lastSeq: number;
 };
 
-export type RunView = RunState & {
+/** A run an agent ran on an enrolled host, under a signed approval. */
+export type LiveRunView = RunState & {
+  kind: "LIVE";
+  hostId: string;
+  /** Runs sharing it are one run of the program on several hosts. */
+  approvalId: string;
   program: { id: string; name: string };
   revision: { id: string; number: number; contentHash: string; source: string };
   approvedBy: string;
+  replay: null;
 };
+
+/** A recorded capture a user uploaded: no host, revision or approval; `hostName` is the uploader's label for where it came from. */
+export type ReplayRunView = RunState & {
+  kind: "REPLAY";
+  hostId: null;
+  approvalId: null;
+  program: null;
+  revision: null;
+  approvedBy: null;
+  replay: { name: string; sourceHost: string | null; uploadedBy: { id: string; name: string }; program: string | null };
+};
+
+export type RunView = LiveRunView | ReplayRunView;
+
+export const isLiveRun = (run: RunView): run is LiveRunView => run.kind === "LIVE";
 
 const runViewSelect = {
   id: true,
+  kind: true,
   hostId: true,
+  approvalId: true,
   status: true,
   endReason: true,
   endDetail: true,
@@ -103,6 +136,10 @@ const runViewSelect = {
   startedAt: true,
   endedAt: true,
   lastSeq: true,
+  replayName: true,
+  replaySourceHost: true,
+  replayProgram: true,
+  uploadedBy: { select: { id: true, name: true } },
   host: { select: { name: true } },
   stopRequestedBy: { select: { name: true } },
   approval: { select: { reviewer: { select: { name: true } } } },
@@ -120,7 +157,9 @@ const runViewSelect = {
 
 type RunRow = {
   id: string;
-  hostId: string;
+  kind: "LIVE" | "REPLAY";
+  hostId: string | null;
+  approvalId: string | null;
   status: RunStatus;
   endReason: RunEndReason | null;
   endDetail: string | null;
@@ -131,32 +170,68 @@ type RunRow = {
   startedAt: Date | null;
   endedAt: Date | null;
   lastSeq: number;
-  host: { name: string };
+  replayName: string | null;
+  replaySourceHost: string | null;
+  replayProgram: string | null;
+  uploadedBy: { id: string; name: string } | null;
+  host: { name: string } | null;
   stopRequestedBy: { name: string } | null;
-  approval: { reviewer: { name: string } };
-  revision: { id: string; number: number; contentHash: string; source: string; durationSec: number; program: { id: string; name: string } };
+  approval: { reviewer: { name: string } } | null;
+  revision: { id: string; number: number; contentHash: string; source: string; durationSec: number; program: { id: string; name: string } } | null;
 };
 
 function toRunView(row: RunRow): RunView {
-  return {
+  const state = {
     id: row.id,
-    hostId: row.hostId,
-    hostName: row.host.name,
     status: row.status,
     endReason: row.endReason,
     endDetail: row.endDetail,
     stopRequestedAt: row.stopRequestedAt,
     stopRequestedBy: row.stopRequestedBy?.name ?? null,
     stopReason: row.stopReason,
-    durationSec: row.revision.durationSec,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     startedAt: row.startedAt,
     endedAt: row.endedAt,
     lastSeq: row.lastSeq,
-    program: row.revision.program,
-    revision: { id: row.revision.id, number: row.revision.number, contentHash: row.revision.contentHash, source: row.revision.source },
-    approvedBy: row.approval.reviewer.name,
+  };
+  if (row.kind === "REPLAY") {
+    // A replay has no signed duration; it lasts as long as the capture.
+    const durationSec = row.startedAt && row.endedAt ? Math.max(0, Math.round((row.endedAt.getTime() - row.startedAt.getTime()) / 1000)) : 0;
+    return {
+      ...state,
+      kind: "REPLAY",
+      hostId: null,
+      hostName: row.replaySourceHost ?? "replay",
+      durationSec,
+      approvalId: null,
+      program: null,
+      revision: null,
+      approvedBy: null,
+      replay: {
+        name: row.replayName ?? "replay",
+        sourceHost: row.replaySourceHost,
+        uploadedBy: row.uploadedBy ?? { id: "", name: "unknown" },
+        program: row.replayProgram,
+      },
+    };
+  }
+  const { revision, host, approval } = row;
+  // The "Run_origin" trigger guarantees these for a live run.
+  if (!revision || !host || !approval || row.hostId === null || row.approvalId === null) {
+    throw new Error(`live run ${row.id} lacks its revision, host or approval`);
+  }
+  return {
+    ...state,
+    kind: "LIVE",
+    hostId: row.hostId,
+    hostName: host.name,
+    approvalId: row.approvalId,
+    durationSec: revision.durationSec,
+    program: revision.program,
+    revision: { id: revision.id, number: revision.number, contentHash: revision.contentHash, source: revision.source },
+    approvedBy: approval.reviewer.name,
+    replay: null,
   };
 }
 
@@ -165,11 +240,16 @@ export async function getRunView(db: Db | Tx, runId: string): Promise<RunView | 
   return row && toRunView(row);
 }
 
-export async function listRunViews(db: Db, filter: { revisionIds?: string[]; status?: RunStatus; take?: number }): Promise<RunView[]> {
+export async function listRunViews(
+  db: Db,
+  filter: { revisionIds?: string[]; status?: RunStatus; take?: number; approvalId?: string; kind?: "LIVE" | "REPLAY" },
+): Promise<RunView[]> {
   const rows = await db.run.findMany({
     where: {
       ...(filter.revisionIds ? { revisionId: { in: filter.revisionIds } } : {}),
       ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.approvalId ? { approvalId: filter.approvalId } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
     },
     orderBy: { createdAt: "desc" },
     take: filter.take ?? 100,
@@ -178,7 +258,8 @@ export async function listRunViews(db: Db, filter: { revisionIds?: string[]; sta
   return rows.map(toRunView);
 }
 
-export async function findRunHost(db: Db | Tx, runId: string): Promise<{ hostId: string; status: RunStatus } | null> {
+/** The run's host (null for a replay, which no agent runs) and state. */
+export async function findRunHost(db: Db | Tx, runId: string): Promise<{ hostId: string | null; status: RunStatus } | null> {
   return db.run.findUnique({ where: { id: runId }, select: { hostId: true, status: true } });
 }
 
@@ -197,4 +278,48 @@ export async function expireQueuedRuns(tx: Tx, now: Date): Promise<{ id: string 
     data: { status: "ENDED", endReason: "EXPIRED", endDetail: "no agent started it before the order expired", endedAt: now },
   });
   return expired;
+}
+
+/** Every queued or running run of a host ends at once (its credential was revoked); returns their ids and former states. */
+export async function endOpenRunsOfHost(
+  tx: Tx,
+  hostId: string,
+  end: { reason: RunEndReason; detail: string; endedAt: Date },
+): Promise<{ id: string; status: RunStatus }[]> {
+  const open = await tx.run.findMany({ where: { hostId, status: { not: "ENDED" } }, select: { id: true, status: true } });
+  if (open.length === 0) return [];
+  await tx.run.updateMany({
+    where: { id: { in: open.map((run) => run.id) }, status: { not: "ENDED" } },
+    data: { status: "ENDED", endReason: end.reason, endDetail: end.detail, endedAt: end.endedAt },
+  });
+  return open;
+}
+
+// ---- replays (uploaded captures; see lib/shared/run-origin.ts) ----
+
+/** A replay starts RUNNING: its frames arrive while the upload goes on, and it ends when the upload does. */
+export async function insertReplayRun(
+  tx: Tx,
+  replay: { id: string; uploadedById: string; name: string; sourceHost: string | null; program: string | null; startedAt: Date; expiresAt: Date },
+): Promise<void> {
+  await tx.run.create({
+    data: {
+      id: replay.id,
+      kind: "REPLAY",
+      status: "RUNNING",
+      startedAt: replay.startedAt,
+      expiresAt: replay.expiresAt,
+      uploadedById: replay.uploadedById,
+      replayName: replay.name,
+      replaySourceHost: replay.sourceHost,
+      replayProgram: replay.program,
+    },
+    select: { id: true },
+  });
+}
+
+export type ReplayUpload = { kind: "LIVE" | "REPLAY"; uploadedById: string | null; status: RunStatus; lastSeq: number };
+
+export async function findReplayUpload(db: Db | Tx, runId: string): Promise<ReplayUpload | null> {
+  return db.run.findUnique({ where: { id: runId }, select: { kind: true, uploadedById: true, status: true, lastSeq: true } });
 }

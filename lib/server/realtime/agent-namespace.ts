@@ -1,11 +1,12 @@
 import "server-only";
 import type { Namespace, Socket } from "socket.io";
-import { z } from "zod";
 import {
   agentHelloSchema,
+  ordersPullSchema,
   runEndSchema,
   runFramesSchema,
   runStartSchema,
+  trustPullSchema,
   type AgentToServerEvents,
   type RunFrames,
   type ServerToAgentEvents,
@@ -18,6 +19,7 @@ import { logInfo } from "@/lib/server/log.ts";
 import { authenticateAgent } from "@/lib/server/use-cases/authenticate-agent.ts";
 import { finishRun } from "@/lib/server/use-cases/finish-run.ts";
 import { listRunOrders } from "@/lib/server/use-cases/list-run-orders.ts";
+import { listTrustStatements } from "@/lib/server/use-cases/list-trust-statements.ts";
 import { recordAgentHello } from "@/lib/server/use-cases/record-agent-hello.ts";
 import { recordFrames } from "@/lib/server/use-cases/record-frames.ts";
 import { startRun } from "@/lib/server/use-cases/start-run.ts";
@@ -55,7 +57,8 @@ export function setUpAgentNamespace(
       await recordAgentHello(db, agent, hello);
       return { hostName: agent.hostName };
     }));
-    socket.on("orders:pull", withAck(z.object({}).strict(), async () => ({ orders: await listRunOrders(db, agent) })));
+    socket.on("orders:pull", withAck(ordersPullSchema, async (request) => ({ orders: await listRunOrders(db, agent, request) })));
+    socket.on("trust:pull", withAck(trustPullSchema, async (request) => ({ statements: await listTrustStatements(db, request.afterSeq) })));
     socket.on("run:start", withAck(runStartSchema, (request) => startRun(db, agent, request)));
     socket.on("run:frames", withAck(runFramesSchema, async (batch) => {
       const typed = batch as RunFrames;

@@ -11,6 +11,7 @@ import { AppError } from "@/lib/server/errors.ts";
 const END_REASONS: Record<AgentEndReason, RunEndReason> = {
   completed: "COMPLETED",
   "duration-limit": "DURATION_LIMIT",
+  lost: "AGENT_LOST",
   stopped: "STOPPED",
   revoked: "REVOKED",
   "overhead-limit": "OVERHEAD_LIMIT",

@@ -8,11 +8,18 @@ import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { listActiveRunIds, markRunEnded } from "@/lib/server/data/runs.ts";
 
 /**
- * An agent (re)connected: store its host facts, and end every run the server
- * believes is running on the host but the agent no longer has (it restarted).
+ * An agent (re)connected: store its host facts and probe catalog (the
+ * tracepoints it has, read by lib/server/data/probe-catalog.ts for the editor
+ * and the lint), and end every run the server believes is running on the
+ * host but the agent no longer has (it restarted).
  */
 export async function recordAgentHello(db: Db, agent: AgentIdentity, hello: AgentHello, now = new Date()): Promise<{ lostRunIds: string[] }> {
-  await recordHostSeen(db, agent.hostId, { ...hello.facts, agentVersion: hello.agentVersion });
+  await recordHostSeen(db, agent.hostId, {
+    ...hello.facts,
+    agentVersion: hello.agentVersion,
+    trustSeq: hello.trustSeq ?? 0,
+    ...(hello.catalog ? { tracepoints: hello.catalog.probes } : {}),
+  });
   const active = new Set(hello.activeRunIds);
   const lost = (await listActiveRunIds(db, agent.hostId)).filter((runId) => !active.has(runId));
   for (const runId of lost) {

@@ -6,13 +6,19 @@ import { insertFrames } from "@/lib/server/data/frames.ts";
 import { findRunHost } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
-/** Stores a batch of frames from the run's own agent before it is acknowledged; duplicates are skipped. */
-export async function recordFrames(db: Db, agent: AgentIdentity, batch: RunFrames): Promise<{ stored: number }> {
+/**
+ * Stores a batch of frames from the run's own agent before it is
+ * acknowledged; duplicates (a batch resent after a lost acknowledgement) are
+ * skipped. `ackSeq` is the highest seq of the batch, now stored: the agent
+ * forgets the batch only when it reads it.
+ */
+export async function recordFrames(db: Db, agent: AgentIdentity, batch: RunFrames): Promise<{ stored: number; ackSeq: number }> {
   const run = await findRunHost(db, batch.runId);
   if (!run || run.hostId !== agent.hostId) throw new AppError("NOT_FOUND", "No such run for this host.");
   if (run.status === "QUEUED") throw new AppError("CONFLICT", "The run has not started.");
   if (batch.frames.some((frame) => frame.runId !== batch.runId)) {
     throw new AppError("BAD_REQUEST", "Every frame of a batch must belong to the batch's run.");
   }
-  return { stored: await insertFrames(db, batch.runId, batch.frames) };
+  const stored = await insertFrames(db, batch.runId, batch.frames);
+  return { stored, ackSeq: batch.frames.reduce((max, frame) => Math.max(max, frame.seq), 0) };
 }
