@@ -3,13 +3,21 @@ import type { Frame } from "@/lib/shared/frame.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { listFrames } from "@/lib/server/data/frames.ts";
-import { findRunHost, listRunViews, type RunView } from "@/lib/server/data/runs.ts";
+import { findRunHost, isLiveRun, listRunViews, type LiveRunView, type RunView } from "@/lib/server/data/runs.ts";
 import type { RunStatus } from "@/lib/server/db/generated/enums.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
-export async function listRuns(db: Db, actor: Actor, filter: { status?: RunStatus; revisionIds?: string[] }): Promise<RunView[]> {
+/** Runs of given revisions are live runs (a replay has no revision). */
+export async function listRuns(db: Db, actor: Actor, filter: { status?: RunStatus; revisionIds: string[] }): Promise<LiveRunView[]>;
+export async function listRuns(db: Db, actor: Actor, filter: { status?: RunStatus; kind?: "LIVE" | "REPLAY"; take?: number }): Promise<RunView[]>;
+export async function listRuns(
+  db: Db,
+  actor: Actor,
+  filter: { status?: RunStatus; revisionIds?: string[]; kind?: "LIVE" | "REPLAY"; take?: number },
+): Promise<RunView[]> {
   authorize(actor, "run.read");
-  return listRunViews(db, filter);
+  const runs = await listRunViews(db, filter);
+  return filter.revisionIds ? runs.filter(isLiveRun) : runs;
 }
 
 export async function getRunFrames(db: Db, actor: Actor, runId: string, page: { afterSeq: number; limit: number }): Promise<Frame[]> {

@@ -17,6 +17,7 @@ export async function stopRun(db: Db, actor: Actor, runId: string, now = new Dat
   return db.$transaction(async (tx) => {
     const run = await findRunHost(tx, runId);
     if (!run) throw new AppError("NOT_FOUND", "No such run.");
+    if (run.hostId === null) throw new AppError("UNPROCESSABLE", "A replay runs on no host; it ends when its upload ends.");
     const who = { type: "user" as const, id: actor.id, name: actor.name };
     if (await stopQueuedRun(tx, runId, `stopped by ${actor.name} before it started`, now)) {
       await appendAudit(tx, { actor: who, action: "run.stop", target: { type: "run", id: runId }, fromState: "QUEUED", toState: "ENDED" });

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Frame } from "@/lib/shared/frame.ts";
-import type { RunSnapshot } from "@/lib/shared/socket-events.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { listLatestFrames } from "@/lib/server/data/frames.ts";
@@ -10,13 +10,11 @@ import { AppError } from "@/lib/server/errors.ts";
 /** How many recent frames a new viewer receives before live ones. */
 export const SNAPSHOT_FRAMES = 600;
 
-export function toRunSnapshot(run: RunView): RunSnapshot {
-  return {
+/** A run as browsers see it; a replay says so in `origin` (see lib/shared/run-origin.ts for its other fields). */
+export function toRunSnapshot(run: RunView): RunSnapshotWithOrigin {
+  const common = {
     id: run.id,
     hostName: run.hostName,
-    programId: run.program.id,
-    programName: run.program.name,
-    revisionNumber: run.revision.number,
     status: run.status,
     endReason: run.endReason,
     endDetail: run.endDetail,
@@ -29,9 +27,25 @@ export function toRunSnapshot(run: RunView): RunSnapshot {
     stopRequestedBy: run.stopRequestedBy,
     lastSeq: run.lastSeq,
   };
+  if (run.kind === "REPLAY") {
+    return {
+      ...common,
+      programId: "",
+      programName: run.replay.name,
+      revisionNumber: 0,
+      origin: { kind: "replay", name: run.replay.name, uploadedBy: run.replay.uploadedBy.name, sourceHost: run.replay.sourceHost },
+    };
+  }
+  return {
+    ...common,
+    programId: run.program.id,
+    programName: run.program.name,
+    revisionNumber: run.revision.number,
+    origin: { kind: "live", batchId: run.approvalId },
+  };
 }
 
-export async function getRunSnapshot(db: Db, actor: Actor, runId: string): Promise<RunSnapshot> {
+export async function getRunSnapshot(db: Db, actor: Actor, runId: string): Promise<RunSnapshotWithOrigin> {
   authorize(actor, "run.read");
   const run = await getRunView(db, runId);
   if (!run) throw new AppError("NOT_FOUND", "No such run.");
@@ -39,7 +53,7 @@ export async function getRunSnapshot(db: Db, actor: Actor, runId: string): Promi
 }
 
 /** What a viewer needs to start watching: the run's state and its recent frames. */
-export async function watchRun(db: Db, actor: Actor, runId: string): Promise<{ run: RunSnapshot; frames: Frame[] }> {
+export async function watchRun(db: Db, actor: Actor, runId: string): Promise<{ run: RunSnapshotWithOrigin; frames: Frame[] }> {
   const run = await getRunSnapshot(db, actor, runId);
   return { run, frames: await listLatestFrames(db, runId, SNAPSHOT_FRAMES) };
 }

@@ -1,0 +1,26 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { incidentParams } from "@/lib/server/http/params.ts";
+import { changeIncidentStatus, changeIncidentStatusSchema } from "@/lib/server/use-cases/change-incident-status.ts";
+import { getIncident } from "@/lib/server/use-cases/read-incidents.ts";
+import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
+
+export const GET = defineRoute({ access: { kind: "user", action: "incident.read" }, params: incidentParams }, async ({ actor, params }) => {
+  const { evidence, ...incident } = await getIncident(getDb(), actor!, params.incidentId);
+  return {
+    incident: {
+      ...incident,
+      runs: evidence.map(({ run, ...link }) => ({
+        ...link,
+        run: toRunSnapshot(run),
+        // What produced the evidence: the approved revision (and who approved it), or nothing for a replay.
+        approval: run.kind === "LIVE" ? { programId: run.program.id, revisionId: run.revision.id, revisionNumber: run.revision.number, contentHash: run.revision.contentHash, approvedBy: run.approvedBy } : null,
+      })),
+    },
+  };
+});
+
+export const PATCH = defineRoute(
+  { access: { kind: "user", action: "incident.manage" }, params: incidentParams, body: changeIncidentStatusSchema },
+  async ({ actor, params, body }) => changeIncidentStatus(getDb(), actor!, params.incidentId, body),
+);

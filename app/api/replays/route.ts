@@ -1,0 +1,9 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { createReplay, createReplaySchema } from "@/lib/server/use-cases/create-replay.ts";
+
+/** Starts a replay: a recorded capture uploaded as a run (workbench-agent replay). */
+export const POST = defineRoute(
+  { access: { kind: "user", action: "replay.create" }, body: createReplaySchema, maxBodyBytes: 128 * 1024, successStatus: 201 },
+  async ({ actor, body }) => createReplay(getDb(), actor!, body),
+);
