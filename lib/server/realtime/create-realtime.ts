@@ -10,10 +10,13 @@ import { logError, logInfo } from "@/lib/server/log.ts";
 import { expireQueuedRuns } from "@/lib/server/use-cases/expire-queued-runs.ts";
 import { expirePendingRevisions } from "@/lib/server/use-cases/expire-pending-revisions.ts";
 import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
+import { loadKeyring, keyringDepsFromEnv, type KeyringDeps } from "@/lib/server/signing/keyring.ts";
 import { hostRoom, setUpAgentNamespace, type AgentNamespace } from "./agent-namespace.ts";
+import { handleAgentEvent } from "./agent-events.ts";
 import { EventListener } from "./event-listener.ts";
 import { FrameRelay } from "./frame-relay.ts";
 import { runRoom, setUpLiveNamespace, type LiveNamespace } from "./live-namespace.ts";
+import { createSreFeed } from "./sre-feed.ts";
 
 export type RealtimeOptions = {
   db: Db;
@@ -21,6 +24,8 @@ export type RealtimeOptions = {
   /** Frames are relayed to viewers in batches at most this often. */
   relayWindowMs?: number;
   expirySweepMs?: number;
+  /** The signing keyring (default: from the environment; none for tools and tests without one). */
+  keyring?: KeyringDeps;
 };
 
 export type Realtime = { io: Server; dispose(): Promise<void> };
@@ -28,6 +33,9 @@ export type Realtime = { io: Server; dispose(): Promise<void> };
 /** socket.io on the app's HTTP server: agents on /agent, browsers on /live. */
 export async function createRealtime(httpServer: HttpServer, options: RealtimeOptions): Promise<Realtime> {
   const { db } = options;
+  const keyring = options.keyring ?? keyringDepsFromEnv();
+  // Sign with the keyring's active key (after rotations), not only the configured one.
+  if (keyring) await loadKeyring(db, keyring);
   const io = new Server(httpServer, {
     path: SOCKET_PATH,
     serveClient: false,
@@ -39,14 +47,26 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   const agents = io.of(AGENT_NAMESPACE) as AgentNamespace;
   const live = io.of(LIVE_NAMESPACE) as LiveNamespace;
 
-  const relay = new FrameRelay((runId, frames) => live.to(runRoom(runId)).emit("run:frames", { runId, frames }), options.relayWindowMs);
-  setUpAgentNamespace(agents, { db, onFramesStored: (batch) => relay.push(batch.runId, batch.frames) });
+  const relay = new FrameRelay((runId, frames) => {
+    live.to(runRoom(runId)).emit("run:frames", { runId, frames });
+    sre.onRelayed(frames);
+  }, options.relayWindowMs);
+  // Metrics for /metrics, and replay uploads' frames (lib/server/realtime/sre-feed.ts).
+  const sre = createSreFeed({ db, push: (runId, frames) => relay.push(runId, frames), agents: () => agents.sockets.size, viewers: () => live.sockets.size });
+  setUpAgentNamespace(agents, {
+    db,
+    onFramesStored: (batch) => {
+      relay.push(batch.runId, batch.frames);
+      sre.onAgentFrames(batch.runId, batch.frames);
+    },
+  });
   setUpLiveNamespace(live, { db });
 
   const publishRunState = async (runId: string) => {
     relay.flush(); // frames before the state change reach viewers first
     const run = await getRunView(db, runId);
     if (run) live.to(runRoom(runId)).emit("run:state", toRunSnapshot(run));
+    if (run) sre.onRunState(runId, run.status);
   };
 
   const onEvent = (event: WorkbenchEvent) => {
@@ -60,9 +80,12 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       case "run.changed":
         publishRunState(event.runId).catch((error: unknown) => logError("could not publish run state", error));
         break;
-      case "host.revoked":
-        agents.in(hostRoom(event.hostId)).disconnectSockets(true);
+      case "run.frames-stored":
+        sre.onReplayFramesStored(event);
         break;
+      default:
+        // Key rotations, dry runs, revoked hosts (lib/server/realtime/agent-events.ts).
+        handleAgentEvent(agents, event, { db, keyring });
     }
   };
   // After a gap in notifications, tell every agent to pull: orders queued meanwhile are not lost.
