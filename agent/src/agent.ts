@@ -1,96 +1,207 @@
 import type { KeyObject } from "node:crypto";
-import { RunOrderError, verifyRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
-import type { RunOrderDelivery, HostFacts, RunEnd } from "@/lib/shared/socket-events.ts";
+import type { RunOrder } from "@/lib/shared/run-order.ts";
+import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
+import type { DryRunRequest, DryRunResult, HostFacts, ProbeCatalog, RunEnd, RunOrderDelivery } from "@/lib/shared/socket-events.ts";
+import { TrustStatementError } from "@/lib/shared/trust-statement.ts";
+import type { Envelope } from "@/lib/shared/dsse.ts";
+import { BpfStatsSwitch } from "./bpf-stats.ts";
+import { limitEnvironment, parseBpftraceVersion, type BpftraceVersion } from "./bpftrace-version.ts";
 import type { AgentConfig } from "./config.ts";
-import { Outbox } from "./outbox.ts";
+import { dryRunProgram } from "./dry-run.ts";
+import { OrderGate } from "./order-gate.ts";
+import { AGENT_MARKER_VARIABLE, endOrphans } from "./orphans.ts";
+import { ProgramNames } from "./overhead-meter.ts";
+import { clockTicksPerSecond } from "./proc.ts";
+import { ReplayGuard } from "./replay-guard.ts";
 import { RunSupervisor } from "./run-supervisor.ts";
-import { ServerLink } from "./server-link.ts";
+import { RuntimeState } from "./runtime-state.ts";
+import { ORDERS_PER_PULL, ServerLink } from "./server-link.ts";
+import { Spool } from "./spool.ts";
+import { StateDir } from "./state-dir.ts";
+import { TrustStore } from "./trust.ts";
 
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = "0.2.0";
 
 export type AgentDeps = {
-  trustedKeys: ReadonlyMap<string, KeyObject>;
+  /** The keys installed with the agent (its trust root). */
+  installedKeys: ReadonlyMap<string, KeyObject>;
   hostFacts: HostFacts;
+  catalog: ProbeCatalog;
   now(): number;
   log(message: string, fields?: Record<string, unknown>): void;
+  /** The server revoked this host's credential: the agent has stopped its runs and must exit. */
+  onCredentialRevoked(message: string): void;
 };
 
 // bpftrace gets a fixed, minimal environment: none of the agent's own
 // variables (which may name its credential) reach the traced program.
-const BPFTRACE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
+const BASE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
 
 /**
- * The daemon: keeps the link to the server, pulls signed orders, verifies
- * each against the keys it was installed with, asks the server before
- * starting, and supervises the runs. It starts nothing while the server is
- * unreachable; runs already started continue to their limits.
+ * The daemon: keeps the link to the server, pulls signed orders, admits each
+ * through the order gate (signature, host, expiry, replay, rollback, policy),
+ * asks the server before starting, and supervises the runs within their
+ * signed limits. It starts nothing while the server is unreachable; runs
+ * already started continue to their limits, and their frames wait in the
+ * on-disk spool until the server takes them.
  */
 export class Agent {
-  private readonly link: ServerLink;
-  private readonly outbox: Outbox;
+  private readonly state: StateDir;
+  private readonly spool: Spool;
+  private readonly trust: TrustStore;
+  private readonly gate: OrderGate;
+  private readonly bpfStats: BpfStatsSwitch;
+  private readonly runtime: RuntimeState;
+  private readonly programNames: ProgramNames;
+  private readonly version: BpftraceVersion | null;
+  private readonly clockTicks = clockTicksPerSecond();
+  private link: ServerLink | undefined;
   private readonly active = new Map<string, RunSupervisor>();
   /** Run ids this process has started, refused or been told not to start: never acted on twice. */
   private readonly settled = new Set<string>();
+  /** Admitted orders whose run:start got no answer (the link dropped): asked again, never run without a yes. */
+  private readonly awaitingStart = new Map<string, RunOrder>();
+  private dryRuns: Promise<unknown> = Promise.resolve();
   private pulling = false;
   private pullAgain = false;
   private stopping = false;
-  private pullTimer: NodeJS.Timeout;
+  private pullTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly deps: AgentDeps,
   ) {
-    this.link = new ServerLink(config.serverUrl, config.credential, {
-      onConnect: () => void this.onConnect(),
-      onDisconnect: (reason) => deps.log("disconnected from the server", { reason }),
-      onOrdersAvailable: () => void this.pull(),
-      onStopRequest: (runId, reason, cause) => this.active.get(runId)?.requestStop(cause === "revoked" ? "revoked" : "stopped", reason),
-      onRejected: (message) => this.onRejected(message),
+    this.state = StateDir.open(config.stateDir);
+    this.trust = new TrustStore(deps.installedKeys, this.state);
+    this.runtime = new RuntimeState(this.state);
+    this.bpfStats = new BpfStatsSwitch(this.state, deps.log);
+    this.programNames = new ProgramNames(config.bpftoolPath);
+    this.version = parseBpftraceVersion(deps.hostFacts.bpftraceVersion);
+    this.gate = new OrderGate({
+      trust: this.trust,
+      replay: new ReplayGuard(this.state, deps.now),
+      hostName: config.hostName,
+      policy: config.policy,
+      catalog: () => deps.catalog.probes,
+      now: deps.now,
     });
-    const link = this.link;
-    this.outbox = new Outbox(
-      {
-        get connected() {
-          return link.connected;
-        },
-        sendFrames: async (runId, frames) => void (await link.request("run:frames", { runId, frames })),
-        sendEnd: async (report) => void (await link.request("run:end", report)),
-      },
-      {
-        maxQueuedFrames: config.maxQueuedFrames,
-        onDropped: (runId, count) => {
-          deps.log("frame buffer full: dropped frames", { runId, count });
-          this.active.get(runId)?.recordDropped(count);
-        },
-      },
-    );
-    // A safety net: orders are pushed as they are signed, but a missed push must not leave one waiting.
-    this.pullTimer = setInterval(() => void this.pull(), 30_000);
+    this.spool = Spool.open({
+      dir: this.state.subdir("spool"),
+      maxBytes: config.spoolMaxBytes,
+      log: deps.log,
+      now: deps.now,
+      onEndDelivered: (runId) => this.runtime.markReported(runId),
+    });
   }
 
   get activeRunIds(): string[] {
     return [...this.active.keys()];
   }
 
+  get trustedKeyIds(): string[] {
+    return [...this.trust.keys.keys()];
+  }
+
+  /** Cleans up after an earlier agent process, then connects. */
+  async start(): Promise<void> {
+    this.bpfStats.recover();
+    await endOrphans(this.runtime.instanceId, this.deps.log);
+    for (const runId of this.runtime.interruptedRunIds) {
+      // Its bpftrace died with the previous agent (parent-death signal) or was just ended above.
+      this.spool.pushEnd({
+        runId,
+        reason: "lost",
+        detail: "the agent stopped unexpectedly while the run was active (killed or crashed); bpftrace was stopped with it",
+        endedAt: this.deps.now(),
+        lastSeq: 0,
+      });
+    }
+    const link = new ServerLink(this.config.serverUrl, this.config.credential, {
+      onConnect: () => void this.onConnect(),
+      onDisconnect: (reason) => this.deps.log("disconnected from the server", { reason }),
+      onOrdersAvailable: () => void this.pull(),
+      onTrustUpdated: () => void this.syncTrust(),
+      onStopRequest: (runId, reason, cause) => this.onStopRequest(runId, reason, cause),
+      onDryRun: (request) => this.dryRun(request),
+      onRejected: (message) => this.onRejected(message),
+      log: this.deps.log,
+    });
+    this.link = link;
+    this.spool.attach({
+      get connected() {
+        return link.connected;
+      },
+      sendFrames: async (runId, frames) => {
+        const { ackSeq } = await link.request("run:frames", { runId, frames });
+        const last = frames.at(-1)!.seq;
+        if (ackSeq < last) throw new Error(`the server acknowledged up to seq ${ackSeq}, not ${last}`);
+      },
+      sendEnd: async (report) => void (await link.request("run:end", report)),
+    });
+    // A safety net: orders are pushed as they are signed, but a missed push must not leave one waiting.
+    this.pullTimer = setInterval(() => void this.pull(), 30_000);
+  }
+
   private async onConnect(): Promise<void> {
+    const link = this.link!;
     this.deps.log("connected to the server", { server: this.config.serverUrl });
     try {
-      await this.link.request("agent:hello", { agentVersion: AGENT_VERSION, facts: this.deps.hostFacts, activeRunIds: this.activeRunIds });
+      await link.request("agent:hello", {
+        agentVersion: AGENT_VERSION,
+        facts: this.deps.hostFacts,
+        catalog: this.deps.catalog,
+        // Runs still running, and runs whose end report is still on its way: the server must not take them for lost.
+        activeRunIds: this.runtime.runIdsToMention.slice(0, 1000),
+        trustSeq: this.trust.lastStatementSeq,
+      });
     } catch (error) {
       this.deps.log("hello failed", { error: String(error) });
       return;
     }
-    this.outbox.kick();
+    this.spool.kick();
+    await this.syncTrust();
     await this.pull();
+  }
+
+  /** Applies the key rotation statements the server has issued since the last one applied, in order. */
+  private async syncTrust(): Promise<void> {
+    if (!this.link?.connected) return;
+    let statements: { seq: number; envelope: unknown }[];
+    try {
+      ({ statements } = await this.link.request("trust:pull", { afterSeq: this.trust.lastStatementSeq }));
+    } catch (error) {
+      this.deps.log("could not fetch key rotation statements", { error: String(error) });
+      return;
+    }
+    for (const { envelope } of statements) {
+      try {
+        const statement = this.trust.apply(envelope as Envelope);
+        this.deps.log("applied a key rotation statement", {
+          seq: statement.seq,
+          trustedKeyIds: this.trustedKeyIds,
+          retiredKeyIds: statement.retiredKeyIds,
+        });
+      } catch (error) {
+        const reason = error instanceof TrustStatementError ? error.reason : "error";
+        this.deps.log("refused a key rotation statement; the trusted keys are unchanged", { reason, message: (error as Error).message });
+        return;
+      }
+    }
+  }
+
+  private onStopRequest(runId: string, reason: string, cause: "user" | "revoked"): void {
+    this.awaitingStart.delete(runId);
+    this.active.get(runId)?.requestStop(cause === "revoked" ? "revoked" : "stopped", reason);
   }
 
   private onRejected(message: string): void {
     this.deps.log("the server refused this agent's credential; stopping every run", { message });
-    for (const run of this.active.values()) run.requestStop("stopped", "the agent's credential was revoked");
+    for (const run of this.active.values()) run.requestStop("revoked", `this host's credential was revoked: ${message}`);
+    this.deps.onCredentialRevoked(message);
   }
 
   async pull(): Promise<void> {
-    if (this.stopping || !this.link.connected) return;
+    if (this.stopping || !this.link?.connected) return;
     if (this.pulling) {
       this.pullAgain = true;
       return;
@@ -99,10 +210,15 @@ export class Agent {
     try {
       do {
         this.pullAgain = false;
-        const { orders } = await this.link.request("orders:pull", {});
+        for (const order of [...this.awaitingStart.values()]) {
+          if (this.active.size >= this.config.maxConcurrentRuns) break;
+          await this.askToStart(order);
+        }
+        if (this.active.size >= this.config.maxConcurrentRuns) break; // the rest wait for a free slot
+        const { orders } = await this.link.request("orders:pull", { limit: ORDERS_PER_PULL });
         for (const delivery of orders) {
-          if (this.active.size >= this.config.maxConcurrentRuns) break; // the rest wait for a free slot
-          await this.consider(delivery);
+          if (this.active.size >= this.config.maxConcurrentRuns) break;
+          await this.consider(delivery as RunOrderDelivery);
         }
       } while (this.pullAgain && !this.stopping);
     } catch (error) {
@@ -113,58 +229,105 @@ export class Agent {
   }
 
   private async consider(delivery: RunOrderDelivery): Promise<void> {
-    if (this.settled.has(delivery.runId) || this.active.has(delivery.runId)) return;
-    let order: RunOrder;
-    try {
-      order = verifyRunOrder(delivery.envelope, {
-        trustedKeys: this.deps.trustedKeys,
-        hostName: this.config.hostName,
-        now: new Date(this.deps.now()),
-      }).order;
-      if (order.runId !== delivery.runId) {
-        throw new RunOrderError("malformed-order", `the signed order is for run ${order.runId}, not ${delivery.runId}`);
-      }
-    } catch (error) {
+    if (this.settled.has(delivery.runId) || this.active.has(delivery.runId) || this.awaitingStart.has(delivery.runId)) return;
+    const admission = this.gate.admit(delivery);
+    if (!admission.ok) {
       this.settled.add(delivery.runId);
-      const reason = error instanceof RunOrderError ? error.reason : "malformed-order";
-      const message = error instanceof Error ? error.message : String(error);
-      this.deps.log("refused an order", { runId: delivery.runId, reason, message });
-      this.outbox.pushEnd({
+      this.deps.log("refused an order", { runId: delivery.runId, reason: admission.reason, message: admission.message });
+      this.spool.pushEnd({
         runId: delivery.runId,
-        reason: reason === "expired" ? "expired" : "refused",
-        detail: `the agent refused the order (${reason}): ${message}`,
+        reason: admission.reason === "expired" ? "expired" : "refused",
+        detail: `the agent refused the order (${admission.reason}): ${admission.message}`,
         endedAt: this.deps.now(),
         lastSeq: 0,
       });
       return;
     }
-    // Ask first: a run stopped or expired meanwhile must not start.
-    const { start, reason } = await this.link.request("run:start", { runId: order.runId, startedAt: this.deps.now() });
+    // Recorded before anything runs: after a crash from here on, the same order is a replay.
+    this.gate.commit(admission.order);
+    await this.askToStart(admission.order);
+  }
+
+  /** Ask first: a run stopped, revoked or expired meanwhile must not start. */
+  private async askToStart(order: RunOrder): Promise<void> {
+    if (Date.parse(order.expiresAt) <= this.deps.now()) {
+      this.awaitingStart.delete(order.runId);
+      this.settled.add(order.runId);
+      return;
+    }
+    try {
+      this.bpfStats.acquire();
+    } catch (error) {
+      this.awaitingStart.delete(order.runId);
+      this.settled.add(order.runId);
+      this.spool.pushEnd({ runId: order.runId, reason: "refused", detail: `the agent refused the order: ${(error as Error).message}`, endedAt: this.deps.now(), lastSeq: 0 });
+      return;
+    }
+    let answer: { start: boolean; reason: string | null };
+    try {
+      answer = await this.link!.request("run:start", { runId: order.runId, startedAt: this.deps.now() });
+    } catch (error) {
+      this.bpfStats.release();
+      this.awaitingStart.set(order.runId, order);
+      throw error;
+    }
+    this.awaitingStart.delete(order.runId);
     this.settled.add(order.runId);
-    if (!start) {
-      this.deps.log("the server said not to start", { runId: order.runId, reason });
+    if (!answer.start) {
+      this.bpfStats.release();
+      this.deps.log("the server said not to start", { runId: order.runId, reason: answer.reason });
       return;
     }
     this.launch(order);
   }
 
   private launch(order: RunOrder): void {
+    this.runtime.markActive(order.runId);
     const supervisor = new RunSupervisor({
       order,
       bpftracePath: this.config.bpftracePath,
       setprivPath: this.config.setprivPath,
       stopGraceMs: this.config.stopGraceMs,
-      env: BPFTRACE_ENV,
+      env: { ...BASE_ENV, ...limitEnvironment(this.version, order.limits), [AGENT_MARKER_VARIABLE]: this.runtime.instanceId },
+      sink: {
+        tryPushFrame: (frame, json) => this.spool.pushFrame(frame, json),
+        pushFrameAlways: (frame) => this.spool.pushFrameAlways(frame),
+        pushEnd: (report: RunEnd) => this.spool.pushEnd(report),
+      },
+      clockTicks: this.clockTicks,
+      beforeSample: () => this.bpfStats.ensureOn(),
+      programName: (id) => this.programNames.nameOf(id),
       now: this.deps.now,
-      emitFrame: (frame) => this.outbox.pushFrame(frame),
-      emitEnd: (report: RunEnd) => this.outbox.pushEnd(report),
       log: this.deps.log,
     });
     this.active.set(order.runId, supervisor);
     void supervisor.done.finally(() => {
       this.active.delete(order.runId);
+      this.runtime.markEnded(order.runId);
+      this.bpfStats.release();
       this.deps.log("run ended", { runId: order.runId });
       void this.pull(); // a slot is free
+    });
+  }
+
+  /** One dry run at a time: compiling is the heaviest thing an agent does besides running. */
+  private dryRun(request: DryRunRequest): Promise<DryRunResult> {
+    const result = this.dryRuns.then(() =>
+      dryRunProgram(request, {
+        bpftracePath: this.config.bpftracePath,
+        setprivPath: this.config.setprivPath,
+        version: this.version,
+        policy: this.config.policy,
+        catalog: () => this.deps.catalog.probes,
+        env: { ...BASE_ENV, ...limitEnvironment(this.version, { ...DEFAULT_RUN_LIMITS }), [AGENT_MARKER_VARIABLE]: this.runtime.instanceId },
+        timeoutMs: this.config.dryRunTimeoutMs,
+        now: this.deps.now,
+      }),
+    );
+    this.dryRuns = result.catch(() => {});
+    return result.then((value) => {
+      this.deps.log("dry run", { requestId: request.requestId, outcome: value.outcome, probes: value.probeCount });
+      return value;
     });
   }
 
@@ -174,9 +337,11 @@ export class Agent {
     clearInterval(this.pullTimer);
     for (const run of this.active.values()) run.requestStop("stopped", "the agent was shut down");
     await Promise.all([...this.active.values()].map((run) => run.done));
-    const delivered = await this.outbox.flush(flushTimeoutMs);
-    if (!delivered) this.deps.log("could not deliver everything before exiting", { pending: this.outbox.size });
-    this.outbox.dispose();
-    this.link.close();
+    const delivered = this.link?.connected ? await this.spool.flush(flushTimeoutMs) : false;
+    if (!delivered && this.spool.pendingBytes > 0) {
+      this.deps.log("kept undelivered reports on disk for the next start", { pendingBytes: this.spool.pendingBytes });
+    }
+    this.spool.close();
+    this.link?.close();
   }
 }

@@ -20,6 +20,8 @@ export type BpftraceStartOptions = {
   bpftracePath: string;
   setprivPath: string;
   program: string;
+  /** Extra arguments before `-e` (a dry run's flag); never `--unsafe`. */
+  extraArgs?: string[];
   /** The complete environment of the child: nothing of the agent's own (credentials!) leaks into it. */
   env: Record<string, string>;
   onStdout(chunk: Buffer): void;
@@ -33,6 +35,7 @@ const STDERR_NOISE = /couldn't set RLIMIT_MEMLOCK/;
 export class BpftraceProcess {
   readonly exited: Promise<BpftraceExit>;
   private killed = false;
+  private interrupted = false;
   private stderrTail = "";
 
   private constructor(private readonly child: ChildProcessByStdio<null, Readable, Readable>) {
@@ -53,9 +56,11 @@ export class BpftraceProcess {
 
   static start(options: BpftraceStartOptions): BpftraceProcess {
     // Never --unsafe: bpftrace then refuses system(), signal() and the other helpers that change the host.
+    const extra = options.extraArgs ?? [];
+    if (extra.includes("--unsafe")) throw new Error("refusing to run bpftrace with --unsafe");
     const child = spawn(
       options.setprivPath,
-      ["--pdeathsig", "KILL", "--", options.bpftracePath, "-f", "json", "-e", options.program],
+      ["--pdeathsig", "KILL", "--", options.bpftracePath, "-f", "json", ...extra, "-e", options.program],
       { env: options.env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] },
     );
     const process = new BpftraceProcess(child);
@@ -71,9 +76,16 @@ export class BpftraceProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  get sigintSent(): boolean {
+    return this.interrupted;
+  }
+
   /** SIGINT (bpftrace prints its maps and exits), then SIGKILL if it is still there after `graceMs`. */
   async stop(graceMs: number): Promise<BpftraceExit> {
-    if (this.running) this.child.kill("SIGINT");
+    if (this.running) {
+      this.interrupted = true;
+      this.child.kill("SIGINT");
+    }
     const timer = setTimeout(() => this.kill(), graceMs);
     try {
       return await this.exited;

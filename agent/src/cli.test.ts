@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
 import { keyIdOf, signEnvelope } from "@/lib/shared/dsse.ts";
 import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
 
@@ -20,7 +21,7 @@ const order: RunOrder = {
   runId: "run-1",
   host: "db-1",
   program: { id: "p", name: "n", revisionId: "r", revision: 1, contentHash: `sha256:${"0".repeat(64)}`, source: "BEGIN { exit(); }" },
-  limits: { durationSec: 10 },
+  limits: { durationSec: 10, ...DEFAULT_RUN_LIMITS },
   approval: { id: "a", by: "Rae", at: "2026-11-27T00:00:00.000Z" },
   issuedAt: "2026-11-27T00:00:00.000Z",
   expiresAt: "2026-11-27T04:00:00.000Z",

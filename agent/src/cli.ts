@@ -50,8 +50,7 @@ async function main(argv: string[]): Promise<number> {
       ) as Record<RunFlag, { type: "string"; multiple?: boolean }>;
       const { values } = withUsage(() => parseArgs({ args: rest, options, strict: true }));
       const { runCommand } = await import("./commands/run.ts");
-      await runCommand(values as Partial<Record<RunFlag, string | string[]>>);
-      return 0;
+      return runCommand(values as Partial<Record<RunFlag, string | string[]>>);
     }
     case "enroll": {
       const { values } = withUsage(() =>

@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
+import { partialLintPolicySchema, type LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { AgentError } from "./errors.ts";
+import { assertInstalledByRoot } from "./state-dir.ts";
 
 // The daemon's settings: flags first, then WORKBENCH_* environment variables,
 // then defaults. Parsed once at start; a bad value stops the agent with a
@@ -17,7 +19,11 @@ export const RUN_FLAGS = {
   setpriv: { env: "WORKBENCH_SETPRIV", help: "path to setpriv from util-linux (default: found in PATH)" },
   "max-concurrent-runs": { env: "WORKBENCH_MAX_CONCURRENT_RUNS", help: "runs at once on this host; further runs wait (default 4)" },
   "stop-grace-sec": { env: "WORKBENCH_STOP_GRACE_SEC", help: "seconds between SIGINT and SIGKILL when stopping bpftrace (default 5)" },
-  "max-queued-frames": { env: "WORKBENCH_MAX_QUEUED_FRAMES", help: "frames kept while the server is unreachable (default 100000)" },
+  "state-dir": { env: "WORKBENCH_AGENT_STATE_DIR", help: "where the agent keeps its trust set, used orders and frame spool; root only (default /var/lib/workbench-agent)" },
+  "spool-max-mb": { env: "WORKBENCH_SPOOL_MAX_MB", help: "MiB of frames kept on disk while the server is unreachable (default 256)" },
+  policy: { env: "WORKBENCH_AGENT_POLICY_FILE", help: "JSON file of policy lint settings that override the defaults on this host (optional)" },
+  bpftool: { env: "WORKBENCH_BPFTOOL", help: "path to bpftool, to name BPF programs in overhead reports (default: found in PATH, optional)" },
+  "dry-run-timeout-sec": { env: "WORKBENCH_DRY_RUN_TIMEOUT_SEC", help: "longest a dry-run compile may take (default 15)" },
 } as const;
 
 export type RunFlag = keyof typeof RUN_FLAGS;
@@ -31,7 +37,11 @@ const configSchema = z.object({
   setpriv: z.string().min(1),
   "max-concurrent-runs": z.coerce.number().int().min(1).max(64),
   "stop-grace-sec": z.coerce.number().min(0.1).max(120),
-  "max-queued-frames": z.coerce.number().int().min(100).max(10_000_000),
+  "state-dir": z.string().min(1),
+  "spool-max-mb": z.coerce.number().min(0.01).max(100_000),
+  policy: z.string().min(1).optional(),
+  bpftool: z.string().min(1),
+  "dry-run-timeout-sec": z.coerce.number().min(1).max(120),
 });
 
 export type AgentConfig = {
@@ -43,7 +53,13 @@ export type AgentConfig = {
   setprivPath: string;
   maxConcurrentRuns: number;
   stopGraceMs: number;
-  maxQueuedFrames: number;
+  stateDir: string;
+  spoolMaxBytes: number;
+  /** Lint policy overrides of this host (validated against the policy schema), {} for the defaults. */
+  policy: Partial<LintPolicy>;
+  /** Null when bpftool is not installed: overhead reports then carry program ids without names. */
+  bpftoolPath: string | null;
+  dryRunTimeoutMs: number;
 };
 
 /** Finds an executable in PATH, so the agent runs the same binary it reported at start. */
@@ -78,6 +94,24 @@ export function readCredential(file: string): string {
   return credential;
 }
 
+/** The host's own policy: part of its trust root, so root-owned like the keys, and never sent by the server. */
+export function readPolicyFile(file: string): Partial<LintPolicy> {
+  let value: unknown;
+  try {
+    assertInstalledByRoot(file, "the policy file");
+    value = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    if (error instanceof AgentError) throw error;
+    throw new AgentError("CONFIG", `cannot read the policy file ${file}: ${(error as NodeJS.ErrnoException).code ?? "not JSON"}`);
+  }
+  const parsed = partialLintPolicySchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AgentError("CONFIG", `the policy file ${file} is invalid: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
 export function resolveRunConfig(flags: Partial<Record<RunFlag, string | string[]>>, env: NodeJS.ProcessEnv): AgentConfig {
   const pick = (flag: RunFlag) => flags[flag] ?? env[RUN_FLAGS[flag].env];
   const keys = pick("public-key");
@@ -90,7 +124,11 @@ export function resolveRunConfig(flags: Partial<Record<RunFlag, string | string[
     setpriv: pick("setpriv") ?? "setpriv",
     "max-concurrent-runs": pick("max-concurrent-runs") ?? "4",
     "stop-grace-sec": pick("stop-grace-sec") ?? "5",
-    "max-queued-frames": pick("max-queued-frames") ?? "100000",
+    "state-dir": pick("state-dir") ?? "/var/lib/workbench-agent",
+    "spool-max-mb": pick("spool-max-mb") ?? "256",
+    policy: pick("policy"),
+    bpftool: pick("bpftool") ?? "bpftool",
+    "dry-run-timeout-sec": pick("dry-run-timeout-sec") ?? "15",
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -117,6 +155,10 @@ export function resolveRunConfig(flags: Partial<Record<RunFlag, string | string[
     setprivPath,
     maxConcurrentRuns: config["max-concurrent-runs"],
     stopGraceMs: Math.round(config["stop-grace-sec"] * 1000),
-    maxQueuedFrames: config["max-queued-frames"],
+    stateDir: config["state-dir"],
+    spoolMaxBytes: Math.round(config["spool-max-mb"] * 1024 * 1024),
+    policy: config.policy ? readPolicyFile(config.policy) : {},
+    bpftoolPath: findExecutable(config.bpftool),
+    dryRunTimeoutMs: Math.round(config["dry-run-timeout-sec"] * 1000),
   };
 }

@@ -1,29 +1,54 @@
 import type { RunOrder } from "@/lib/shared/run-order.ts";
 import type { AgentEndReason, RunEnd } from "@/lib/shared/socket-events.ts";
-import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
-import { BpftraceProcess, type BpftraceExit } from "./bpftrace-process.ts";
+import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
+import { MAX_FRAME_BYTES, type Frame, type FrameRecord, type OverheadRecord } from "@/lib/shared/frame.ts";
+import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";
 import { OutputParser, type ParsedLine } from "@/lib/shared/bpftrace/parse-output.ts";
+import { BpftraceProcess, type BpftraceExit } from "./bpftrace-process.ts";
+import { OutputGuard } from "./output-guard.ts";
+import { OverheadMeter, describeOverBudget } from "./overhead-meter.ts";
+import { findBpfProgramFds } from "./proc.ts";
+
+/** Where a run's frames and end report go (the spool): a frame that does not fit is refused, not lost silently. */
+export type RunSink = {
+  tryPushFrame(frame: Frame, json: string): boolean;
+  pushFrameAlways(frame: Frame): void;
+  pushEnd(report: RunEnd): void;
+};
 
 export type RunSupervisorOptions = {
   order: RunOrder;
   bpftracePath: string;
   setprivPath: string;
   stopGraceMs: number;
+  /** bpftrace's complete environment, its resource caps included. */
   env: Record<string, string>;
+  sink: RunSink;
+  clockTicks: number;
+  /** Sampling period of the overhead meter; overhead frames go out every other sample. */
+  sampleMs?: number;
+  /** Called every sample while the run is measured (keeps kernel.bpf_stats_enabled on). */
+  beforeSample?(): void;
+  programName?(id: number): string | null;
   now(): number;
-  emitFrame(frame: { runId: string; seq: number; at: number; record: OutputRecord }): void;
-  emitEnd(report: RunEnd): void;
   log(message: string, fields?: Record<string, unknown>): void;
 };
 
 type StopRequest = { reason: AgentEndReason; detail: string | null };
 
+/** Before bpftrace printed anything, its own start-up CPU is not the run's overhead; start measuring anyway after this. */
+const ATTACH_FALLBACK_MS = 30_000;
+const PROGRAM_POLL_MS = 20;
+/** After the programs appear: attaching them (perf events on every CPU) finishes within this, measured on 0.17. */
+const SETTLE_MS = 250;
+
 /**
- * Runs one verified order: starts bpftrace with exactly the verified program,
- * turns its output into numbered frames, stops it at the signed duration limit
- * (or the order's expiry, whichever comes first) or on request, and reports
- * how it ended. `done` resolves once bpftrace has exited and the end report
- * is queued.
+ * Runs one verified order: starts bpftrace with exactly the verified program
+ * and the signed resource caps, turns its output into numbered frames (with
+ * per-interval deltas of cumulative histograms), measures its overhead and
+ * output, stops it at the first limit it crosses, at the signed duration, at
+ * the order's expiry, or on request, and reports how it ended. `done`
+ * resolves once bpftrace has exited and the end report is written.
  */
 export class RunSupervisor {
   readonly done: Promise<void>;
@@ -31,9 +56,23 @@ export class RunSupervisor {
   private stopRequest: StopRequest | undefined;
   private process: BpftraceProcess | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private attachFallback: NodeJS.Timeout | undefined;
+  private meter: OverheadMeter | undefined;
+  private waitingForPrograms = false;
+  private attachPoll: NodeJS.Timeout | undefined;
+  private samples = 0;
+  private lastOverhead: OverheadRecord | undefined;
+  private readonly output: OutputGuard;
+  private readonly deltas = new HistDeltaTracker();
+  private readonly clearedMaps: Set<string>;
+  private gap: { fromSeq: number; toSeq: number } | undefined;
   private droppedFrames = 0;
+  private startedAt = 0;
 
   constructor(private readonly options: RunSupervisorOptions) {
+    this.output = new OutputGuard(options.order.limits, options.now);
+    this.clearedMaps = mapsClearedBy(options.order.program.source);
     this.done = this.run();
   }
 
@@ -49,41 +88,42 @@ export class RunSupervisor {
   requestStop(reason: AgentEndReason, detail: string | null): void {
     if (this.stopRequest) return;
     this.stopRequest = { reason, detail };
-    this.options.log("stopping run", { runId: this.runId, reason });
+    this.options.log("stopping run", { runId: this.runId, reason, detail });
     void this.process?.stop(this.options.stopGraceMs);
-  }
-
-  /** Frames the agent had to drop (its buffer was full while the server was away). */
-  recordDropped(count: number): void {
-    this.droppedFrames += count;
   }
 
   private async run(): Promise<void> {
     const { order } = this.options;
     const parser = new OutputParser();
-    const deliver = (lines: ParsedLine[]) => {
-      for (const line of lines) {
-        if (line.kind === "record") {
-          this.options.emitFrame({ runId: order.runId, seq: ++this.seq, at: this.options.now(), record: line.record });
-        } else {
-          this.options.log("skipped a line of bpftrace output", { runId: order.runId, reason: line.reason, line: line.text.slice(0, 200) });
-        }
-      }
-    };
-    const startedAt = this.options.now();
+    this.startedAt = this.options.now();
     this.process = BpftraceProcess.start({
       bpftracePath: this.options.bpftracePath,
       setprivPath: this.options.setprivPath,
       program: order.program.source,
       env: this.options.env,
-      onStdout: (chunk) => deliver(parser.push(chunk)),
+      onStdout: (chunk) => {
+        if (!this.stopRequest) {
+          const why = this.output.onOutput(chunk.length, countNewlines(chunk));
+          if (why) this.requestStop("output-limit", why);
+        }
+        this.deliver(parser.push(chunk));
+      },
     });
     this.options.log("bpftrace started", { runId: order.runId, pid: this.process.pid });
-    this.armDeadline(startedAt);
+    this.armDeadline();
+    this.attachFallback = setTimeout(() => {
+      clearTimeout(this.attachPoll);
+      if (this.process?.pid) this.beginSampling(this.process.pid);
+    }, ATTACH_FALLBACK_MS);
     const exit = await this.process.exited;
     clearTimeout(this.deadline);
-    deliver(parser.end());
-    this.options.emitEnd({
+    clearTimeout(this.attachFallback);
+    clearTimeout(this.attachPoll);
+    clearInterval(this.sampler);
+    this.deliver(parser.end());
+    if (this.lastOverhead) this.emit(this.lastOverhead);
+    this.reportGap();
+    this.options.sink.pushEnd({
       runId: order.runId,
       ...this.describeEnd(exit),
       endedAt: this.options.now(),
@@ -91,9 +131,120 @@ export class RunSupervisor {
     });
   }
 
-  private armDeadline(startedAt: number): void {
+  private deliver(lines: ParsedLine[]): void {
+    for (const line of lines) {
+      if (line.kind !== "record") {
+        this.options.log("skipped a line of bpftrace output", { runId: this.runId, reason: line.reason, line: line.text.slice(0, 200) });
+        continue;
+      }
+      const { record } = line;
+      if (!this.meter) this.startMeasuring();
+      if (record.type === "lost_events" && !this.stopRequest) {
+        const why = this.output.onLostEvents(Number(record.count));
+        if (why) this.requestStop("output-limit", why);
+      }
+      let delta: HistRecord | undefined;
+      if (record.type === "hist" && !this.clearedMaps.has(record.map)) {
+        const computed = this.deltas.next(record);
+        if (computed !== record) delta = computed;
+      }
+      this.emit(record, delta);
+    }
+  }
+
+  /**
+   * bpftrace prints `attached_probes` as it starts attaching, before its programs are loaded
+   * (measured on 0.17), so the agent watches for the programs' fds and starts measuring once they
+   * are there and attaching has settled: loading and verifying them is start-up, not the run's overhead.
+   */
+  private startMeasuring(): void {
+    if (this.meter || this.waitingForPrograms || !this.process?.pid) return;
+    this.waitingForPrograms = true;
+    const pid = this.process.pid;
+    const poll = () => {
+      if (!this.process?.running || this.stopRequest) return;
+      if (findBpfProgramFds(pid).length === 0) {
+        this.attachPoll = setTimeout(poll, PROGRAM_POLL_MS);
+        return;
+      }
+      clearTimeout(this.attachFallback);
+      this.options.log("bpftrace attached", { runId: this.runId, pid, attachMs: this.options.now() - this.startedAt });
+      this.attachPoll = setTimeout(() => this.beginSampling(pid), SETTLE_MS);
+    };
+    poll();
+  }
+
+  private beginSampling(pid: number): void {
+    if (this.meter || !this.process?.running) return;
     const { order } = this.options;
-    const byDuration = startedAt + order.limits.durationSec * 1000;
+    this.meter = new OverheadMeter({
+      pid,
+      budgetPercent: order.limits.cpuBudgetPercent,
+      windowSec: order.limits.windowSec,
+      clockTicks: this.options.clockTicks,
+      now: this.options.now,
+      programName: this.options.programName,
+    });
+    this.meter.sample();
+    this.sampler = setInterval(() => this.sampleOverhead(), this.options.sampleMs ?? 1000);
+  }
+
+  private sampleOverhead(): void {
+    if (!this.meter || this.stopRequest) return;
+    this.options.beforeSample?.();
+    const reading = this.meter.sample();
+    if (!reading) return;
+    this.lastOverhead = reading.record;
+    if (reading.overBudget) {
+      this.emit(reading.record);
+      this.lastOverhead = undefined;
+      this.requestStop("overhead-limit", describeOverBudget(reading.record));
+      return;
+    }
+    if (++this.samples % 2 === 0) {
+      this.emit(reading.record);
+      this.lastOverhead = undefined;
+    }
+  }
+
+  private emit(record: FrameRecord, delta?: HistRecord): void {
+    let frame: Frame = { runId: this.runId, seq: ++this.seq, at: this.options.now(), record, ...(delta ? { delta } : {}) };
+    let json = JSON.stringify(frame);
+    if (json.length > MAX_FRAME_BYTES / 4 && Buffer.byteLength(json) > MAX_FRAME_BYTES && delta) {
+      frame = { runId: frame.runId, seq: frame.seq, at: frame.at, record };
+      json = JSON.stringify(frame);
+    }
+    if (json.length > MAX_FRAME_BYTES / 4 && Buffer.byteLength(json) > MAX_FRAME_BYTES) {
+      frame = { runId: frame.runId, seq: frame.seq, at: frame.at, record: { type: "oversized", recordType: record.type, bytes: Buffer.byteLength(JSON.stringify(record)) } };
+      json = JSON.stringify(frame);
+    }
+    if (this.options.sink.tryPushFrame(frame, json)) {
+      this.reportGap();
+      return;
+    }
+    if (!this.gap) this.options.log("frame buffer full: dropping frames until the server takes some", { runId: this.runId, fromSeq: frame.seq });
+    this.gap = { fromSeq: this.gap?.fromSeq ?? frame.seq, toSeq: frame.seq };
+    this.droppedFrames++;
+  }
+
+  /** After frames were dropped, the next frame that fits is followed by a record of what is missing. */
+  private reportGap(): void {
+    if (!this.gap) return;
+    const { fromSeq, toSeq } = this.gap;
+    this.gap = undefined;
+    const frames = toSeq - fromSeq + 1;
+    this.options.log("frame buffer has room again; recorded the gap", { runId: this.runId, fromSeq, toSeq });
+    this.options.sink.pushFrameAlways({
+      runId: this.runId,
+      seq: ++this.seq,
+      at: this.options.now(),
+      record: { type: "gap", fromSeq, toSeq, frames, reason: "the agent's frame buffer was full while the server was unreachable" },
+    });
+  }
+
+  private armDeadline(): void {
+    const { order } = this.options;
+    const byDuration = this.startedAt + order.limits.durationSec * 1000;
     const byExpiry = Date.parse(order.expiresAt);
     const [at, reason, detail] =
       byExpiry < byDuration
@@ -104,8 +255,12 @@ export class RunSupervisor {
 
   private describeEnd(exit: BpftraceExit): { reason: AgentEndReason; detail: string | null } {
     const notes: string[] = [];
-    if (exit.killed) notes.push(`bpftrace did not exit within ${this.options.stopGraceMs / 1000} s of SIGINT and was killed`);
-    if (this.droppedFrames > 0) notes.push(`${this.droppedFrames} frames were dropped while the server was unreachable`);
+    const grace = this.options.stopGraceMs / 1000;
+    if (exit.killed) notes.push(`bpftrace did not exit within ${grace} s of SIGINT and was killed with SIGKILL`);
+    else if (this.process?.sigintSent) notes.push("bpftrace exited on SIGINT");
+    if (this.droppedFrames > 0) {
+      notes.push(`${this.droppedFrames} frames were dropped because the agent's frame buffer was full while the server was unreachable (see the gap records)`);
+    }
     if (this.stopRequest) {
       const detail = [this.stopRequest.detail, ...notes].filter(Boolean).join("; ");
       return { reason: this.stopRequest.reason, detail: detail || null };
@@ -114,4 +269,20 @@ export class RunSupervisor {
     const how = exit.signal ? `bpftrace was killed by ${exit.signal}` : `bpftrace exited with status ${exit.code}`;
     return { reason: "failed", detail: [exit.stderr || how, ...notes].join("; ") };
   }
+}
+
+function countNewlines(chunk: Buffer): number {
+  let lines = 0;
+  for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+  return lines;
+}
+
+/**
+ * Maps the program itself clears or zeroes: their prints already cover one interval each, so the
+ * delta tracker must not subtract them (docs/bpftrace-output.md, "Per-interval deltas").
+ */
+export function mapsClearedBy(source: string): Set<string> {
+  const cleared = new Set<string>();
+  for (const match of source.matchAll(/\b(?:clear|zero)\s*\(\s*(@[A-Za-z0-9_]*)/g)) cleared.add(match[1]!);
+  return cleared;
 }

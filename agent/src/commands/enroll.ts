@@ -13,6 +13,29 @@ export type EnrollOptions = {
   force: boolean;
 };
 
+/** An enrollment answer is a few hundred bytes; the agent reads no more than this of any answer. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** The body up to `max` bytes; the rest is never read (an endless answer cannot fill the agent's memory). */
+async function readCapped(response: Response, max: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      if (size > max) throw new AgentError("UNAVAILABLE", `the server's answer is larger than ${max} bytes`);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 const enrollReply = z.object({ hostId: z.string(), credential: z.string().startsWith("wba_") });
 
 /**
@@ -36,7 +59,7 @@ export async function enrollCommand(options: EnrollOptions, out: NodeJS.Writable
   } catch (error) {
     throw new AgentError("UNAVAILABLE", `cannot reach ${options.server}: ${(error as Error).message}`);
   }
-  const text = (await response.text()).slice(0, 64 * 1024);
+  const text = await readCapped(response, MAX_RESPONSE_BYTES);
   if (!response.ok) {
     let message = text;
     try {
@@ -46,7 +69,13 @@ export async function enrollCommand(options: EnrollOptions, out: NodeJS.Writable
     }
     throw new AgentError(response.status === 401 ? "REFUSED" : "UNAVAILABLE", `enrollment refused (${response.status}): ${message}`);
   }
-  const reply = enrollReply.safeParse(JSON.parse(text));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AgentError("UNAVAILABLE", "the server's answer to enrollment is not JSON");
+  }
+  const reply = enrollReply.safeParse(body);
   if (!reply.success) throw new AgentError("UNAVAILABLE", "the server's answer to enrollment is malformed");
   fs.mkdirSync(path.dirname(path.resolve(options.credentialFile)), { recursive: true, mode: 0o700 });
   // Write then rename, so a crash never leaves a half-written credential.
