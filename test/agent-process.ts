@@ -4,21 +4,39 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { KeyObject } from "node:crypto";
 
-export type AgentProcess = { child: ChildProcess; output: () => string; stop(): Promise<number | null>; dir: string };
+export type AgentProcess = {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+  /** Resolves with the exit code once the agent has exited by itself. */
+  exited: Promise<number | null>;
+  dir: string;
+  stateDir: string;
+};
 
-/** The real agent CLI as a separate process, configured the way an operator would. */
+/**
+ * The real agent CLI as a separate process, configured the way an operator
+ * would. Pass `dir` to start it again on the state of an earlier one (a
+ * restart), `extraArgs` for more flags.
+ */
 export function startAgentProcess(options: {
   serverUrl: string;
   credential: string;
-  publicKey: KeyObject;
+  publicKey: KeyObject | KeyObject[];
   hostName: string;
   extraArgs?: string[];
+  dir?: string;
 }): AgentProcess {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-agent-"));
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "wb-agent-"));
   const credentialFile = path.join(dir, "credential");
-  const publicKeyFile = path.join(dir, "signing-key.pub.pem");
+  const stateDir = path.join(dir, "state");
   fs.writeFileSync(credentialFile, options.credential, { mode: 0o600 });
-  fs.writeFileSync(publicKeyFile, options.publicKey.export({ type: "spki", format: "pem" }));
+  const keys = Array.isArray(options.publicKey) ? options.publicKey : [options.publicKey];
+  const publicKeyFiles = keys.map((key, i) => {
+    const file = path.join(dir, `signing-key-${i}.pub.pem`);
+    fs.writeFileSync(file, key.export({ type: "spki", format: "pem" }), { mode: 0o644 });
+    return file;
+  });
   const child = spawn(
     process.execPath,
     [
@@ -28,10 +46,11 @@ export function startAgentProcess(options: {
       options.serverUrl,
       "--credential-file",
       credentialFile,
-      "--public-key",
-      publicKeyFile,
+      ...publicKeyFiles.flatMap((file) => ["--public-key", file]),
       "--host",
       options.hostName,
+      "--state-dir",
+      stateDir,
       ...(options.extraArgs ?? []),
     ],
     { cwd: path.resolve(import.meta.dirname, ".."), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
@@ -39,15 +58,34 @@ export function startAgentProcess(options: {
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
   return {
     child,
     dir,
+    stateDir,
     output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-      }),
+    exited,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
   };
+}
+
+/** The agent's JSON log lines that have `msg`, parsed. */
+export function agentLogLines(output: string, msg: string): Record<string, unknown>[] {
+  return output
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    })
+    .filter((line) => line.msg === msg);
 }

@@ -1,0 +1,91 @@
+// Dry-run compile on a host's agent: the request, the real agent compiling
+// with real bpftrace (which must neither load nor attach anything), and the
+// stored answer. Needs root and bpftrace.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProgram } from "@/lib/server/use-cases/create-program.ts";
+import { requestDryRun } from "@/lib/server/use-cases/request-dry-run.ts";
+import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
+import { processesWithArgument } from "@/test/processes.ts";
+import { startScenario, stopScenario, type Scenario } from "@/test/agent-scenario.ts";
+import { readBpfPrograms } from "@/agent/src/proc.ts";
+
+let s: Scenario;
+
+beforeAll(async () => {
+  s = await startScenario();
+});
+
+afterAll(async () => {
+  await stopScenario(s);
+});
+
+async function revisionOf(source: string): Promise<string> {
+  const { revisionId } = await createProgram(s.t.db, s.engineer, { name: "dry run", source, durationSec: 30, targetHostIds: [s.host.hostId] }, { maxDurationSec: 600 });
+  return revisionId;
+}
+
+/** Watches every process running `marker` while `work` runs: the BPF programs any of them held. */
+async function whileWatching<T>(marker: string, work: () => Promise<T>): Promise<{ result: T; sawProcess: boolean; loaded: number[] }> {
+  const loaded = new Set<number>();
+  let sawProcess = false;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      for (const process of processesWithArgument(marker)) {
+        sawProcess = true;
+        for (const program of readBpfPrograms(process.pid)) loaded.add(program.id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const result = await work();
+  watching = false;
+  await watcher;
+  return { result, sawProcess, loaded: [...loaded] };
+}
+
+describe("dry-run compile on an agent", () => {
+  it("compiles exactly the revision's program without loading or attaching anything, and lists the probes with wildcards expanded", async () => {
+    const marker = `wb-dry-${Date.now()}`;
+    const revisionId = await revisionOf(
+      `// ${marker}\ntracepoint:syscalls:sys_enter_clock_nanosleep, tracepoint:syscalls:sys_exit_clock_nano* { @[probe] = count(); }\ninterval:s:1 { print(@); }\n`,
+    );
+    const { result: dryRun, sawProcess, loaded } = await whileWatching(marker, () => requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId));
+    expect(dryRun.status, dryRun.message ?? "").toBe("OK");
+    expect(dryRun.probes).toEqual([
+      "tracepoint:syscalls:sys_enter_clock_nanosleep",
+      "tracepoint:syscalls:sys_exit_clock_nanosleep",
+      "interval:s:1",
+    ]);
+    expect(dryRun.probeCount).toBe(3);
+    expect(dryRun.bpftraceVersion).toMatch(/0\.\d+/);
+    expect(sawProcess).toBe(true);
+    expect(loaded).toEqual([]);
+    expect((await listDryRunsFor(s.t.db, s.reviewer, revisionId)).map((d) => d.id)).toEqual([dryRun.id]);
+  });
+
+  it("reports bpftrace's own compile error", async () => {
+    const revisionId = await revisionOf("tracepoint:syscalls:sys_enter_clock_nanosleep { @x = args->no_such_field; }\n");
+    const dryRun = await requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId);
+    expect(dryRun.status).toBe("FAILED");
+    expect(dryRun.message).toMatch(/ERROR: .*does not contain a field named 'no_such_field'/);
+    expect(dryRun.message).not.toMatch(/RLIMIT_MEMLOCK/);
+  });
+
+  it("refuses to compile a program the agent's policy forbids, with the findings", async () => {
+    const marker = `wb-dry-${Date.now()}`;
+    const revisionId = await revisionOf(`// ${marker}\nuprobe:/bin/bash:readline { @ = count(); }\n`);
+    const { result: dryRun, sawProcess } = await whileWatching(marker, () => requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId));
+    expect(dryRun.status).toBe("REFUSED");
+    expect(dryRun.findings).toContainEqual(expect.objectContaining({ code: "probe-type-elevated", severity: "error", line: 2 }));
+    expect(sawProcess).toBe(false);
+  });
+
+  it("says so when no agent of the host is connected", async () => {
+    await s.agent.stop();
+    const revisionId = await revisionOf("BEGIN { exit(); }\n");
+    const dryRun = await requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId);
+    expect(dryRun.status).toBe("UNAVAILABLE");
+    expect(dryRun.message).toBe("no agent of this host is connected");
+  });
+});
