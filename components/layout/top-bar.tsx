@@ -21,6 +21,7 @@ export async function TopBar() {
             {/* Admin pages: one link per page, each shown to whoever its action allows. */}
             {can(actor, "user.manage") && <Link href="/admin/users">Users</Link>}
             {can(actor, "audit.read") && <Link href="/admin/audit">Audit</Link>}
+            {can(actor, "settings.update") && <Link href="/admin/settings">Settings</Link>}
           </nav>
         )}
         <span className="spacer" />

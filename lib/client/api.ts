@@ -12,7 +12,7 @@ export class ApiError extends Error {
   }
 }
 
-export async function callApi<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
+export async function callApi<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },

@@ -4,24 +4,47 @@ import { getDb } from "@/lib/server/db/client.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { getRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
+import { readRunBatch } from "@/lib/server/use-cases/read-run-batch.ts";
+import { listIncidentsForRun } from "@/lib/server/use-cases/read-incidents.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
-import { LiveRun } from "@/components/runs/live-run.tsx";
+import { RunWorkspace } from "@/components/runs/run-workspace.tsx";
 
 export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
   const { runId } = await params;
   const { actor, allowed } = await requirePageActor("run.read", `/runs/${runId}`);
   if (!allowed) return <Forbidden what="watch runs" />;
-  const run = await getRunSnapshot(getDb(), actor, runId).catch((error: unknown) => {
+  const db = getDb();
+  const runs = await readRunBatch(db, actor, runId).catch((error: unknown) => {
     if (error instanceof AppError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
     throw error;
   });
+  const run = runs[0]!;
+  const incidents = can(actor, "incident.read") ? await listIncidentsForRun(db, actor, runId) : [];
   return (
     <main>
       <h1>
-        <Link href={`/programs/${run.programId}`}>{run.programName}</Link> r{run.revisionNumber} on {run.hostName}
+        {run.origin.kind === "replay" ? (
+          <>
+            Replay “{run.origin.name}” <span className="muted">({run.hostName})</span>
+          </>
+        ) : (
+          <>
+            <Link href={`/programs/${run.programId}`}>{run.programName}</Link> r{run.revisionNumber} on {runs.length > 1 ? `${runs.length} hosts` : run.hostName}
+          </>
+        )}
       </h1>
-      <LiveRun initial={run} canStop={can(actor, "run.stop")} />
+      {incidents.length > 0 && (
+        <p className="muted" data-testid="run-incidents">
+          Attached to{" "}
+          {incidents.map((incident, i) => (
+            <span key={incident.id}>
+              {i > 0 && ", "}
+              <Link href={`/incidents/${incident.id}`}>{incident.title}</Link> ({incident.role.toLowerCase()})
+            </span>
+          ))}
+        </p>
+      )}
+      <RunWorkspace initial={runs} canStop={can(actor, "run.stop")} />
     </main>
   );
 }

@@ -1,0 +1,122 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { ApiError, callApi } from "@/lib/client/api.ts";
+
+function useAction() {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>, after?: () => void) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      after?.();
+      router.refresh();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run };
+}
+
+const ErrorLine = ({ error }: { error: string | null }) =>
+  error ? (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+
+/** Attach runs (one host's run, or every host of one approval at once) as evidence or baseline. */
+export function AttachRunsForm({ incidentId, choices }: { incidentId: string; choices: { value: string; label: string }[] }) {
+  const [value, setValue] = useState("");
+  const [role, setRole] = useState<"INCIDENT" | "BASELINE">("INCIDENT");
+  const { error, busy, run } = useAction();
+  return (
+    <form
+      className="actions"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void run(
+          async () => {
+            for (const runId of value.split(",")) await callApi("POST", `/api/incidents/${incidentId}/runs`, { runId, role });
+          },
+          () => setValue(""),
+        );
+      }}
+    >
+      <label>
+        Run{" "}
+        <select value={value} onChange={(event) => setValue(event.target.value)} required aria-label="Run to attach">
+          <option value="">choose a run…</option>
+          {choices.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        as{" "}
+        <select value={role} onChange={(event) => setRole(event.target.value as "INCIDENT" | "BASELINE")} aria-label="Role">
+          <option value="INCIDENT">incident evidence</option>
+          <option value="BASELINE">baseline</option>
+        </select>
+      </label>
+      <button type="submit" className="primary" disabled={busy || !value}>
+        Attach
+      </button>
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+export function DetachRunButton({ incidentId, runId }: { incidentId: string; runId: string }) {
+  const { error, busy, run } = useAction();
+  return (
+    <>
+      <button type="button" className="small" disabled={busy} onClick={() => void run(() => callApi("DELETE", `/api/incidents/${incidentId}/runs/${runId}`))}>
+        Detach
+      </button>
+      <ErrorLine error={error} />
+    </>
+  );
+}
+
+export function NoteForm({ incidentId }: { incidentId: string }) {
+  const [body, setBody] = useState("");
+  const { error, busy, run } = useAction();
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        void run(() => callApi("POST", `/api/incidents/${incidentId}/notes`, { body }), () => setBody(""));
+      }}
+    >
+      <div className="form-row">
+        <label htmlFor="incident-note">Add a note</label>
+        <textarea id="incident-note" value={body} onChange={(event) => setBody(event.target.value)} placeholder="What you saw, what you tried, what it means." />
+      </div>
+      <button type="submit" disabled={busy || body.trim() === ""}>
+        Add note
+      </button>
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+export function StatusButton({ incidentId, status }: { incidentId: string; status: "OPEN" | "RESOLVED" }) {
+  const { error, busy, run } = useAction();
+  const next = status === "OPEN" ? "RESOLVED" : "OPEN";
+  return (
+    <>
+      <button type="button" disabled={busy} onClick={() => void run(() => callApi("PATCH", `/api/incidents/${incidentId}`, { status: next }))}>
+        {next === "RESOLVED" ? "Mark resolved" : "Reopen"}
+      </button>
+      <ErrorLine error={error} />
+    </>
+  );
+}

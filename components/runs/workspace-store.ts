@@ -1,0 +1,111 @@
+// The frames of every run a page shows (one run, the hosts of one approval,
+// or two sides of a comparison), folded into RunTimelines that share one
+// bucket axis per map, plus each run's latest snapshot. It lives outside
+// React state: frames arrive up to dozens of times a second and are folded in
+// as they come, while the page re-renders at most every RENDER_INTERVAL_MS.
+// Nothing is dropped while a view is paused: pausing freezes the moment the
+// view shows, not the store.
+import { frameSchema, type Frame } from "@/lib/shared/frame.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+
+/** Re-rendering 50 hosts' charts 5 times a second is smooth and costs a few ms each time. */
+const RENDER_INTERVAL_MS = 200;
+
+export type WorkspaceRun = { snapshot: RunSnapshotWithOrigin; timeline: RunTimeline };
+
+export class WorkspaceStore {
+  readonly axes = new BucketAxes();
+  readonly runs: WorkspaceRun[];
+  readonly #byId = new Map<string, WorkspaceRun>();
+  readonly #listeners = new Set<() => void>();
+  #version = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Frames not loaded because the history was too long to fetch whole (see use-workspace-stream.ts). */
+  historyLimited = false;
+
+  constructor(snapshots: readonly RunSnapshotWithOrigin[]) {
+    this.runs = snapshots.map((snapshot) => ({ snapshot, timeline: new RunTimeline(snapshot.id, this.axes) }));
+    for (const run of this.runs) this.#byId.set(run.snapshot.id, run);
+  }
+
+  get(runId: string): WorkspaceRun | undefined {
+    return this.#byId.get(runId);
+  }
+
+  /** Frames that did not have the shape of docs/frames.md and were left out. */
+  rejectedFrames = 0;
+
+  ingest(runId: string, frames: readonly unknown[]): void {
+    const run = this.#byId.get(runId);
+    if (!run) return;
+    let changed = false;
+    for (const candidate of frames) {
+      // The server validated them; the browser still refuses what it cannot read rather than stop rendering.
+      const parsed = frameSchema.safeParse(candidate);
+      if (!parsed.success || parsed.data.runId !== runId) {
+        this.rejectedFrames += 1;
+        continue;
+      }
+      try {
+        if (run.timeline.ingest(parsed.data as Frame)) changed = true;
+      } catch {
+        this.rejectedFrames += 1;
+      }
+    }
+    if (changed) this.#changed();
+  }
+
+  setSnapshot(snapshot: RunSnapshotWithOrigin): void {
+    const run = this.#byId.get(snapshot.id);
+    if (!run) return;
+    run.snapshot = snapshot;
+    this.#changed(true);
+  }
+
+  /** Bumps the version now or within RENDER_INTERVAL_MS; state changes go out at once. */
+  #changed(now = false): void {
+    if (now) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#notify();
+      return;
+    }
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.#notify();
+    }, RENDER_INTERVAL_MS);
+  }
+
+  #notify(): void {
+    this.#version += 1;
+    for (const listener of this.#listeners) listener();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getVersion = (): number => this.#version;
+
+  /** First and last frame times over all runs (ms), or null before any frame. */
+  timeRange(): { start: number; end: number } | null {
+    let start = Infinity;
+    let end = -Infinity;
+    for (const { timeline } of this.runs) {
+      if (timeline.firstAt !== null) start = Math.min(start, timeline.firstAt);
+      if (timeline.lastAt !== null) end = Math.max(end, timeline.lastAt);
+    }
+    return start === Infinity ? null : { start, end };
+  }
+
+  get allEnded(): boolean {
+    return this.runs.every((run) => run.snapshot.status === "ENDED");
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
