@@ -54,3 +54,18 @@ describe("workbench-agent verify", () => {
     expect(agent("frobnicate").stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
+
+describe("workbench-agent lint", () => {
+  it("exits 1 with the finding for a program the policy refuses, 0 for one it accepts", () => {
+    const refused = path.join(dir, "refused.bt");
+    fs.writeFileSync(refused, 'BEGIN { system("id"); }\n');
+    const bad = agent("lint", refused);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/refused\.bt:1:9: error unsafe-builtin: system\(\) runs a shell command as root/);
+    const accepted = path.join(dir, "accepted.bt");
+    fs.writeFileSync(accepted, "interval:s:1 { @ticks = count(); }\n");
+    const good = agent("lint", accepted, "--json");
+    expect(good.status, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout.trim().split("\n").at(-1)!)).toMatchObject({ type: "summary", blocked: false, risk: "low" });
+  });
+});

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { AGENT_EXIT_CODES, AgentError } from "./errors.ts";
 import { AGENT_VERSION } from "./agent.ts";
 import { RUN_FLAGS, type RunFlag } from "./config.ts";
+import { REPLAY_USAGE } from "./commands/replay.ts";
 
 const USAGE = `workbench-agent ${AGENT_VERSION}: runs approved, signed bpftrace programs on this host.
 
@@ -10,6 +11,9 @@ Usage:
   workbench-agent run [options]          the daemon (needs root for bpftrace)
   workbench-agent verify ENVELOPE --public-key FILE [--host NAME] [--now ISO-8601]
   workbench-agent parse                  bpftrace -f json output on stdin -> records on stdout
+  workbench-agent lint FILE [--json] [--policy FILE]
+                                         the policy lint: exit 0 when the program may run, 1 when not
+${REPLAY_USAGE}
   workbench-agent --help | --version
 
 Options of run (each also read from the environment variable shown):
@@ -108,6 +112,19 @@ async function main(argv: string[]): Promise<number> {
       withUsage(() => parseArgs({ args: rest, strict: true, options: {} }));
       const { parseCommand } = await import("./commands/parse.ts");
       return parseCommand({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    }
+    case "lint": {
+      const { values, positionals } = withUsage(() =>
+        parseArgs({ args: rest, strict: true, allowPositionals: true, options: { json: { type: "boolean" }, policy: { type: "string" } } }),
+      );
+      if (positionals.length !== 1) usageError("lint takes one program file");
+      const { lintCommand } = await import("./commands/lint.ts");
+      return lintCommand({ file: positionals[0]!, json: values.json ?? false, policyFile: values.policy }, process.stdout);
+    }
+    case "replay": {
+      const { parseReplayArgs, replayCommand } = await import("./commands/replay.ts");
+      await replayCommand(parseReplayArgs(rest, process.env), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      return 0;
     }
     default:
       usageError(`unknown command ${JSON.stringify(command)}`);
