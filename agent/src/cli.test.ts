@@ -22,7 +22,7 @@ const order: RunOrder = {
   host: "db-1",
   program: { id: "p", name: "n", revisionId: "r", revision: 1, contentHash: `sha256:${"0".repeat(64)}`, source: "BEGIN { exit(); }" },
   limits: { durationSec: 10, ...DEFAULT_RUN_LIMITS },
-  approval: { id: "a", by: "Rae", at: "2026-11-27T00:00:00.000Z" },
+  approval: { id: "a", by: "Rae", at: "2026-11-27T00:00:00.000Z", securityReview: false },
   issuedAt: "2026-11-27T00:00:00.000Z",
   expiresAt: "2026-11-27T04:00:00.000Z",
 };

@@ -28,13 +28,17 @@ const MAX_DRY_RUN_OUTPUT = 1024 * 1024;
  * anything (bpftrace's dry run; checked with `bpftool prog show` in the
  * tests), and lists the probes it would attach. The agent's policy decides
  * first: a program it would refuse to run is not compiled either, since
- * compiling already reads headers as root.
+ * compiling already reads headers as root. Elevated probe types are the
+ * exception (unless the host's own policy forbids them outright): a dry run
+ * attaches nothing, and the security reviewer who must approve such a program
+ * is exactly who needs to see what it would attach to.
  */
 export async function dryRunProgram(request: DryRunRequest, options: DryRunOptions): Promise<DryRunResult> {
   const startedAt = options.now();
   const base = { bpftraceVersion: options.version?.text ?? null };
   const elapsed = () => Math.max(0, Math.round(options.now() - startedAt));
-  const lint = lintProgram(request.source, options.policy, options.catalog());
+  const policy = options.policy.allowElevatedProbeTypes === false ? options.policy : { ...options.policy, allowElevatedProbeTypes: true };
+  const lint = lintProgram(request.source, policy, options.catalog());
   const findings = lint.findings.slice(0, 200).map(({ code, severity, message, line, column }) => ({ code, severity, message: message.slice(0, 1000), line, column }));
   if (lint.blocked) {
     return { ...base, outcome: "refused", probes: [], probeCount: 0, message: "this host's policy forbids the program", findings, elapsedMs: elapsed() };

@@ -53,7 +53,7 @@ export class OrderGate {
     }
     const replay = this.options.replay.check(order);
     if (replay) return { ok: false, ...replay };
-    const lint = lintProgram(order.program.source, this.options.policy, this.options.catalog());
+    const lint = lintProgram(order.program.source, policyFor(order, this.options.policy), this.options.catalog());
     if (lint.blocked) {
       const errors = lint.findings.filter((finding) => finding.severity === "error");
       const listed = errors.slice(0, 5).map((finding) => `line ${finding.line}: ${finding.message} [${finding.code}]`);
@@ -76,4 +76,15 @@ function signatureKeyIds(envelope: unknown): string[] {
     const keyid = (entry as { keyid?: unknown } | null)?.keyid;
     return typeof keyid === "string" ? [keyid] : [];
   });
+}
+
+/**
+ * The host's policy for one order. Elevated probe types (uprobes, kprobes, ...)
+ * pass only in an order a security reviewer approved, as the signature
+ * attests, and never on a host whose operator set allowElevatedProbeTypes to
+ * false in its own policy file.
+ */
+export function policyFor(order: RunOrder, hostPolicy: Partial<LintPolicy>): Partial<LintPolicy> {
+  if (!order.approval.securityReview || hostPolicy.allowElevatedProbeTypes === false) return hostPolicy;
+  return { ...hostPolicy, allowElevatedProbeTypes: true };
 }

@@ -43,7 +43,7 @@ function order(limits: Partial<RunOrder["limits"]> = {}): RunOrder {
     host: "db-1",
     program: { id: "p", name: "n", revisionId: "r", revision: 1, contentHash: `sha256:${"0".repeat(64)}`, source: SOURCE },
     limits: { durationSec: 30, ...DEFAULT_RUN_LIMITS, ...limits },
-    approval: { id: "a", by: "Rae", at: new Date().toISOString() },
+    approval: { id: "a", by: "Rae", at: new Date().toISOString(), securityReview: false },
     issuedAt: new Date().toISOString(),
     expiresAt: new Date(Date.now() + 3600_000).toISOString(),
   };

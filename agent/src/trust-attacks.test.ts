@@ -12,7 +12,8 @@ import { keyIdOf, signEnvelope, type Envelope, type SigningKey } from "@/lib/sha
 import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
 import { MAX_ENVELOPE_BYTES, RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
 import { TrustStatementError, publicKeyEntry, signTrustStatement, type TrustStatement } from "@/lib/shared/trust-statement.ts";
-import { OrderGate, type Admission } from "./order-gate.ts";
+import { OrderGate, policyFor, type Admission } from "./order-gate.ts";
+import { lintProgram } from "@/lib/shared/policy/lint-program.ts";
 import { ReplayGuard } from "./replay-guard.ts";
 import { StateDir } from "./state-dir.ts";
 import { TrustStore } from "./trust.ts";
@@ -41,7 +42,7 @@ function order(overrides: Partial<RunOrder> = {}, program: Partial<RunOrder["pro
       ...program,
     },
     limits: { durationSec: 30, ...DEFAULT_RUN_LIMITS },
-    approval: { id: "review-1", by: "Rae Reviewer", at: "2026-11-27T11:59:00.000Z" },
+    approval: { id: "review-1", by: "Rae Reviewer", at: "2026-11-27T11:59:00.000Z", securityReview: false },
     issuedAt: "2026-11-27T11:59:00.000Z",
     expiresAt: "2026-11-27T13:00:00.000Z",
     ...overrides,
@@ -316,5 +317,22 @@ describe("the trust root is local and only root's", () => {
     state.writeJson("trust.json", { seq: 0, keys: [], retired: [] });
     fs.chmodSync(state.path("trust.json"), 0o644);
     expect(() => open()).toThrow(/open to other users/);
+  });
+});
+
+describe("elevated probes and the security review", () => {
+  const uprobeOrder = (securityReview: boolean): RunOrder => {
+    const base = order({}, { source: "uprobe:/bin/bash:readline { @lines = count(); }" });
+    return { ...base, approval: { ...base.approval, securityReview } };
+  };
+
+  it("lets elevated probe types through only in an order a security reviewer approved", () => {
+    expect(lintProgram(uprobeOrder(false).program.source, policyFor(uprobeOrder(false), {})).blocked).toBe(true);
+    expect(lintProgram(uprobeOrder(true).program.source, policyFor(uprobeOrder(true), {})).blocked).toBe(false);
+  });
+
+  it("never on a host whose own policy forbids them", () => {
+    const hostPolicy = { allowElevatedProbeTypes: false };
+    expect(lintProgram(uprobeOrder(true).program.source, policyFor(uprobeOrder(true), hostPolicy)).blocked).toBe(true);
   });
 });

@@ -22,7 +22,7 @@ const order: RunOrder = {
     source: "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }",
   },
   limits: { durationSec: 30, ...DEFAULT_RUN_LIMITS },
-  approval: { id: "review-1", by: "Rae Reviewer", at: "2026-11-27T11:59:00.000Z" },
+  approval: { id: "review-1", by: "Rae Reviewer", at: "2026-11-27T11:59:00.000Z", securityReview: false },
   issuedAt: "2026-11-27T11:59:00.000Z",
   expiresAt: "2026-11-27T13:00:00.000Z",
 };

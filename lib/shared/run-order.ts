@@ -44,6 +44,11 @@ export const runOrderSchema = z
         id: z.string().min(1).max(64),
         by: z.string().min(1).max(200),
         at: isoTime,
+        /**
+         * Whether a security reviewer approved it. Programs using elevated probe types (uprobes,
+         * kprobes, ...) need that approval; an agent lets them through its own policy only then.
+         */
+        securityReview: z.boolean(),
       })
       .strict(),
     issuedAt: isoTime,

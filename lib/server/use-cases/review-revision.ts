@@ -114,7 +114,7 @@ export async function reviewRevision(
       await decide(tx, revision, "APPROVED", who, input.reason);
       // The orders expire with the first of the approvals that carried the decision.
       const expiresAt = new Date(Math.min(...approvals.map((a) => a.validUntil?.getTime() ?? Number.POSITIVE_INFINITY)));
-      const runIds = await signRunOrders(tx, revision, { reviewId: review.id, at: review.createdAt, approvers: approvals.map((a) => a.reviewerName) }, now, expiresAt, deps);
+      const runIds = await signRunOrders(tx, revision, { reviewId: review.id, at: review.createdAt, approvers: approvals.map((a) => a.reviewerName), securityReview: approvals.some((a) => a.bySecurityReviewer) }, now, expiresAt, deps);
       return {
         reviewId: review.id,
         status: "APPROVED",
@@ -155,7 +155,7 @@ async function decide(
 async function signRunOrders(
   tx: Tx,
   revision: RevisionWithProgram,
-  approval: { reviewId: string; at: Date; approvers: string[] },
+  approval: { reviewId: string; at: Date; approvers: string[]; securityReview: boolean },
   issuedAt: Date,
   expiresAt: Date,
   deps: ReviewDeps,
@@ -176,7 +176,7 @@ async function signRunOrders(
         source: revision.source,
       },
       limits: signedLimits(revision),
-      approval: { id: approval.reviewId, by: approval.approvers.join(", "), at: approval.at.toISOString() },
+      approval: { id: approval.reviewId, by: approval.approvers.join(", "), at: approval.at.toISOString(), securityReview: approval.securityReview },
       issuedAt: issuedAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
     };
