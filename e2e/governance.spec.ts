@@ -103,6 +103,7 @@ test("revoking an approval stops the running run on the host", async ({ browser,
   await review.open(programName);
   await review.decide("Approve and sign", "Two minutes of sleep latency.");
   await expect(reviewer.getByTestId("revision-status").first()).toHaveText("approved");
+  const programUrl = reviewer.url();
   const runUrl = await reviewer.getByTestId("run-link").first().getAttribute("href");
 
   const sre = await browser.newPage();
@@ -110,7 +111,8 @@ test("revoking an approval stops the running run on the host", async ({ browser,
   await sre.goto(runUrl!);
   await expect(sre.getByTestId("run-status")).toHaveText("running", { timeout: 30_000 });
 
-  await review.open(programName);
+  // An approved revision has left the review queue; its approval is revoked from the program's page.
+  await reviewer.goto(programUrl);
   await reviewer.getByRole("button", { name: "Revoke approval" }).click();
   await reviewer.getByLabel("Reason for revoking").fill("Wrong host: this needs the canary first.");
   await reviewer.getByRole("button", { name: "Revoke", exact: true }).click();

@@ -4,6 +4,7 @@ import { can } from "@/lib/server/auth/permissions.ts";
 import { listEnrollmentTokensFor, listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { EnrollmentTokenForm } from "./enrollment-token-form.tsx";
+import { RevokeHostButton } from "./revoke-host-button.tsx";
 
 const when = (date: Date | null) => (date ? date.toISOString().replace("T", " ").slice(0, 19) : "—");
 
@@ -13,6 +14,7 @@ export default async function HostsPage() {
   const db = getDb();
   const hosts = await listHostsFor(db, actor);
   const manage = can(actor, "host.enroll-token.create");
+  const revoke = can(actor, "host.revoke");
   const tokens = manage ? await listEnrollmentTokensFor(db, actor) : [];
   return (
     <main>
@@ -25,6 +27,7 @@ export default async function HostsPage() {
             <th>bpftrace</th>
             <th>Kernel</th>
             <th>Last seen (UTC)</th>
+            {revoke && <th />}
           </tr>
         </thead>
         <tbody>
@@ -37,6 +40,7 @@ export default async function HostsPage() {
               <td>{host.bpftraceVersion ?? "—"}</td>
               <td>{host.kernelRelease ?? "—"}</td>
               <td className="muted">{when(host.lastSeenAt)}</td>
+              {revoke && <td>{!host.revoked && <RevokeHostButton hostId={host.id} hostName={host.name} />}</td>}
             </tr>
           ))}
         </tbody>

@@ -22,6 +22,7 @@ export async function TopBar() {
             {can(actor, "user.manage") && <Link href="/admin/users">Users</Link>}
             {can(actor, "audit.read") && <Link href="/admin/audit">Audit</Link>}
             {can(actor, "settings.update") && <Link href="/admin/settings">Settings</Link>}
+            {can(actor, "signing-key.rotate") && <Link href="/admin/signing-keys">Signing keys</Link>}
           </nav>
         )}
         <span className="spacer" />

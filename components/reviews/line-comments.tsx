@@ -34,7 +34,7 @@ export function LineComments({ revisionId, source, comments, canComment }: { rev
 
   return (
     <div>
-      <pre className="program with-lines" data-testid="commented-source">
+      <pre className="program with-lines" data-testid="revision-source">
         {lines.map((text, index) => (
           <div key={index}>
             <span className="line-number">{index + 1}</span>

@@ -40,7 +40,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
           <h2>
             Revision {latest.number} {latest.status === "PENDING" && can(actor, "revision.review") && <Link href={`/reviews/${latest.id}`}>review it</Link>}
           </h2>
-          <RevisionSummary revision={latest} />
+          <RevisionSummary revision={latest} canRevoke={can(actor, "approval.revoke")} />
         </section>
       )}
       {runs.length > 0 && (
@@ -96,7 +96,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
               <summary>
                 Revision {revision.number} · <span className={`badge ${revision.status}`}>{revision.status.toLowerCase()}</span>
               </summary>
-              <RevisionSummary revision={revision} />
+              <RevisionSummary revision={revision} canRevoke={can(actor, "approval.revoke")} />
             </details>
           ))}
         </section>

@@ -12,6 +12,8 @@ import { ApprovalProgress } from "@/components/reviews/approval-progress.tsx";
 import { LineComments } from "@/components/reviews/line-comments.tsx";
 import { LintReport, type StoredLint } from "@/components/reviews/lint-report.tsx";
 import { RevisionDiff } from "@/components/reviews/revision-diff.tsx";
+import { DryRunPanel } from "@/components/reviews/dry-run-panel.tsx";
+import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { ReviewForm } from "./review-form.tsx";
 
 export default async function ReviewPage({ params }: { params: Promise<{ revisionId: string }> }) {
@@ -24,6 +26,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
     throw error;
   });
   const program = await getProgram(db, actor, revision.program.id);
+  const dryRuns = await listDryRunsFor(db, actor, revision.id);
   const earlier = program.revisions.filter((r) => r.number < revision.number);
   const ownWork = revision.authorId === actor.id || revision.program.authorId === actor.id;
   const alreadyReviewed = revision.reviews.some((r) => r.reviewerId === actor.id);
@@ -51,6 +54,12 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
       <section className="panel">
         <h2>Policy lint</h2>
         <LintReport lint={revision.lint as StoredLint | null} />
+        <h2>Dry run on a target host</h2>
+        <DryRunPanel
+          revisionId={revision.id}
+          hosts={revision.targets}
+          initial={dryRuns.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() }))}
+        />
       </section>
       {earlier.length > 0 && (
         <section className="panel">

@@ -8,6 +8,7 @@ export type DryRunView = {
   id: string;
   revisionId: string;
   hostId: string;
+  hostName: string;
   status: DryRunStatus;
   probes: string[];
   probeCount: number | null;
@@ -32,10 +33,11 @@ const select = {
   elapsedMs: true,
   createdAt: true,
   completedAt: true,
+  host: { select: { name: true } },
 } as const;
 
-function toView(row: Omit<DryRunView, "findings"> & { findings: unknown }): DryRunView {
-  return { ...row, findings: Array.isArray(row.findings) ? (row.findings as DryRunFinding[]) : [] };
+function toView({ host, ...row }: Omit<DryRunView, "findings" | "hostName"> & { findings: unknown; host: { name: string } }): DryRunView {
+  return { ...row, hostName: host.name, findings: Array.isArray(row.findings) ? (row.findings as DryRunFinding[]) : [] };
 }
 
 export async function insertDryRun(tx: Db | Tx, dryRun: { revisionId: string; hostId: string; requestedById: string }): Promise<{ id: string }> {

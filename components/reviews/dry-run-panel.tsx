@@ -1,0 +1,100 @@
+"use client";
+
+import { useState } from "react";
+import { ApiError, callApi } from "@/lib/client/api.ts";
+
+type DryRun = {
+  id: string;
+  hostName: string;
+  status: "PENDING" | "OK" | "FAILED" | "REFUSED" | "UNAVAILABLE";
+  probes: string[];
+  probeCount: number | null;
+  message: string | null;
+  findings: { code: string; severity: string; message: string; line: number; column: number }[];
+  bpftraceVersion: string | null;
+  createdAt: string;
+};
+
+const OUTCOME: Record<DryRun["status"], string> = {
+  PENDING: "waiting for the agent",
+  OK: "compiles",
+  FAILED: "bpftrace refuses it",
+  REFUSED: "the host's policy refuses it",
+  UNAVAILABLE: "no agent answered",
+};
+
+/**
+ * Asks an enrolled agent to compile exactly this revision, without loading or
+ * attaching anything, and shows what it would attach to or bpftrace's error.
+ */
+export function DryRunPanel({ revisionId, hosts, initial }: { revisionId: string; hosts: { id: string; name: string }[]; initial: DryRun[] }) {
+  const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
+  const [results, setResults] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function run() {
+    setBusy(true);
+    setError(null);
+    try {
+      const { dryRun } = await callApi<{ dryRun: DryRun }>("POST", `/api/revisions/${revisionId}/dry-runs`, { hostId });
+      setResults((current) => [dryRun, ...current]);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const latest = results[0];
+  return (
+    <div data-testid="dry-run">
+      <div className="actions">
+        <label htmlFor="dry-run-host">Compile on</label>
+        <select id="dry-run-host" value={hostId} onChange={(e) => setHostId(e.target.value)}>
+          {hosts.map((host) => (
+            <option key={host.id} value={host.id}>
+              {host.name}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={() => void run()} disabled={busy || !hostId}>
+          {busy ? "Compiling…" : "Dry run"}
+        </button>
+        <span className="muted">bpftrace compiles it on the host; nothing is loaded or attached.</span>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {latest && (
+        <div className={latest.status === "OK" ? "notice" : "error"} data-testid="dry-run-result" style={{ marginTop: 10 }}>
+          <strong>
+            {latest.hostName}: {OUTCOME[latest.status]}
+          </strong>
+          {latest.bpftraceVersion && <span className="muted"> (bpftrace {latest.bpftraceVersion})</span>}
+          {latest.status === "OK" && (
+            <>
+              {" "}
+              — attaches {latest.probeCount ?? latest.probes.length} probe{(latest.probeCount ?? latest.probes.length) === 1 ? "" : "s"}:
+              <pre className="mono" data-testid="dry-run-probes">
+                {latest.probes.join("\n")}
+              </pre>
+            </>
+          )}
+          {latest.message && latest.status !== "OK" && <pre className="mono">{latest.message}</pre>}
+          {latest.findings.length > 0 && (
+            <ul>
+              {latest.findings.map((f, i) => (
+                <li key={i}>
+                  line {f.line}: {f.message} <code>{f.code}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
