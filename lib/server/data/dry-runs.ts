@@ -33,11 +33,19 @@ const select = {
   elapsedMs: true,
   createdAt: true,
   completedAt: true,
-  host: { select: { name: true } },
 } as const;
 
-function toView({ host, ...row }: Omit<DryRunView, "findings" | "hostName"> & { findings: unknown; host: { name: string } }): DryRunView {
-  return { ...row, hostName: host.name, findings: Array.isArray(row.findings) ? (row.findings as DryRunFinding[]) : [] };
+type DryRunRow = Omit<DryRunView, "findings" | "hostName"> & { findings: unknown };
+
+/** Dry runs keep the host's id (not a relation: a revoked host's results stay readable); names are looked up. */
+async function toViews(db: Db | Tx, rows: DryRunRow[]): Promise<DryRunView[]> {
+  const hosts = await db.host.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.hostId))] } }, select: { id: true, name: true } });
+  const names = new Map(hosts.map((h) => [h.id, h.name]));
+  return rows.map((row) => ({
+    ...row,
+    hostName: names.get(row.hostId) ?? row.hostId,
+    findings: Array.isArray(row.findings) ? (row.findings as DryRunFinding[]) : [],
+  }));
 }
 
 export async function insertDryRun(tx: Db | Tx, dryRun: { revisionId: string; hostId: string; requestedById: string }): Promise<{ id: string }> {
@@ -46,12 +54,12 @@ export async function insertDryRun(tx: Db | Tx, dryRun: { revisionId: string; ho
 
 export async function getDryRun(db: Db | Tx, id: string): Promise<DryRunView | null> {
   const row = await db.dryRun.findUnique({ where: { id }, select });
-  return row && toView(row);
+  return row && (await toViews(db, [row]))[0]!;
 }
 
 export async function listDryRuns(db: Db, revisionId: string, take = 20): Promise<DryRunView[]> {
   const rows = await db.dryRun.findMany({ where: { revisionId }, orderBy: { createdAt: "desc" }, take, select });
-  return rows.map(toView);
+  return toViews(db, rows);
 }
 
 /** The source to compile, for the realtime server that asks the agent. */
