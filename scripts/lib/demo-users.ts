@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { hashPassword } from "@/lib/server/auth/password.ts";
-import { upsertUser } from "@/lib/server/data/users.ts";
+import { findActorByEmail, upsertUser } from "@/lib/server/data/users.ts";
 
 export type DemoUser = { email: string; name: string; roles: Role[]; password: string };
 
@@ -19,16 +19,24 @@ const DEMO_USERS: Omit<DemoUser, "password">[] = [
 ];
 
 /**
- * One demo user per role. Passwords are random, made on the first seed and
- * kept in the data directory (mode 0600), so running the seed again prints
- * the same credentials instead of resetting them.
+ * One demo user per role, created when missing. Passwords are random, made
+ * when the user is created and kept in the data directory (mode 0600), so the
+ * launcher can print them again. A demo user that exists is left alone: an
+ * admin's later changes to its roles, password or state stand.
  */
 export async function seedDemoUsers(db: Db, dataDir: string): Promise<DemoUser[]> {
   const file = path.join(dataDir, "demo-users.json");
   const known: Record<string, string> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  const users = DEMO_USERS.map((user) => ({ ...user, password: known[user.email] ?? randomBytes(9).toString("base64url") }));
-  for (const user of users) {
-    await upsertUser(db, { email: user.email, name: user.name, roles: user.roles, passwordHash: await hashPassword(user.password) });
+  const users: DemoUser[] = [];
+  for (const user of DEMO_USERS) {
+    const existing = await findActorByEmail(db, user.email);
+    if (existing) {
+      users.push({ ...user, roles: existing.roles, password: known[user.email] ?? "(set before this data directory)" });
+      continue;
+    }
+    const password = randomBytes(9).toString("base64url");
+    await upsertUser(db, { email: user.email, name: user.name, roles: user.roles, passwordHash: await hashPassword(password) });
+    users.push({ ...user, password });
   }
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(Object.fromEntries(users.map((u) => [u.email, u.password])), null, 2), { mode: 0o600 });
