@@ -37,7 +37,7 @@ test("an admin adds a user, changes their roles, disables them, and reads it all
   await person.goto("/programs");
   await expect(person).toHaveURL(/\/login\?callbackUrl=/);
 
-  await page.getByRole("link", { name: "Audit" }).click();
+  await page.getByRole("link", { name: "Audit", exact: true }).click();
   await page.getByLabel("Action starts with").fill("user.");
   await page.getByRole("button", { name: "Filter" }).click();
   const entries = page.getByTestId("audit-event").filter({ hasText: email });
@@ -61,10 +61,10 @@ test("the login form says when to come back after too many failures, whether or 
     await page.getByLabel("Email").fill(nobody);
     await page.getByLabel("Password").fill(`guess ${i}`);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.locator("form").getByRole("alert")).toHaveText("Wrong email or password.");
   }
   await page.getByLabel("Email").fill(nobody);
   await page.getByLabel("Password").fill("guess 5");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("Too many failed sign-ins. Try again in 15 minutes.");
+  await expect(page.locator("form").getByRole("alert")).toHaveText("Too many failed sign-ins. Try again in 15 minutes.");
 });
