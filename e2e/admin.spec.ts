@@ -61,10 +61,10 @@ test("the login form says when to come back after too many failures, whether or 
     await page.getByLabel("Email").fill(nobody);
     await page.getByLabel("Password").fill(`guess ${i}`);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.locator("form").getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
   }
   await page.getByLabel("Email").fill(nobody);
   await page.getByLabel("Password").fill("guess 5");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator("form").getByRole("alert")).toHaveText("Too many failed sign-ins. Try again in 15 minutes.");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Too many failed sign-ins. Try again in 15 minutes.");
 });
