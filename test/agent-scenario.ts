@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { signEnvelope } from "@/lib/shared/dsse.ts";
 import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
+import { listFrames } from "@/lib/server/data/frames.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
@@ -144,6 +145,8 @@ export function runStatus(s: Scenario, runId: string): Promise<string> {
   return s.t.db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } }).then((run) => run.status);
 }
 
+/** The run's stored frames, as every reader gets them (lib/server/data/frames.ts). */
 export async function framesOf(s: Scenario, runId: string): Promise<{ seq: number; kind: string; payload: unknown; delta: unknown }[]> {
-  return s.t.db.frame.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { seq: true, kind: true, payload: true, delta: true } });
+  const frames = await listFrames(s.t.db, runId, { afterSeq: 0, limit: 1_000_000 });
+  return frames.map((frame) => ({ seq: frame.seq, kind: frame.record.type, payload: frame.record, delta: frame.delta }));
 }

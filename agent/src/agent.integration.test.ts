@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
+import { listFrames } from "@/lib/server/data/frames.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { stopRun } from "@/lib/server/use-cases/stop-run.ts";
@@ -84,10 +84,10 @@ describe("the agent runs approved programs with real bpftrace", () => {
       expect(run.endReason, agent.output()).toBe("DURATION_LIMIT");
       expect(run.endDetail).toMatch(/3 s duration limit/);
 
-      const frames = await t.db.frame.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { seq: true, kind: true, payload: true } });
+      const frames = await listFrames(t.db, runId, { afterSeq: 0, limit: 100_000 });
       expect(frames.map((f) => f.seq)).toEqual(frames.map((_, i) => i + 1)); // every frame, once, in order
       expect(run.lastSeq).toBe(frames.length);
-      const histograms = frames.filter((f) => f.kind === "hist").map((f) => f.payload as unknown as HistRecord);
+      const histograms = frames.flatMap((f) => (f.record.type === "hist" ? [f.record] : []));
       // Printed every 500 ms for 3 s, plus bpftrace's exit dump after SIGINT.
       expect(histograms.length).toBeGreaterThanOrEqual(4);
       const last = histograms.at(-1)!;

@@ -18,7 +18,9 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { OutputParser } from "@/lib/shared/bpftrace/parse-output.ts";
+import type { OverheadRecord } from "@/lib/shared/frame.ts";
 import { createDbClient, setDb, type Db } from "@/lib/server/db/client.ts";
+import { listLatestFrames } from "@/lib/server/data/frames.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { applyMigrations } from "../db/migrations.ts";
@@ -252,7 +254,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5000)); // warm up
     const pid = agent.child.pid!;
     const hz = clockTicksPerSecond();
-    const framesBefore = await database.db.frame.count({ where: { runId } });
+    const framesBefore = await database.db.frame.count({ where: { run: { id: runId } } });
     const before = readProcStat(pid)!;
     const startedAt = performance.now();
     const rss: number[] = [];
@@ -262,10 +264,9 @@ async function main(): Promise<void> {
     }
     const after = readProcStat(pid)!;
     const elapsedSec = (performance.now() - startedAt) / 1000;
-    const framesAfter = await database.db.frame.count({ where: { runId } });
+    const framesAfter = await database.db.frame.count({ where: { run: { id: runId } } });
     const cpuPercent = ((after.utime + after.stime - before.utime - before.stime) / hz / elapsedSec) * 100;
-    const overhead = await database.db.frame.findFirst({ where: { runId, kind: "overhead" }, orderBy: { seq: "desc" }, select: { payload: true } });
-    const measured = overhead?.payload as { cpuPercent: number; bpfPercent: number; bpftracePercent: number } | undefined;
+    const measured = (await listLatestFrames(database.db, runId, 100)).findLast((frame) => frame.record.type === "overhead")?.record as OverheadRecord | undefined;
 
     say(`2. The agent (bundled, plain Node) streaming a real bpftrace run to the server, ${STREAM_SECONDS} s`);
     say(`   frames stored              ${((framesAfter - framesBefore) / elapsedSec).toFixed(1)} per second`);

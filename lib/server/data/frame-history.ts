@@ -1,30 +1,26 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
-import type { Frame, FrameRecord } from "@/lib/shared/frame.ts";
-import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
+import type { Frame } from "@/lib/shared/frame.ts";
+import { NAME_KINDS } from "./frame-codec.ts";
+import { findRunFrameState } from "./frame-run-state.ts";
+import { decodeFrames, frameRowSelect } from "./frames.ts";
 
 // Reading stored frames back in bulk, for exports and comparisons. Frames are
 // written only by lib/server/data/frames.ts; this file never writes.
 
-const frameSelect = { seq: true, at: true, payload: true, delta: true } as const;
-
-function toFrame(runId: string, row: { seq: number; at: Date; payload: unknown; delta: unknown }): Frame {
-  const frame: Frame = { runId, seq: row.seq, at: row.at.getTime(), record: row.payload as FrameRecord };
-  if (row.delta) frame.delta = row.delta as HistRecord;
-  return frame;
-}
-
 /** Every frame of a run in order, read in batches so memory stays flat however long the run. */
 export async function* streamRunFrames(db: Db, runId: string, batchSize = 2000): AsyncGenerator<Frame> {
+  const state = await findRunFrameState(db, runId);
+  if (!state) return;
   let afterSeq = 0;
   for (;;) {
     const rows = await db.frame.findMany({
-      where: { runId, seq: { gt: afterSeq } },
+      where: { runKey: state.runKey, seq: { gt: afterSeq } },
       orderBy: { seq: "asc" },
       take: batchSize,
-      select: frameSelect,
+      select: frameRowSelect,
     });
-    for (const row of rows) yield toFrame(runId, row);
+    yield* await decodeFrames(db, runId, state, rows);
     if (rows.length < batchSize) return;
     afterSeq = rows.at(-1)!.seq;
   }
@@ -32,25 +28,31 @@ export async function* streamRunFrames(db: Db, runId: string, batchSize = 2000):
 
 /** The histogram frames of one map of a run, in order, optionally only those read within [from, to]. */
 export async function listHistFramesOfMap(db: Db, runId: string, map: string, range: { from?: Date; to?: Date } = {}): Promise<Frame[]> {
+  const state = await findRunFrameState(db, runId);
+  if (!state) return [];
+  if (state.find(NAME_KINDS.histMap, map) === undefined) await state.sync(db);
+  const mapId = state.find(NAME_KINDS.histMap, map);
+  if (mapId === undefined) return [];
   const rows = await db.frame.findMany({
     where: {
-      runId,
-      kind: "hist",
-      payload: { path: ["map"], equals: map },
+      runKey: state.runKey,
+      map: mapId,
       ...(range.from || range.to ? { at: { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lte: range.to } : {}) } } : {}),
     },
     orderBy: { seq: "asc" },
-    select: frameSelect,
+    select: frameRowSelect,
   });
-  return rows.map((row) => toFrame(runId, row));
+  return (await decodeFrames(db, runId, state, rows)).filter((frame) => frame.record.type === "hist");
 }
 
-/** Names of the histogram maps a run printed, from its newest histogram frames. */
+/** Names of the histogram maps the runs printed. */
 export async function listHistMapNames(db: Db, runIds: string[]): Promise<string[]> {
   if (runIds.length === 0) return [];
-  const rows = await db.$queryRaw<{ map: string }[]>`
-    SELECT DISTINCT payload->>'map' AS map FROM "Frame"
-    WHERE "runId" = ANY(${runIds}) AND kind = 'hist' AND payload ? 'map'
-    ORDER BY 1`;
-  return rows.map((row) => row.map);
+  const rows = await db.frameName.findMany({
+    where: { kind: NAME_KINDS.histMap, run: { id: { in: runIds } } },
+    distinct: ["text"],
+    orderBy: { text: "asc" },
+    select: { text: true },
+  });
+  return rows.map((row) => row.text);
 }

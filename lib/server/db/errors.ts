@@ -1,6 +1,11 @@
 import "server-only";
 
-/** Prisma's code for a unique constraint violation (P2002). */
+/**
+ * A unique constraint violation: Prisma's P2002, or, from a raw query
+ * (P2010), PostgreSQL's own code 23505 as the driver adapter reports it.
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+  if (typeof error !== "object" || error === null) return false;
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  return code === "P2002" || (code === "P2010" && meta?.driverAdapterError?.cause?.originalCode === "23505");
 }
