@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   });
 
   const db = getDb();
-  const realtime = await createRealtime(httpServer, { db, databaseUrl: env.DATABASE_URL });
+  const realtime = await createRealtime(httpServer, { db, databaseUrl: env.DATABASE_URL, frameRetentionDays: env.WORKBENCH_FRAME_RETENTION_DAYS });
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;

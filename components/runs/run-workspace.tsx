@@ -117,6 +117,9 @@ export function RunWorkspace({ initial, canStop }: { initial: RunSnapshotWithOri
   const modeLabel = view.mode === "whole" ? (time === Infinity ? "whole run" : `whole run up to ${clock(time)}`) : "current interval";
   const fileBase = `${selectionLabel} ${view.mode}`;
   const earlyMissing = store.historyLimited;
+  // The retention sweep deleted these runs' frames (WORKBENCH_FRAME_RETENTION_DAYS); their record stays.
+  const pruned = runs.filter((run) => run.snapshot.framesPrunedAt !== null);
+  const allPruned = pruned.length === runs.length;
 
   return (
     <div className="workspace" data-testid="run-workspace" data-hosts={runs.length} data-mode={recorded ? "recorded" : playback.paused ? "paused" : "live"}>
@@ -154,8 +157,15 @@ export function RunWorkspace({ initial, canStop }: { initial: RunSnapshotWithOri
         {primary.snapshot.status === "ENDED" && (
           <p className={primary.snapshot.endReason === "FAILED" || primary.snapshot.endReason === "REFUSED" ? "error" : "notice"} data-testid="end-reason">
             {primary.snapshot.origin.kind === "replay"
-              ? `Replay complete: ${primary.snapshot.endDetail ?? "every frame uploaded"}.`
+              ? `${primary.snapshot.endReason === "EXPIRED" ? "Replay upload abandoned" : "Replay complete"}: ${primary.snapshot.endDetail ?? "every frame uploaded"}.`
               : describeRunEnd(primary.snapshot.endReason, primary.snapshot.endDetail, primary.snapshot.durationSec)}
+          </p>
+        )}
+        {pruned.length > 0 && (
+          <p className="notice" data-testid="frames-pruned">
+            {multiHost ? `The frames of ${pruned.map((run) => run.snapshot.hostName).join(", ")} were` : "This run's frames were"} deleted on{" "}
+            {pruned[0]!.snapshot.framesPrunedAt!.slice(0, 10)} under the workbench&apos;s frame retention setting (runs attached to an incident keep
+            theirs). {multiHost ? "Their records stay" : "Its record stays"}: who ran what, where, how it ended and how many frames it had.
           </p>
         )}
         {(error || stopError) && (
@@ -223,7 +233,9 @@ export function RunWorkspace({ initial, canStop }: { initial: RunSnapshotWithOri
       </section>
 
       {view.map === null ? (
-        <p className="notice">{recorded ? "The run printed no histogram." : "No histogram yet: waiting for bpftrace to print one."}</p>
+        <p className="notice">
+          {allPruned ? "No histogram to show: the frames were deleted." : recorded ? "The run printed no histogram." : "No histogram yet: waiting for bpftrace to print one."}
+        </p>
       ) : (
         <>
           <div className="grid2 workspace-main">

@@ -28,6 +28,7 @@ const snapshot = (id: string, extra: Partial<RunSnapshotWithOrigin> = {}): RunSn
   stopRequestedAt: null,
   stopRequestedBy: null,
   lastSeq: 0,
+  framesPrunedAt: null,
   origin: { kind: "live", batchId: "b" },
   ...extra,
 });

@@ -45,6 +45,11 @@ const envSchema = z
     WORKBENCH_MAX_DURATION_SEC: z.coerce.number().int().min(1).max(MAX_DURATION_SEC_CEILING).default(3600),
     /** How long a signed run order may wait for its agent before it expires. */
     WORKBENCH_RUN_ORDER_TTL_SEC: z.coerce.number().int().min(60).max(7 * 86_400).default(4 * 3600),
+    /**
+     * Days the frames of an ended run are kept; then the retention sweep deletes them, except the
+     * frames of runs attached to an incident. 0 keeps every frame.
+     */
+    WORKBENCH_FRAME_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
     WORKBENCH_SESSION_MAX_AGE_SEC: z.coerce.number().int().min(300).max(30 * 86_400).default(8 * 3600),
     /** Comma-separated sign-in providers: `credentials` and/or `oidc`. */
     WORKBENCH_AUTH_PROVIDERS: z.string().default("credentials"),

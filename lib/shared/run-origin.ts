@@ -36,6 +36,7 @@ export const runSnapshotWithOriginSchema: z.ZodType<RunSnapshotWithOrigin> = z.o
   stopRequestedAt: iso.nullable(),
   stopRequestedBy: z.string().max(500).nullable(),
   lastSeq: z.number().int().nonnegative(),
+  framesPrunedAt: iso.nullable(),
   origin: z.discriminatedUnion("kind", [
     z.object({ kind: z.literal("live"), batchId: z.string().min(1).max(64) }),
     z.object({ kind: z.literal("replay"), name: z.string().max(500), uploadedBy: z.string().max(500), sourceHost: z.string().max(256).nullable() }),

@@ -171,6 +171,8 @@ export type RunSnapshot = {
   stopRequestedAt: string | null;
   stopRequestedBy: string | null;
   lastSeq: number;
+  /** When the retention sweep deleted the run's frames (only a run that had frames says so). */
+  framesPrunedAt: string | null;
 };
 
 export const runWatchSchema = z.object({ runId: id });

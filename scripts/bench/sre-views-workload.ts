@@ -68,6 +68,7 @@ export function createWorkspace(hosts: number, start: number): Workspace {
     stopRequestedAt: null,
     stopRequestedBy: null,
     lastSeq: 0,
+    framesPrunedAt: null,
     origin: { kind: "live" as const, batchId: "b" },
   }));
   return { axes, runs, snapshots, start };

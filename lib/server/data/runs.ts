@@ -92,6 +92,8 @@ export type RunState = {
   startedAt: Date | null;
   endedAt: Date | null;
   lastSeq: number;
+  /** When the retention sweep deleted its frames. */
+  framesPrunedAt: Date | null;
 };
 
 /** A run an agent ran on an enrolled host, under a signed approval. */
@@ -136,6 +138,7 @@ const runViewSelect = {
   startedAt: true,
   endedAt: true,
   lastSeq: true,
+  framesPrunedAt: true,
   replayName: true,
   replaySourceHost: true,
   replayProgram: true,
@@ -170,6 +173,7 @@ type RunRow = {
   startedAt: Date | null;
   endedAt: Date | null;
   lastSeq: number;
+  framesPrunedAt: Date | null;
   replayName: string | null;
   replaySourceHost: string | null;
   replayProgram: string | null;
@@ -194,6 +198,7 @@ function toRunView(row: RunRow): RunView {
     startedAt: row.startedAt,
     endedAt: row.endedAt,
     lastSeq: row.lastSeq,
+    framesPrunedAt: row.framesPrunedAt,
   };
   if (row.kind === "REPLAY") {
     // A replay has no signed duration; it lasts as long as the capture.
@@ -322,4 +327,16 @@ export type ReplayUpload = { kind: "LIVE" | "REPLAY"; uploadedById: string | nul
 
 export async function findReplayUpload(db: Db | Tx, runId: string): Promise<ReplayUpload | null> {
   return db.run.findUnique({ where: { id: runId }, select: { kind: true, uploadedById: true, status: true, lastSeq: true } });
+}
+
+/**
+ * Replays whose upload did not end within its window (the uploading tool died
+ * or gave up) end as EXPIRED, keeping the frames uploaded so far.
+ */
+export async function endAbandonedReplayUploads(tx: Tx, now: Date): Promise<{ id: string; lastSeq: number }[]> {
+  return tx.run.updateManyAndReturn({
+    where: { kind: "REPLAY", status: "RUNNING", expiresAt: { lte: now } },
+    data: { status: "ENDED", endReason: "EXPIRED", endDetail: "the upload did not finish within its window; the frames uploaded before it stopped are kept", endedAt: now },
+    select: { id: true, lastSeq: true },
+  });
 }

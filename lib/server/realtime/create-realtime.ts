@@ -9,6 +9,8 @@ import { getRunView } from "@/lib/server/data/runs.ts";
 import { logError, logInfo } from "@/lib/server/log.ts";
 import { expireQueuedRuns } from "@/lib/server/use-cases/expire-queued-runs.ts";
 import { expirePendingRevisions } from "@/lib/server/use-cases/expire-pending-revisions.ts";
+import { endAbandonedReplays } from "@/lib/server/use-cases/end-abandoned-replays.ts";
+import { pruneRunFrames } from "@/lib/server/use-cases/prune-run-frames.ts";
 import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
 import { loadKeyring, keyringDepsFromEnv, type KeyringDeps } from "@/lib/server/signing/keyring.ts";
 import { hostRoom, setUpAgentNamespace, type AgentNamespace } from "./agent-namespace.ts";
@@ -24,6 +26,8 @@ export type RealtimeOptions = {
   /** Frames are relayed to viewers in batches at most this often. */
   relayWindowMs?: number;
   expirySweepMs?: number;
+  /** WORKBENCH_FRAME_RETENTION_DAYS; without it (or 0) no frames are deleted. */
+  frameRetentionDays?: number;
   /** The signing keyring (default: from the environment; none for tools and tests without one). */
   keyring?: KeyringDeps;
 };
@@ -92,9 +96,21 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   const listener = new EventListener(options.databaseUrl, onEvent, () => agents.emit("orders:available"));
   await listener.start();
 
+  // Deleting old frames can outlast one period: a sweep starts only when the previous one ended.
+  const stopPruning = new AbortController();
+  let pruning: Promise<void> | undefined;
   const sweep = setInterval(() => {
     expireQueuedRuns(db).catch((error: unknown) => logError("expiry sweep failed", error));
     expirePendingRevisions(db).catch((error: unknown) => logError("review window sweep failed", error));
+    endAbandonedReplays(db).catch((error: unknown) => logError("abandoned replay sweep failed", error));
+    if (options.frameRetentionDays && !pruning) {
+      pruning = pruneRunFrames(db, { retentionDays: options.frameRetentionDays, signal: stopPruning.signal })
+        .then((pruned) => {
+          if (pruned.frames > 0) logInfo("deleted frames past their retention", pruned);
+        })
+        .catch((error: unknown) => logError("frame retention sweep failed", error))
+        .finally(() => (pruning = undefined));
+    }
   }, options.expirySweepMs ?? 15_000);
   sweep.unref();
 
@@ -103,6 +119,8 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     io,
     async dispose() {
       clearInterval(sweep);
+      stopPruning.abort();
+      await pruning;
       relay.dispose();
       await listener.dispose();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -26,6 +26,7 @@ export function toRunSnapshot(run: RunView): RunSnapshotWithOrigin {
     stopRequestedAt: run.stopRequestedAt?.toISOString() ?? null,
     stopRequestedBy: run.stopRequestedBy,
     lastSeq: run.lastSeq,
+    framesPrunedAt: run.lastSeq > 0 ? (run.framesPrunedAt?.toISOString() ?? null) : null,
   };
   if (run.kind === "REPLAY") {
     return {
