@@ -1,12 +1,15 @@
 // Dry-run compile on a host's agent: the request, the real agent compiling
 // with real bpftrace (which must neither load nor attach anything), and the
 // stored answer. Needs root and bpftrace.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { requestDryRun } from "@/lib/server/use-cases/request-dry-run.ts";
 import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { processesWithArgument } from "@/test/processes.ts";
-import { startScenario, stopScenario, type Scenario } from "@/test/agent-scenario.ts";
+import { agentConnected, startScenario, startScenarioAgent, stopScenario, type Scenario } from "@/test/agent-scenario.ts";
 import { readBpfPrograms } from "@/agent/src/proc.ts";
 
 let s: Scenario;
@@ -72,7 +75,25 @@ describe("dry-run compile on an agent", () => {
     expect(dryRun.message).not.toMatch(/RLIMIT_MEMLOCK/);
   });
 
-  it("refuses to compile a program the agent's policy forbids, with the findings", async () => {
+  it("compiles a program with elevated probes (nothing attaches; a security reviewer still has to approve it)", async () => {
+    const marker = `wb-dry-${Date.now()}`;
+    const revisionId = await revisionOf(`// ${marker}\nuprobe:/bin/bash:readline { @ = count(); }\n`);
+    const { result: dryRun, loaded } = await whileWatching(marker, () => requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId));
+    // bpftrace decides (it compiles, or reports why not); the agent's policy did not refuse it.
+    expect(["OK", "FAILED"]).toContain(dryRun.status);
+    expect(loaded).toEqual([]);
+  });
+
+  it("refuses to compile a program the host's own policy forbids, with the findings", async () => {
+    // This host's operator forbids elevated probe types outright, in a root-only policy file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-policy-"));
+    const policyFile = path.join(dir, "policy.json");
+    fs.writeFileSync(policyFile, JSON.stringify({ allowElevatedProbeTypes: false }), { mode: 0o600 });
+    await s.agent.stop();
+    const since = new Date();
+    s.agent = startScenarioAgent(s, ["--policy", policyFile]);
+    await agentConnected(s, since);
+
     const marker = `wb-dry-${Date.now()}`;
     const revisionId = await revisionOf(`// ${marker}\nuprobe:/bin/bash:readline { @ = count(); }\n`);
     const { result: dryRun, sawProcess } = await whileWatching(marker, () => requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId));
