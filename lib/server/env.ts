@@ -43,8 +43,6 @@ const envSchema = z
     WORKBENCH_SIGNING_KEY: z.string().optional(),
     WORKBENCH_SIGNING_KEY_FILE: z.string().optional(),
     WORKBENCH_MAX_DURATION_SEC: z.coerce.number().int().min(1).max(MAX_DURATION_SEC_CEILING).default(3600),
-    /** How long a signed run order may wait for its agent before it expires. */
-    WORKBENCH_RUN_ORDER_TTL_SEC: z.coerce.number().int().min(60).max(7 * 86_400).default(4 * 3600),
     /**
      * Days the frames of an ended run are kept; then the retention sweep deletes them, except the
      * frames of runs attached to an incident. 0 keeps every frame.
