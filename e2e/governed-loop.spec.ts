@@ -120,4 +120,12 @@ test("a program bpftrace cannot compile fails with bpftrace's own message", asyn
   await reviewer.getByTestId("run-link").first().click();
   await expect(reviewer.getByTestId("end-reason")).toContainText("Failed:", { timeout: 30_000 });
   await expect(reviewer.getByTestId("end-reason")).toContainText("ERROR");
+
+  // Back in the editor, a dry run on the host marks the spot bpftrace means.
+  await engineer.reload();
+  await expect(engineer.getByTestId("program-editor").locator(".squiggly-error")).toHaveCount(0);
+  await engineer.getByTestId("editor-dry-run").locator("summary").click();
+  await engineer.getByRole("button", { name: "Dry run" }).click();
+  await expect(engineer.getByTestId("dry-run-result")).toContainText(`${HOST}: bpftrace refuses it`, { timeout: 30_000 });
+  await expect(engineer.getByTestId("program-editor").locator(".squiggly-error").first()).toBeVisible();
 });

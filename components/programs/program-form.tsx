@@ -5,6 +5,8 @@ import { useRouter } from "next/navigation";
 import { ProgramEditor } from "@/components/program-editor/index.tsx";
 import { ApiError, callApi } from "@/lib/client/api.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
+import { parseCompileErrors } from "@/lib/shared/bpftrace/compile-errors.ts";
+import { DryRunPanel, type DryRun } from "@/components/reviews/dry-run-panel.tsx";
 import { useProbeCatalog, useProgramLint } from "./use-program-lint.ts";
 
 export type HostOption = { id: string; name: string; labels: string[] };
@@ -15,7 +17,16 @@ type Props = {
   /** The server's lint policy, so the editor flags exactly what submission would refuse. */
   lintPolicy: LintPolicy;
   initial: { name: string; source: string; durationSec: number; targetHostIds: string[] };
-} & ({ mode: "create" } | { mode: "revise"; programId: string; baseRevision: number });
+} & (
+  | { mode: "create" }
+  | {
+      mode: "revise";
+      programId: string;
+      baseRevision: number;
+      /** Dry runs of the revision being edited: bpftrace's compile errors are marked in the editor while its text is unchanged. */
+      dryRun: { revisionId: string; source: string; hosts: { id: string; name: string }[]; initial: DryRun[] };
+    }
+);
 
 /** Writing a program, or a new revision of one, and submitting it for review. */
 export function ProgramForm(props: Props) {
@@ -29,6 +40,12 @@ export function ProgramForm(props: Props) {
 
   const catalog = useProbeCatalog(targets);
   const lint = useProgramLint(source, props.lintPolicy, catalog);
+  const [dryRun, setDryRun] = useState<DryRun | undefined>(props.mode === "revise" ? props.dryRun.initial[0] : undefined);
+  // bpftrace's errors point into the revision it compiled; once the text changes they would point at the wrong place.
+  const compileMarkers =
+    props.mode === "revise" && dryRun?.status === "FAILED" && source === props.dryRun.source
+      ? parseCompileErrors(dryRun.message ?? "").map((e) => ({ ...e, severity: "error" as const, code: "bpftrace", message: `bpftrace on ${dryRun.hostName}: ${e.message}` }))
+      : [];
 
   const toggle = (id: string) => setTargets((current) => (current.includes(id) ? current.filter((t) => t !== id) : [...current, id]));
 
@@ -62,13 +79,19 @@ export function ProgramForm(props: Props) {
       )}
       <div className="form-row">
         <label>Program</label>
-        <ProgramEditor value={source} onChange={setSource} ariaLabel="bpftrace program" height={320} markers={lint.markers} probes={catalog} />
+        <ProgramEditor value={source} onChange={setSource} ariaLabel="bpftrace program" height={320} markers={[...lint.markers, ...compileMarkers]} probes={catalog} />
         <span className={lint.result.blocked ? "error" : "hint"} data-testid="lint-verdict">
           {lint.result.blocked
             ? `The policy refuses this program: ${lint.result.findings.filter((f) => f.severity === "error").length} problem(s) marked in the editor.`
             : `Risk ${lint.result.summary.risk}: ${lint.result.summary.riskReason}`}
         </span>
       </div>
+      {props.mode === "revise" && (
+        <details className="form-row" data-testid="editor-dry-run">
+          <summary>Dry run revision {props.baseRevision} on a target host (compiles it there; nothing attaches)</summary>
+          <DryRunPanel revisionId={props.dryRun.revisionId} hosts={props.dryRun.hosts} initial={props.dryRun.initial} onResult={setDryRun} />
+        </details>
+      )}
       <div className="grid2">
         <fieldset className="form-row">
           <legend>

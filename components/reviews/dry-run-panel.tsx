@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { ApiError, callApi } from "@/lib/client/api.ts";
 
-type DryRun = {
+export type DryRun = {
   id: string;
   hostName: string;
   status: "PENDING" | "OK" | "FAILED" | "REFUSED" | "UNAVAILABLE";
@@ -27,7 +27,18 @@ const OUTCOME: Record<DryRun["status"], string> = {
  * Asks an enrolled agent to compile exactly this revision, without loading or
  * attaching anything, and shows what it would attach to or bpftrace's error.
  */
-export function DryRunPanel({ revisionId, hosts, initial }: { revisionId: string; hosts: { id: string; name: string }[]; initial: DryRun[] }) {
+export function DryRunPanel({
+  revisionId,
+  hosts,
+  initial,
+  onResult,
+}: {
+  revisionId: string;
+  hosts: { id: string; name: string }[];
+  initial: DryRun[];
+  /** Told of each new result (the editor marks bpftrace's errors with it). */
+  onResult?: (dryRun: DryRun) => void;
+}) {
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
   const [results, setResults] = useState(initial);
   const [busy, setBusy] = useState(false);
@@ -39,6 +50,7 @@ export function DryRunPanel({ revisionId, hosts, initial }: { revisionId: string
     try {
       const { dryRun } = await callApi<{ dryRun: DryRun }>("POST", `/api/revisions/${revisionId}/dry-runs`, { hostId });
       setResults((current) => [dryRun, ...current]);
+      onResult?.(dryRun);
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
     } finally {

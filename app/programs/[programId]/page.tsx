@@ -8,6 +8,7 @@ import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { getProgram } from "@/lib/server/use-cases/read-programs.ts";
+import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
 import { listRuns } from "@/lib/server/use-cases/read-runs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
@@ -84,6 +85,12 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
             hosts={hosts.map(({ id, name, labels }) => ({ id, name, labels }))}
             maxDurationSec={loadServerEnv().WORKBENCH_MAX_DURATION_SEC}
             lintPolicy={lintPolicy}
+            dryRun={{
+              revisionId: latest.id,
+              source: latest.source,
+              hosts: latest.targets,
+              initial: (await listDryRunsFor(db, actor, latest.id)).map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
+            }}
             initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id) }}
           />
         </section>
