@@ -87,6 +87,32 @@ describe("chunking", () => {
     expect(parser.end()).toMatchObject([{ kind: "skipped", lineNumber: 2, reason: "not-json" }]);
   });
 
+  it("reads a printf line the same whether it takes the printf shortcut or the general path", () => {
+    // The shortcut applies to bpftrace's own spacing; without the spaces a line goes the general path.
+    const bodies = [
+      String.raw`ls 19173 12\n`,
+      "",
+      String.raw`say \"hi\"`,
+      String.raw`caf\uffffffc3\uffffffa9`,
+      String.raw`x\"}`,
+      'a", "extra": "b',
+      "cut\\",
+      "raw\ttab",
+      'a"} trailing',
+    ];
+    const outcome = (result: ParsedLine) => (result.kind === "record" ? result.record : result.reason);
+    for (const body of bodies) {
+      const shortcut = parseOutputLine(`{"type": "printf", "data": "${body}"}`);
+      const general = parseOutputLine(`{"type":"printf","data":"${body}"}`);
+      expect(outcome(shortcut), body).toEqual(outcome(general));
+    }
+    expect(outcome(parseOutputLine(String.raw`{"type": "printf", "data": "caf\uffffffc3\uffffffa9 \"ok\"\n"}`))).toEqual({
+      type: "printf",
+      text: 'café "ok"\n',
+    });
+    expect(outcome(parseOutputLine('{"type": "printf", "data": "cut\\"}'))).toBe("not-json");
+  });
+
   it("reads \\r\\n line breaks like \\n, in records and in the lines it reports", () => {
     const text = fixtureBytes("v0.17/child-output").toString("utf8");
     expect(parseAll(text.replaceAll("\n", "\r\n"))).toEqual(parseAll(text));
