@@ -11,8 +11,13 @@ export const AGENT_BUNDLE = path.join(PROJECT_ROOT, "agent/dist/workbench-agent.
  * the web app. Hosts need no node_modules.
  */
 export async function buildAgentBundle(outfile = AGENT_BUNDLE): Promise<{ outfile: string; bytes: number }> {
+  return bundleLikeTheAgent(path.join(PROJECT_ROOT, "agent/src/cli.ts"), outfile);
+}
+
+/** Any module bundled, minified and targeted exactly as the agent is: for benchmarks of code the agent runs. */
+export async function bundleLikeTheAgent(entryPoint: string, outfile: string): Promise<{ outfile: string; bytes: number }> {
   await build({
-    entryPoints: [path.join(PROJECT_ROOT, "agent/src/cli.ts")],
+    entryPoints: [entryPoint],
     outfile,
     bundle: true,
     platform: "node",
