@@ -1,6 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { Prisma } from "@/lib/server/db/generated/client.ts";
+import { AUDIT_ROW_SELECT, type StoredAuditFields } from "./audit.ts";
 
 // Reading the audit trail for people: filtered pages, newest first, and the
 // whole filtered trail in chain order for export.
@@ -17,41 +18,8 @@ export type AuditFilter = {
 };
 
 /** One entry with everything its hash covers, so an export can be verified on its own. */
-export type AuditRecord = {
-  id: string;
-  at: Date;
-  actorType: string;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string;
-  fromState: string | null;
-  toState: string | null;
-  reason: string | null;
-  contentHash: string | null;
-  data: unknown;
-  prevHash: string;
-  hash: string;
-};
+export type AuditRecord = Omit<StoredAuditFields, "data"> & { id: string; data: unknown; hash: string };
 
-const RECORD = {
-  id: true,
-  at: true,
-  actorType: true,
-  actorId: true,
-  actorName: true,
-  action: true,
-  targetType: true,
-  targetId: true,
-  fromState: true,
-  toState: true,
-  reason: true,
-  contentHash: true,
-  data: true,
-  prevHash: true,
-  hash: true,
-} as const;
 
 function whereOf(filter: AuditFilter): Prisma.AuditEventWhereInput {
   return {
@@ -76,7 +44,7 @@ export async function findAuditEvents(
     where: page.beforeId === undefined ? where : { AND: [where, { id: { lt: page.beforeId } }] },
     orderBy: { id: "desc" },
     take: page.limit + 1,
-    select: RECORD,
+    select: AUDIT_ROW_SELECT,
   });
   const events = rows.slice(0, page.limit).map(toRecord);
   return { events, nextBefore: rows.length > page.limit ? events.at(-1)!.id : null };
@@ -91,7 +59,7 @@ export async function* streamAuditEvents(db: Db, filter: AuditFilter, batchSize 
       where: afterId === undefined ? where : { AND: [where, { id: { gt: afterId } }] },
       orderBy: { id: "asc" },
       take: batchSize,
-      select: RECORD,
+      select: AUDIT_ROW_SELECT,
     });
     for (const row of rows) yield toRecord(row);
     if (rows.length < batchSize) return;

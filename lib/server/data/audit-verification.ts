@@ -1,7 +1,7 @@
 import "server-only";
 import type { CanonicalValue } from "@/lib/shared/canonical-json.ts";
 import type { Db } from "@/lib/server/db/client.ts";
-import { AUDIT_CHAIN_HEAD_ID, AUDIT_GENESIS_HASH, auditRowHash } from "./audit.ts";
+import { AUDIT_CHAIN_HEAD_ID, AUDIT_GENESIS_HASH, AUDIT_ROW_SELECT, auditRowHash } from "./audit.ts";
 
 // Walks the audit chain from the first entry and names the first one that
 // does not check out. What it detects, and what it cannot:
@@ -43,23 +43,6 @@ export type AuditChainVerification = {
 
 export type AuditAnchor = { id: bigint; hash: string };
 
-const FULL_ROW = {
-  id: true,
-  at: true,
-  actorType: true,
-  actorId: true,
-  actorName: true,
-  action: true,
-  targetType: true,
-  targetId: true,
-  fromState: true,
-  toState: true,
-  reason: true,
-  contentHash: true,
-  data: true,
-  prevHash: true,
-  hash: true,
-} as const;
 
 export async function verifyAuditChain(db: Db, options: { anchor?: AuditAnchor; batchSize?: number } = {}): Promise<AuditChainVerification> {
   const batchSize = options.batchSize ?? 2000;
@@ -87,7 +70,7 @@ export async function verifyAuditChain(db: Db, options: { anchor?: AuditAnchor; 
           where: { id: { gt: cursor } },
           orderBy: { id: "asc" },
           take: batchSize,
-          select: FULL_ROW,
+          select: AUDIT_ROW_SELECT,
         });
         for (const row of rows) {
           if (headRow && row.id > headRow.lastId) {

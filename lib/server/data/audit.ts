@@ -49,6 +49,25 @@ export type StoredAuditFields = {
 };
 
 /** The hash of one row; used when appending and when verifying the chain. */
+/** Every column of an audit row: what its hash covers, plus its id and hash. */
+export const AUDIT_ROW_SELECT = {
+  id: true,
+  at: true,
+  actorType: true,
+  actorId: true,
+  actorName: true,
+  action: true,
+  targetType: true,
+  targetId: true,
+  fromState: true,
+  toState: true,
+  reason: true,
+  contentHash: true,
+  data: true,
+  prevHash: true,
+  hash: true,
+} as const;
+
 export function auditRowHash(row: StoredAuditFields): string {
   const body = canonicalJson({
     at: row.at.toISOString(),
