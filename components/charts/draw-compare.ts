@@ -5,6 +5,7 @@
 import { formatBucketLabel, formatValue, toBigInt, type HistogramUnit } from "@/lib/shared/histogram.ts";
 import type { AlignedBucket, PercentileShift } from "@/lib/shared/compare-histograms.ts";
 import { rowPosition, type HistogramRow } from "@/components/histogram-chart/histogram-model.ts";
+import { prepareCanvas, type CanvasSize } from "./prepare-canvas.ts";
 
 const ROW_HEIGHT = 22;
 const PADDING = 6;
@@ -42,17 +43,12 @@ export function drawCompare(
   model: CompareModel,
   shifts: readonly PercentileShift[],
   unit: HistogramUnit,
-  size: { width: number; pixelRatio: number },
+  size: CanvasSize,
   text: string,
 ): void {
   const height = compareHeight(model);
-  canvas.width = Math.max(1, Math.round(size.width * size.pixelRatio));
-  canvas.height = Math.max(1, Math.round(height * size.pixelRatio));
-  const context = canvas.getContext("2d");
+  const context = prepareCanvas(canvas, size, height, FONT);
   if (!context) return;
-  context.setTransform(size.pixelRatio, 0, 0, size.pixelRatio, 0, 0);
-  context.clearRect(0, 0, size.width, height);
-  context.font = FONT;
   context.textBaseline = "middle";
   if (model.rows.length === 0) {
     context.fillStyle = text;

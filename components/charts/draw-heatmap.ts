@@ -5,6 +5,7 @@
 import { formatBucketLabel, type HistogramUnit } from "@/lib/shared/histogram.ts";
 import { heatIntensity, type Heatmap } from "@/lib/shared/heatmap.ts";
 import type { BucketAxis } from "@/lib/shared/run-timeline.ts";
+import { prepareCanvas, type CanvasSize } from "./prepare-canvas.ts";
 
 export const HEATMAP_LAYOUT = { left: 118, right: 8, top: 6, bottom: 20, rowHeight: 14, minPlotHeight: 60 };
 const FONT = "11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
@@ -42,21 +43,12 @@ export function drawHeatmap(
   heatmap: Heatmap,
   axis: BucketAxis,
   unit: HistogramUnit,
-  size: { width: number; pixelRatio: number },
+  size: CanvasSize,
   colors: HeatmapColors,
 ): void {
   const height = heatmapHeight(heatmap);
-  const backingWidth = Math.max(1, Math.round(size.width * size.pixelRatio));
-  const backingHeight = Math.max(1, Math.round(height * size.pixelRatio));
-  if (canvas.width !== backingWidth || canvas.height !== backingHeight) {
-    canvas.width = backingWidth;
-    canvas.height = backingHeight;
-  }
-  const context = canvas.getContext("2d");
+  const context = prepareCanvas(canvas, size, height, FONT);
   if (!context) return;
-  context.setTransform(size.pixelRatio, 0, 0, size.pixelRatio, 0, 0);
-  context.clearRect(0, 0, size.width, height);
-  context.font = FONT;
   const plot = heatmapPlot(heatmap, size.width);
   context.fillStyle = colors.empty;
   context.fillRect(plot.x, plot.y, plot.width, plot.height);

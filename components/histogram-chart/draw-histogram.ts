@@ -4,6 +4,7 @@
 // is sharp on high-density screens without changing its layout.
 import { formatValue } from "@/lib/shared/histogram.ts";
 import { rowPosition, type HistogramMarker, type HistogramModel } from "./histogram-model.ts";
+import { prepareCanvas, type CanvasSize } from "@/components/charts/prepare-canvas.ts";
 
 const ROW_HEIGHT = 18;
 const PADDING = 6;
@@ -77,22 +78,12 @@ export function drawHistogram(
   canvas: HTMLCanvasElement,
   model: HistogramModel,
   markers: readonly HistogramMarker[],
-  size: { width: number; pixelRatio: number },
+  size: CanvasSize,
   colors: ChartColors,
 ): void {
   const height = chartHeight(model);
-  const backingWidth = Math.max(1, Math.round(size.width * size.pixelRatio));
-  const backingHeight = Math.max(1, Math.round(height * size.pixelRatio));
-  // Resizing the backing store also clears it; skip that when it is unchanged.
-  if (canvas.width !== backingWidth || canvas.height !== backingHeight) {
-    canvas.width = backingWidth;
-    canvas.height = backingHeight;
-  }
-  const context = canvas.getContext("2d");
+  const context = prepareCanvas(canvas, size, height, FONT);
   if (!context) return;
-  context.setTransform(size.pixelRatio, 0, 0, size.pixelRatio, 0, 0);
-  context.clearRect(0, 0, size.width, height);
-  context.font = FONT;
   context.textBaseline = "middle";
 
   if (model.rows.length === 0) {
