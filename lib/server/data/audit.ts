@@ -112,19 +112,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
   await tx.auditChainHead.update({ where: { id: AUDIT_CHAIN_HEAD_ID }, data: { lastId: created.id, lastHash: hash } });
 }
 
-export type AuditEventView = {
-  id: string;
-  at: Date;
-  actorType: string;
-  actorName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string;
-  fromState: string | null;
-  toState: string | null;
-  reason: string | null;
-  contentHash: string | null;
-};
+export type AuditEventView = Omit<StoredAuditFields, "actorId" | "data" | "prevHash"> & { id: string };
 
 export async function listAuditForTarget(db: Db, targetType: string, targetIds: string[]): Promise<AuditEventView[]> {
   const rows = await db.auditEvent.findMany({
