@@ -1,5 +1,5 @@
 import { ProgramFormPage } from "./pages/program-form.ts";
-import { expect, saveScreenshot, signIn, test } from "./fixtures/workbench.ts";
+import { expect, foreignRequests, saveScreenshot, signIn, test } from "./fixtures/workbench.ts";
 
 // The whole governed loop in a real browser: an engineer writes, a reviewer
 // rejects, the engineer revises, the reviewer approves, the local agent runs
@@ -21,6 +21,7 @@ test("write, reject, revise, approve, watch live, stop", async ({ browser, workl
 
   // Engineer: write and submit.
   const engineer = await browser.newPage();
+  const engineerForeign = foreignRequests(engineer);
   await signIn(engineer, "engineer");
   await engineer.goto("/programs/new");
   const form = new ProgramFormPage(engineer);
@@ -32,6 +33,7 @@ test("write, reject, revise, approve, watch live, stop", async ({ browser, workl
 
   // Reviewer: reject with a reason.
   const reviewer = await browser.newPage();
+  const reviewerForeign = foreignRequests(reviewer);
   await signIn(reviewer, "reviewer");
   await reviewer.goto("/reviews");
   await reviewer.getByRole("link", { name: programName }).click();
@@ -60,6 +62,7 @@ test("write, reject, revise, approve, watch live, stop", async ({ browser, workl
 
   // SRE: the live page shows the histogram growing as frames arrive.
   const sre = await browser.newPage();
+  const sreForeign = foreignRequests(sre);
   await signIn(sre, "sre");
   await sre.goto(programUrl);
   await sre.getByTestId("run-link").first().click();
@@ -76,6 +79,9 @@ test("write, reject, revise, approve, watch live, stop", async ({ browser, workl
   await sre.getByRole("button", { name: "Stop run" }).click();
   await expect(sre.getByTestId("run-status")).toHaveText("ended", { timeout: 20_000 });
   await expect(sre.getByTestId("end-reason")).toHaveText("Stopped: stopped by Sam SRE.");
+
+  // The editor (Monaco and its workers), the review page and the live page loaded nothing from any other host.
+  expect({ engineer: engineerForeign, reviewer: reviewerForeign, sre: sreForeign }).toEqual({ engineer: [], reviewer: [], sre: [] });
 });
 
 test("a run that reaches its duration limit says so", async ({ browser, workload }) => {
