@@ -85,6 +85,11 @@ test("a live run: the heatmap gains columns, markers match the library, pause lo
     expect(reading.legend[name], name).toBe(formatValue(expected, reading.unit as HistogramUnit));
   }
   expect(reading.unit).toBe("us");
+  // What each probe costs in the kernel, as the agent measured it, shows while the run goes on.
+  const probes = sre.getByTestId("probe-overhead");
+  await expect(probes.getByTestId("probe-overhead-row").first()).toBeVisible({ timeout: 15_000 });
+  await expect(probes).toContainText("tracepoint");
+  await expect.poll(async () => (await probes.getByTestId("ns-per-run").allTextContents()).some((text) => /^[\d,]+$/.test(text)), { timeout: 15_000 }).toBe(true);
   await saveScreenshot(sre, "live-run");
   await run.heatmap.screenshot({ path: test.info().outputPath("heatmap.png") });
 

@@ -11,6 +11,7 @@ import { ApiError, callApi } from "@/lib/client/api.ts";
 import { describeRunEnd } from "./describe-run-end.ts";
 import { HistogramPanel } from "./histogram-panel.tsx";
 import { HostStatusTable } from "./host-status-table.tsx";
+import { ProbeOverhead } from "./probe-overhead.tsx";
 import { PlaybackBar } from "./playback-bar.tsx";
 import { usePlayback } from "./use-playback.ts";
 import { useWorkspaceStream } from "./use-workspace-stream.ts";
@@ -183,6 +184,7 @@ export function RunWorkspace({ initial, canStop }: { initial: RunSnapshotWithOri
             {hosts[0].status.overhead ? `, overhead ${hosts[0].status.overhead.record.cpuPercent.toFixed(2)}% CPU of a ${hosts[0].status.overhead.record.budgetPercent}% budget` : ""}
           </p>
         )}
+        <ProbeOverhead hosts={hosts} />
       </section>
 
       <section className="panel controls" aria-label="What to show">
