@@ -20,7 +20,6 @@ export type AuditFilter = {
 /** One entry with everything its hash covers, so an export can be verified on its own. */
 export type AuditRecord = Omit<StoredAuditFields, "data"> & { id: string; data: unknown; hash: string };
 
-
 function whereOf(filter: AuditFilter): Prisma.AuditEventWhereInput {
   return {
     ...(filter.actor ? { OR: [{ actorId: filter.actor }, { actorName: { contains: filter.actor, mode: "insensitive" as const } }] } : {}),

@@ -43,7 +43,6 @@ export type AuditChainVerification = {
 
 export type AuditAnchor = { id: bigint; hash: string };
 
-
 export async function verifyAuditChain(db: Db, options: { anchor?: AuditAnchor; batchSize?: number } = {}): Promise<AuditChainVerification> {
   const batchSize = options.batchSize ?? 2000;
   // One snapshot for the head and every entry, so appends made while the

@@ -48,7 +48,6 @@ export type StoredAuditFields = {
   prevHash: string;
 };
 
-/** The hash of one row; used when appending and when verifying the chain. */
 /** Every column of an audit row: what its hash covers, plus its id and hash. */
 export const AUDIT_ROW_SELECT = {
   id: true,
@@ -68,6 +67,7 @@ export const AUDIT_ROW_SELECT = {
   hash: true,
 } as const;
 
+/** The hash of one row; used when appending and when verifying the chain. */
 export function auditRowHash(row: StoredAuditFields): string {
   const body = canonicalJson({
     at: row.at.toISOString(),
