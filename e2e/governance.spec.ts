@@ -60,11 +60,8 @@ test("comments on lines and a diff against the earlier revision", async ({ brows
   const programName = `commented ${Date.now()}`;
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
-  await engineer.goto("/programs/new");
   const form = new ProgramFormPage(engineer);
-  await form.fill({ name: programName, source: "interval:s:1 { @ticks = count(); }", host: HOST, durationSec: 5 });
-  await engineer.getByRole("button", { name: "Submit for review" }).click();
-  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+  await form.submitNew({ name: programName, source: "interval:s:1 { @ticks = count(); }", hosts: [HOST], durationSec: 5 });
 
   const reviewer = await browser.newPage();
   await signIn(reviewer, "reviewer");
@@ -96,10 +93,7 @@ test("revoking an approval stops the running run on the host", async ({ browser,
   const programName = `revoked ${Date.now()}`;
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
-  await engineer.goto("/programs/new");
-  await new ProgramFormPage(engineer).fill({ name: programName, source: SLEEP_LATENCY, host: HOST, durationSec: 120 });
-  await engineer.getByRole("button", { name: "Submit for review" }).click();
-  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+  await new ProgramFormPage(engineer).submitNew({ name: programName, source: SLEEP_LATENCY, hosts: [HOST], durationSec: 120 });
 
   const reviewer = await browser.newPage();
   await signIn(reviewer, "reviewer");

@@ -1,4 +1,5 @@
 import { ProgramFormPage } from "./pages/program-form.ts";
+import { ReviewPage } from "./pages/review-page.ts";
 import { expect, foreignRequests, saveScreenshot, signIn, test } from "./fixtures/workbench.ts";
 
 // The whole governed loop in a real browser: an engineer writes, a reviewer
@@ -23,13 +24,9 @@ test("write, reject, revise, approve, watch live, stop", async ({ browser, workl
   const engineer = await browser.newPage();
   const engineerForeign = foreignRequests(engineer);
   await signIn(engineer, "engineer");
-  await engineer.goto("/programs/new");
   const form = new ProgramFormPage(engineer);
-  await form.fill({ name: programName, source: programFor("first try"), host: HOST, durationSec: 120 });
-  await engineer.getByRole("button", { name: "Submit for review" }).click();
-  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+  const programUrl = await form.submitNew({ name: programName, source: programFor("first try"), hosts: [HOST], durationSec: 120 });
   await expect(engineer.getByTestId("revision-status")).toHaveText("pending");
-  const programUrl = engineer.url();
 
   // Reviewer: reject with a reason.
   const reviewer = await browser.newPage();
@@ -89,17 +86,13 @@ test("a run that reaches its duration limit says so", async ({ browser, workload
   const programName = `short run ${Date.now()}`;
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
-  await engineer.goto("/programs/new");
-  await new ProgramFormPage(engineer).fill({ name: programName, source: programFor("short"), host: HOST, durationSec: 3 });
-  await engineer.getByRole("button", { name: "Submit for review" }).click();
-  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+  await new ProgramFormPage(engineer).submitNew({ name: programName, source: programFor("short"), hosts: [HOST], durationSec: 3 });
 
   const reviewer = await browser.newPage();
   await signIn(reviewer, "reviewer");
-  await reviewer.goto("/reviews");
-  await reviewer.getByRole("link", { name: programName }).click();
-  await reviewer.getByLabel("Reason").fill("Three seconds is fine.");
-  await reviewer.getByRole("button", { name: "Approve and sign" }).click();
+  const review = new ReviewPage(reviewer);
+  await review.open(programName);
+  await review.decide("Approve and sign", "Three seconds is fine.");
   await expect(reviewer.getByTestId("revision-status").first()).toHaveText("approved");
 
   await reviewer.getByTestId("run-link").first().click();
@@ -112,17 +105,13 @@ test("a program bpftrace cannot compile fails with bpftrace's own message", asyn
   const programName = `broken ${Date.now()}`;
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
-  await engineer.goto("/programs/new");
-  await new ProgramFormPage(engineer).fill({ name: programName, source: "tracepoint:syscalls:sys_enter_openat { @x = no_such_function(1); }", host: HOST, durationSec: 10 });
-  await engineer.getByRole("button", { name: "Submit for review" }).click();
-  await expect(engineer.getByRole("heading", { name: programName })).toBeVisible();
+  await new ProgramFormPage(engineer).submitNew({ name: programName, source: "tracepoint:syscalls:sys_enter_openat { @x = no_such_function(1); }", hosts: [HOST], durationSec: 10 });
 
   const reviewer = await browser.newPage();
   await signIn(reviewer, "reviewer");
-  await reviewer.goto("/reviews");
-  await reviewer.getByRole("link", { name: programName }).click();
-  await reviewer.getByLabel("Reason").fill("Let bpftrace judge it.");
-  await reviewer.getByRole("button", { name: "Approve and sign" }).click();
+  const review = new ReviewPage(reviewer);
+  await review.open(programName);
+  await review.decide("Approve and sign", "Let bpftrace judge it.");
   await reviewer.getByTestId("run-link").first().click();
   await expect(reviewer.getByTestId("end-reason")).toContainText("Failed:", { timeout: 30_000 });
   await expect(reviewer.getByTestId("end-reason")).toContainText("ERROR");

@@ -28,13 +28,7 @@ interval:s:1 { print(@usecs); print(@usecs_by_comm); }
 async function approvedProgram(browser: Browser, options: { name: string; source: string; hosts: string[]; durationSec: number }): Promise<string> {
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
-  await engineer.goto("/programs/new");
-  const form = new ProgramFormPage(engineer);
-  await form.fill({ name: options.name, source: options.source, host: options.hosts[0]!, durationSec: options.durationSec });
-  for (const host of options.hosts.slice(1)) await engineer.getByRole("checkbox", { name: host, exact: true }).check();
-  await engineer.getByRole("button", { name: "Submit for review" }).click();
-  await expect(engineer.getByRole("heading", { name: options.name })).toBeVisible();
-  const programUrl = engineer.url();
+  const programUrl = await new ProgramFormPage(engineer).submitNew(options);
   await engineer.close();
 
   const reviewer = await browser.newPage();

@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 
 /** The program form (new program, or a new revision on the program page). */
 export class ProgramFormPage {
@@ -15,6 +15,19 @@ export class ProgramFormPage {
     await this.page.keyboard.press("Control+A");
     await this.page.keyboard.press("Delete");
     await this.page.keyboard.insertText(source);
+  }
+
+  /**
+   * Writes a new program for `hosts` and submits it for review; resolves on
+   * its program page, whose URL it returns.
+   */
+  async submitNew(options: { name: string; source: string; hosts: string[]; durationSec: number }): Promise<string> {
+    await this.page.goto("/programs/new");
+    await this.fill({ name: options.name, source: options.source, host: options.hosts[0]!, durationSec: options.durationSec });
+    for (const host of options.hosts.slice(1)) await this.page.getByRole("checkbox", { name: host, exact: true }).check();
+    await this.page.getByRole("button", { name: "Submit for review" }).click();
+    await expect(this.page.getByRole("heading", { name: options.name })).toBeVisible();
+    return this.page.url();
   }
 
   async fill(options: { name?: string; source: string; host: string; durationSec: number }): Promise<void> {
