@@ -27,8 +27,8 @@ import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";
 import type { HistBucket, HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import type { Frame, FrameRecord, OverheadRecord } from "@/lib/shared/frame.ts";
 import { createDbClient, type Db } from "@/lib/server/db/client.ts";
-import { describeFrameData } from "@/lib/server/data/frame-codec.ts";
-import { insertFrames } from "@/lib/server/data/frames.ts";
+import { describeFrameData } from "@/lib/server/frames/frame-codec.ts";
+import { insertFrames } from "@/lib/server/frames/frame-store.ts";
 import { applyMigrations } from "../db/migrations.ts";
 import { adminUrl, databaseUrl } from "../../test/database-url.ts";
 

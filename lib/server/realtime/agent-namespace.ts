@@ -21,7 +21,7 @@ import { finishRun } from "@/lib/server/use-cases/finish-run.ts";
 import { listRunOrders } from "@/lib/server/use-cases/list-run-orders.ts";
 import { listTrustStatements } from "@/lib/server/use-cases/list-trust-statements.ts";
 import { recordAgentHello } from "@/lib/server/use-cases/record-agent-hello.ts";
-import { recordFrames } from "@/lib/server/use-cases/record-frames.ts";
+import { recordFrames } from "@/lib/server/frames/record-agent-frames.ts";
 import { startRun } from "@/lib/server/use-cases/start-run.ts";
 import { withAck } from "./acks.ts";
 

@@ -10,13 +10,13 @@ import { logError, logInfo } from "@/lib/server/log.ts";
 import { expireQueuedRuns } from "@/lib/server/use-cases/expire-queued-runs.ts";
 import { expirePendingRevisions } from "@/lib/server/use-cases/expire-pending-revisions.ts";
 import { endAbandonedReplays } from "@/lib/server/use-cases/end-abandoned-replays.ts";
-import { pruneRunFrames } from "@/lib/server/use-cases/prune-run-frames.ts";
+import { pruneRunFrames } from "@/lib/server/frames/prune-run-frames.ts";
 import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
 import { loadKeyring, keyringDepsFromEnv, type KeyringDeps } from "@/lib/server/signing/keyring.ts";
 import { hostRoom, setUpAgentNamespace, type AgentNamespace } from "./agent-namespace.ts";
 import { handleAgentEvent } from "./agent-events.ts";
 import { EventListener } from "./event-listener.ts";
-import { FrameRelay } from "./frame-relay.ts";
+import { FrameRelay } from "@/lib/server/frames/viewer-relay.ts";
 import { runRoom, setUpLiveNamespace, type LiveNamespace } from "./live-namespace.ts";
 import { createSreFeed } from "./sre-feed.ts";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Frame } from "@/lib/shared/frame.ts";
 import type { Db } from "@/lib/server/db/client.ts";
-import { listFrames } from "@/lib/server/data/frames.ts";
+import { listFrames } from "@/lib/server/frames/frame-store.ts";
 import { getRunView } from "@/lib/server/data/runs.ts";
 import { logError } from "@/lib/server/log.ts";
 import { getMetrics, type WorkbenchMetrics } from "@/lib/server/metrics/registry.ts";

@@ -5,7 +5,7 @@ import { inferUnit, type HistogramBucket, type HistogramUnit } from "@/lib/share
 import { BucketAxes, RunTimeline, mergedTotal } from "@/lib/shared/run-timeline.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { listHistFramesOfMap, listHistMapNames } from "@/lib/server/data/frame-history.ts";
+import { listHistFramesOfMap, listHistMapNames } from "@/lib/server/frames/frame-history.ts";
 import { getRunView, type RunView } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 

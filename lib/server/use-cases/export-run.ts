@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CSV_HEADER, exportFileName, frameToCsvRows, frameToJsonLine } from "@/lib/shared/run-export.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { streamRunFrames } from "@/lib/server/data/frame-history.ts";
+import { streamRunFrames } from "@/lib/server/frames/frame-history.ts";
 import { getRunView } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { toRunSnapshot } from "./watch-run.ts";

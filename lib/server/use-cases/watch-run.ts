@@ -3,7 +3,7 @@ import type { Frame } from "@/lib/shared/frame.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { listLatestFrames } from "@/lib/server/data/frames.ts";
+import { listLatestFrames } from "@/lib/server/frames/frame-store.ts";
 import { getRunView, type RunView } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 

@@ -2,7 +2,7 @@ import { MAX_BATCH_BYTES } from "@/lib/shared/frame.ts";
 import { getDb } from "@/lib/server/db/client.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { runParams } from "@/lib/server/http/params.ts";
-import { recordReplayFrames, replayFramesSchema } from "@/lib/server/use-cases/record-replay-frames.ts";
+import { recordReplayFrames, replayFramesSchema } from "@/lib/server/frames/record-replay-frames.ts";
 
 /** A batch of a replay's frames (at most 500, and about 1 MiB as the agent's batches). */
 export const POST = defineRoute(

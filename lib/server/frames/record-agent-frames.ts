@@ -2,7 +2,7 @@ import "server-only";
 import type { RunFrames } from "@/lib/shared/socket-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
-import { insertFrames } from "@/lib/server/data/frames.ts";
+import { insertFrames } from "@/lib/server/frames/frame-store.ts";
 import { findRunHost } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 

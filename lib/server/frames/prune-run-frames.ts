@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
-import { deleteNewestFrames, listRunsToPrune, markFramesPruned } from "@/lib/server/data/frame-retention.ts";
+import { deleteNewestFrames, listRunsToPrune, markFramesPruned } from "@/lib/server/frames/frame-retention.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 
 /** Frames deleted per statement: a few milliseconds of work, so no lock is held for long. */

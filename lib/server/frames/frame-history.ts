@@ -3,7 +3,7 @@ import type { Db } from "@/lib/server/db/client.ts";
 import type { Frame } from "@/lib/shared/frame.ts";
 import { NAME_KINDS } from "./frame-codec.ts";
 import { findRunFrameState } from "./frame-run-state.ts";
-import { decodeFrames, frameRowSelect } from "./frames.ts";
+import { decodeFrames, frameRowSelect } from "./frame-store.ts";
 
 // Reading stored frames back in bulk, for exports and comparisons. Frames are
 // written only by lib/server/data/frames.ts; this file never writes.

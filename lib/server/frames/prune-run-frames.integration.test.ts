@@ -4,17 +4,17 @@
 // uploads end in the same sweep.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
-import { deleteNewestFrames } from "@/lib/server/data/frame-retention.ts";
-import { insertFrames, listFrames } from "@/lib/server/data/frames.ts";
+import { deleteNewestFrames } from "@/lib/server/frames/frame-retention.ts";
+import { insertFrames, listFrames } from "@/lib/server/frames/frame-store.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, type TestUser } from "@/test/factories.ts";
-import { attachIncidentRun } from "./attach-incident-run.ts";
-import { createIncident } from "./create-incident.ts";
-import { createReplay } from "./create-replay.ts";
-import { endAbandonedReplays } from "./end-abandoned-replays.ts";
-import { finishReplay } from "./finish-replay.ts";
+import { attachIncidentRun } from "@/lib/server/use-cases/attach-incident-run.ts";
+import { createIncident } from "@/lib/server/use-cases/create-incident.ts";
+import { createReplay } from "@/lib/server/use-cases/create-replay.ts";
+import { endAbandonedReplays } from "@/lib/server/use-cases/end-abandoned-replays.ts";
+import { finishReplay } from "@/lib/server/use-cases/finish-replay.ts";
 import { pruneRunFrames } from "./prune-run-frames.ts";
-import { getRunSnapshot } from "./watch-run.ts";
+import { getRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
 
 let t: TestDatabase;
 let engineer: TestUser;

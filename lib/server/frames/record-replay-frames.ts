@@ -4,7 +4,7 @@ import { outputRecordSchema, type HistRecord, type OutputRecord } from "@/lib/sh
 import { MAX_FRAMES_PER_BATCH, type Frame } from "@/lib/shared/frame.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { insertFrames } from "@/lib/server/data/frames.ts";
+import { insertFrames } from "@/lib/server/frames/frame-store.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findReplayUpload } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";

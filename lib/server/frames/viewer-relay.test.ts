@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
-import { FrameRelay } from "./frame-relay.ts";
+import { FrameRelay } from "@/lib/server/frames/viewer-relay.ts";
 
 const frame = (runId: string, seq: number): Frame => ({ runId, seq, at: 0, record: { type: "value", value: seq } });
 
