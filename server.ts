@@ -34,7 +34,14 @@ async function main(): Promise<void> {
   });
 
   const db = getDb();
-  const realtime = await createRealtime(httpServer, { db, databaseUrl: env.DATABASE_URL, frameRetentionDays: env.WORKBENCH_FRAME_RETENTION_DAYS });
+  const realtime = await createRealtime(httpServer, {
+    db,
+    databaseUrl: env.DATABASE_URL,
+    frameRetentionDays: env.WORKBENCH_FRAME_RETENTION_DAYS,
+    redisUrl: env.WORKBENCH_REDIS_URL,
+    hotPathPoolSize: env.WORKBENCH_HOT_PATH_POOL_SIZE,
+    relayWindowMs: env.WORKBENCH_RELAY_WINDOW_MS,
+  });
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { signEnvelope } from "@/lib/shared/dsse.ts";
 import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
-import { listFrames } from "@/lib/server/frames/frame-store.ts";
+import { listFrames } from "@/lib/server/frames/frame-reads.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";

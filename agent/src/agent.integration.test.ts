@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listFrames } from "@/lib/server/frames/frame-store.ts";
+import { listFrames } from "@/lib/server/frames/frame-reads.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { stopRun } from "@/lib/server/use-cases/stop-run.ts";

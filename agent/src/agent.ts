@@ -16,7 +16,8 @@ import { ReplayGuard } from "./replay-guard.ts";
 import { RunSupervisor } from "./run-supervisor.ts";
 import { RuntimeState } from "./runtime-state.ts";
 import { ORDERS_PER_PULL, ServerLink } from "./server-link.ts";
-import { Spool } from "./spool.ts";
+import { Spool, SpoolRefusal, type RefusedEntry } from "./spool.ts";
+import { isFinalRefusal } from "./errors.ts";
 import { StateDir } from "./state-dir.ts";
 import { TrustStore } from "./trust.ts";
 
@@ -91,6 +92,7 @@ export class Agent {
       log: deps.log,
       now: deps.now,
       onEndDelivered: (runId) => this.runtime.markReported(runId),
+      onRefused: (refused) => this.onRefused(refused),
     });
   }
 
@@ -132,11 +134,11 @@ export class Agent {
         return link.connected;
       },
       sendFrames: async (runId, frames) => {
-        const { ackSeq } = await link.request("run:frames", { runId, frames });
+        const { ackSeq } = await finalRefusalsAsSpoolRefusals(link.request("run:frames", { runId, frames }));
         const last = frames.at(-1)!.seq;
         if (ackSeq < last) throw new Error(`the server acknowledged up to seq ${ackSeq}, not ${last}`);
       },
-      sendEnd: async (report) => void (await link.request("run:end", report)),
+      sendEnd: async (report) => void (await finalRefusalsAsSpoolRefusals(link.request("run:end", report))),
     });
     // A safety net: orders are pushed as they are signed, but a missed push must not leave one waiting.
     this.pullTimer = setInterval(() => void this.pull(), 30_000);
@@ -192,6 +194,19 @@ export class Agent {
   private onStopRequest(runId: string, reason: string, cause: "user" | "revoked"): void {
     this.awaitingStart.delete(runId);
     this.active.get(runId)?.requestStop(cause === "revoked" ? "revoked" : "stopped", reason);
+  }
+
+  /**
+   * The server refused frames or an end report for good and the spool moved
+   * past them. A run still going records the gap with the server's reason (a
+   * refused gap record is only logged, or gaps would beget gaps); a run the
+   * server has closed (CONFLICT) is stopped, since nothing more of it would be kept.
+   */
+  private onRefused(refused: RefusedEntry): void {
+    const run = this.active.get(refused.runId);
+    if (!run || refused.kind !== "frames") return;
+    if (!refused.onlyGapRecords) run.recordRefusedFrames(refused.fromSeq, refused.toSeq, refused.frames, `refused by the server (${refused.serverCode}): ${refused.reason}`);
+    if (refused.serverCode === "CONFLICT") run.requestStop("stopped", `the server no longer takes this run's frames: ${refused.reason}`);
   }
 
   private onRejected(message: string): void {
@@ -343,5 +358,15 @@ export class Agent {
     }
     this.spool.close();
     this.link?.close();
+  }
+}
+
+/** A final refusal (lib/server/errors.ts codes no retry changes) becomes the spool's signal to step over the entry. */
+async function finalRefusalsAsSpoolRefusals<T>(request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (isFinalRefusal(error)) throw new SpoolRefusal(error.message, error.serverCode!);
+    throw error;
   }
 }

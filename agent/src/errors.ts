@@ -15,7 +15,22 @@ export class AgentError extends Error {
   constructor(
     readonly code: AgentErrorCode,
     message: string,
+    /** For REFUSED: the server's error code (lib/server/errors.ts), e.g. BAD_REQUEST. */
+    readonly serverCode?: string,
   ) {
     super(message);
   }
+}
+
+/**
+ * Server answers that asking again cannot change: the request itself is wrong
+ * (BAD_REQUEST, PAYLOAD_TOO_LARGE), names what this host may not touch
+ * (NOT_FOUND, FORBIDDEN), or meets a state that will not go back (CONFLICT:
+ * the run ended; UNPROCESSABLE). Anything else (INTERNAL, TOO_MANY_REQUESTS,
+ * no answer) may pass on a later try.
+ */
+const FINAL_SERVER_CODES = new Set(["BAD_REQUEST", "PAYLOAD_TOO_LARGE", "NOT_FOUND", "FORBIDDEN", "CONFLICT", "UNPROCESSABLE"]);
+
+export function isFinalRefusal(error: unknown): error is AgentError {
+  return error instanceof AgentError && error.code === "REFUSED" && FINAL_SERVER_CODES.has(error.serverCode ?? "");
 }

@@ -68,6 +68,7 @@ export class RunSupervisor {
   private readonly clearedMaps: Set<string>;
   private gap: { fromSeq: number; toSeq: number } | undefined;
   private droppedFrames = 0;
+  private refusedFrames = 0;
   private startedAt = 0;
 
   constructor(private readonly options: RunSupervisorOptions) {
@@ -90,6 +91,17 @@ export class RunSupervisor {
     this.stopRequest = { reason, detail };
     this.options.log("stopping run", { runId: this.runId, reason, detail });
     void this.process?.stop(this.options.stopGraceMs);
+  }
+
+  /** The server refused frames fromSeq..toSeq for good (the spool stepped over them): say so in the run itself. */
+  recordRefusedFrames(fromSeq: number, toSeq: number, frames: number, reason: string): void {
+    this.refusedFrames += frames;
+    this.options.sink.pushFrameAlways({
+      runId: this.runId,
+      seq: ++this.seq,
+      at: this.options.now(),
+      record: { type: "gap", fromSeq, toSeq, frames, reason: reason.slice(0, 2000) },
+    });
   }
 
   private async run(): Promise<void> {
@@ -261,6 +273,7 @@ export class RunSupervisor {
     if (this.droppedFrames > 0) {
       notes.push(`${this.droppedFrames} frames were dropped because the agent's frame buffer was full while the server was unreachable (see the gap records)`);
     }
+    if (this.refusedFrames > 0) notes.push(`${this.refusedFrames} frames were refused by the server (see the gap records)`);
     if (this.stopRequest) {
       const detail = [this.stopRequest.detail, ...notes].filter(Boolean).join("; ");
       return { reason: this.stopRequest.reason, detail: detail || null };

@@ -136,7 +136,10 @@ export class ServerLink {
     }
     const ack = reply as Ack<unknown> | null;
     if (!ack || typeof ack !== "object" || typeof ack.ok !== "boolean") throw new AgentError("UNAVAILABLE", `malformed answer to ${event}`);
-    if (!ack.ok) throw new AgentError("REFUSED", `${event}: ${String(ack.error?.code)}: ${String(ack.error?.message).slice(0, 500)}`);
+    if (!ack.ok) {
+      const code = String(ack.error?.code).slice(0, 40);
+      throw new AgentError("REFUSED", `${event}: ${code}: ${String(ack.error?.message).slice(0, 500)}`, code);
+    }
     const value = replySchemas[event].safeParse(ack.value);
     if (!value.success) throw new AgentError("UNAVAILABLE", `malformed answer to ${event}: ${value.error.issues[0]?.message}`);
     return value.data as Reply<E>;

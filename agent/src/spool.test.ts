@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
 import type { RunEnd } from "@/lib/shared/socket-events.ts";
-import { Spool, type SpoolOptions, type SpoolSender } from "./spool.ts";
+import { Spool, SpoolRefusal, type RefusedEntry, type SpoolOptions, type SpoolSender } from "./spool.ts";
 
 const frame = (runId: string, seq: number, size = 0): Frame => ({ runId, seq, at: seq, record: { type: "printf", text: `${seq}${"x".repeat(size)}\n` } });
 const end = (runId: string, lastSeq: number): RunEnd => ({ runId, reason: "completed", detail: null, endedAt: 0, lastSeq });
@@ -158,5 +158,65 @@ describe("Spool", () => {
     expect(await second.spool.flush(2000)).toBe(true);
     expect(server.stored).toEqual(["a#1", "a#2", "a#3", "a#5"]);
     expect(second.logged).toContain("skipped a cut-off entry at the end of the frame spool");
+  });
+
+  it("steps over a batch the server refuses for good, reports it with the server's reason, and delivers what follows, across restarts", async () => {
+    const server = new FakeServer();
+    const poisoned = new Set(["a#3"]);
+    let attempts = 0;
+    server.sendFrames = async function (runId, frames) {
+      if (frames.some((f) => poisoned.has(`${runId}#${f.seq}`))) {
+        attempts++;
+        throw new SpoolRefusal("Invalid payload: frames.0.record.series: expected array", "BAD_REQUEST");
+      }
+      return FakeServer.prototype.sendFrames.call(this, runId, frames);
+    };
+    server.connected = false;
+    const refused: RefusedEntry[] = [];
+    const first = newSpool({ onRefused: (entry) => refused.push(entry) });
+    first.spool.attach(server);
+    first.spool.pushFrame(frame("a", 1));
+    first.spool.pushFrame(frame("a", 2));
+    first.spool.pushFrame(frame("b", 1));
+    first.spool.pushFrame(frame("a", 3));
+    first.spool.pushEnd(end("a", 3));
+    first.spool.pushFrame(frame("b", 2));
+    first.spool.pushEnd(end("b", 2));
+    server.connected = true;
+    first.spool.kick();
+    expect(await first.spool.flush(2000)).toBe(true);
+
+    // The refused batch was sent once, not forever; everything after it arrived, in order.
+    expect(attempts).toBe(1);
+    expect(server.stored).toEqual(["a#1", "a#2", "b#1", "a#end", "b#2", "b#end"]);
+    expect(refused).toEqual([
+      { kind: "frames", runId: "a", fromSeq: 3, toSeq: 3, frames: 1, onlyGapRecords: false, reason: "Invalid payload: frames.0.record.series: expected array", serverCode: "BAD_REQUEST" },
+    ]);
+    expect(first.logged).toContain("the server refused frames; dropped them and moved on");
+
+    // A restart does not bring the refused batch back.
+    first.spool.close();
+    const second = newSpool({}, first.dir);
+    second.spool.attach(server);
+    second.spool.pushFrame(frame("c", 1));
+    expect(await second.spool.flush(2000)).toBe(true);
+    expect(attempts).toBe(1);
+    expect(server.stored.at(-1)).toBe("c#1");
+  });
+
+  it("tries again after an error that may pass (no answer, or the server's internal error)", async () => {
+    const server = new FakeServer();
+    let failures = 2;
+    server.sendFrames = async function (runId, frames) {
+      if (failures-- > 0) throw new Error("frames: INTERNAL: Something went wrong on the server");
+      return FakeServer.prototype.sendFrames.call(this, runId, frames);
+    };
+    const refused: RefusedEntry[] = [];
+    const { spool } = newSpool({ onRefused: (entry) => refused.push(entry) });
+    spool.attach(server);
+    spool.pushFrame(frame("a", 1));
+    expect(await spool.flush(2000)).toBe(true);
+    expect(server.stored).toEqual(["a#1"]);
+    expect(refused).toEqual([]);
   });
 });

@@ -15,7 +15,27 @@ import { writeFileAtomic } from "./state-dir.ts";
 // restart the agent sends from the cursor again, and the server ignores the
 // frames it already has, so each is stored exactly once. The log is bounded:
 // a frame that does not fit is refused (the caller records the gap and says
-// so); end reports and gap records always fit, they are tiny.
+// so); end reports and gap records always fit, they are tiny. An entry the
+// server refuses for good (the sender says so with SpoolRefusal) is stepped
+// over and reported to the caller, so one bad batch never holds back the
+// entries behind it; anything else is tried again.
+
+/** The server refused an entry in a way no retry can change; `reason` is its sentence. */
+export class SpoolRefusal extends Error {
+  override name = "SpoolRefusal";
+  constructor(
+    readonly reason: string,
+    /** The server's error code, e.g. BAD_REQUEST or CONFLICT. */
+    readonly serverCode: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** What the server refused for good, as the spool stepped over it. */
+export type RefusedEntry =
+  | { kind: "frames"; runId: string; fromSeq: number; toSeq: number; frames: number; onlyGapRecords: boolean; reason: string; serverCode: string }
+  | { kind: "end"; runId: string; reason: string; serverCode: string };
 
 export type SpoolSender = {
   readonly connected: boolean;
@@ -40,6 +60,8 @@ export type SpoolOptions = {
   log(message: string, fields?: Record<string, unknown>): void;
   /** Called when the server acknowledged a run's end report. */
   onEndDelivered?(runId: string): void;
+  /** Called when the server refused an entry for good; the spool has stepped over it and logged it. */
+  onRefused?(refused: RefusedEntry): void;
   now?(): number;
 };
 
@@ -205,10 +227,17 @@ export class Spool {
       while (this.pending > 0 && sender.connected) {
         const batch = this.nextBatch();
         if (!batch) break;
-        if ("report" in batch) await sender.sendEnd(batch.report);
-        else await sender.sendFrames(batch.runId, batch.frames);
+        let refusal: SpoolRefusal | undefined;
+        try {
+          if ("report" in batch) await sender.sendEnd(batch.report);
+          else await sender.sendFrames(batch.runId, batch.frames);
+        } catch (error) {
+          if (!(error instanceof SpoolRefusal)) throw error;
+          refusal = error;
+        }
         this.acknowledge(batch.end);
-        if ("report" in batch) this.options.onEndDelivered?.(batch.report.runId);
+        if (refusal) this.reportRefusal(batch, refusal);
+        else if ("report" in batch) this.options.onEndDelivered?.(batch.report.runId);
       }
     } catch {
       // Not acknowledged: keep it and try again later (or at reconnect).
@@ -220,6 +249,20 @@ export class Spool {
       this.sending = false;
     }
     if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private reportRefusal(batch: Batch, refusal: SpoolRefusal): void {
+    const { reason, serverCode } = refusal;
+    if ("report" in batch) {
+      this.options.log("the server refused a run's end report; dropped it", { runId: batch.report.runId, serverCode, reason });
+      this.options.onRefused?.({ kind: "end", runId: batch.report.runId, reason, serverCode });
+      return;
+    }
+    const fromSeq = batch.frames[0]!.seq;
+    const toSeq = batch.frames.at(-1)!.seq;
+    this.options.log("the server refused frames; dropped them and moved on", { runId: batch.runId, fromSeq, toSeq, frames: batch.frames.length, serverCode, reason });
+    const onlyGapRecords = batch.frames.every((frame) => frame.record.type === "gap");
+    this.options.onRefused?.({ kind: "frames", runId: batch.runId, fromSeq, toSeq, frames: batch.frames.length, onlyGapRecords, reason, serverCode });
   }
 
   /** The next batch from the cursor: one end report, or consecutive frames of one run. */
@@ -323,7 +366,7 @@ export class Spool {
     fs.rmSync(this.file(segment), { force: true });
   }
 
-  /** Once a second: data to disk, then the cursor (a crash loses at most a second of acknowledgements, resent and ignored). */
+  /** Every SYNC_INTERVAL_MS: data to disk, then the cursor (a crash loses at most that much of acknowledgements, resent and ignored). */
   private sync(): void {
     try {
       if (this.dirty) {

@@ -11,7 +11,8 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
-import { LIVE_NAMESPACE, SOCKET_PATH, type RunFrames } from "@/lib/shared/socket-events.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import type { Frame } from "@/lib/shared/frame.ts";
 import type { HistogramComparison } from "@/lib/shared/compare-histograms.ts";
 import { replayCommand, type ReplayOptions } from "@/agent/src/commands/replay.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
@@ -164,13 +165,13 @@ describe("replays", () => {
     const runId = created.body.runId as string;
     const socket = io(`${web.url}${LIVE_NAMESPACE}`, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: { cookie: cookies[sre.id]! }, forceNew: true });
     try {
-      const received: RunFrames[] = [];
-      socket.on("run:frames", (batch: RunFrames) => received.push(batch));
+      const received: Frame[] = [];
+      socket.on("frames", (frames: Frame[]) => received.push(...frames));
       const watched = await socket.timeout(10_000).emitWithAck("run:watch", { runId });
       expect(watched).toMatchObject({ ok: true, value: { run: { origin: { kind: "replay" } } } });
       const hist = { type: "hist", map: "@usecs", series: [{ key: null, buckets: [{ min: 8, max: 15, count: 3 }], total: 3 }] };
       expect((await send(engineer, "POST", `/api/replays/${runId}/frames`, { frames: [{ seq: 1, at: Date.now(), record: hist }] })).status).toBe(200);
-      await waitFor("the viewer to receive the replay's frame", async () => received.some((batch) => batch.runId === runId && batch.frames.some((f) => f.seq === 1)), 10_000);
+      await waitFor("the viewer to receive the replay's frame", async () => received.some((frame) => frame.runId === runId && frame.seq === 1), 10_000);
     } finally {
       socket.disconnect();
     }

@@ -5,7 +5,7 @@
 // as they come, while the page re-renders at most every RENDER_INTERVAL_MS.
 // Nothing is dropped while a view is paused: pausing freezes the moment the
 // view shows, not the store.
-import { frameSchema, type Frame } from "@/lib/shared/frame.ts";
+import { frameSchema } from "@/lib/shared/frame.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
 
@@ -13,6 +13,8 @@ import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
 const RENDER_INTERVAL_MS = 200;
 
 export type WorkspaceRun = { snapshot: RunSnapshotWithOrigin; timeline: RunTimeline };
+/** Frames fromSeq..toSeq of a run were not seen: the view reads them from the database. */
+export type SeqGap = { runId: string; fromSeq: number; toSeq: number };
 
 export class WorkspaceStore {
   readonly axes = new BucketAxes();
@@ -35,10 +37,14 @@ export class WorkspaceStore {
 
   /** Frames that did not have the shape of docs/frames.md and were left out. */
   rejectedFrames = 0;
+  /** Per run, the highest seq seen, to notice frames that never arrived live. */
+  readonly #highestSeq = new Map<string, number>();
 
-  ingest(runId: string, frames: readonly unknown[]): void {
+  /** Frames of one run (a snapshot, a page read back); returns the seq ranges missing between the frames seen so far and these. */
+  ingest(runId: string, frames: readonly unknown[]): SeqGap[] {
     const run = this.#byId.get(runId);
-    if (!run) return;
+    if (!run) return [];
+    const gaps: SeqGap[] = [];
     let changed = false;
     for (const candidate of frames) {
       // The server validated them; the browser still refuses what it cannot read rather than stop rendering.
@@ -47,13 +53,34 @@ export class WorkspaceStore {
         this.rejectedFrames += 1;
         continue;
       }
+      const frame = parsed.data;
+      const highest = this.#highestSeq.get(runId) ?? 0;
+      if (highest > 0 && frame.seq > highest + 1) gaps.push({ runId, fromSeq: highest + 1, toSeq: frame.seq - 1 });
+      if (frame.seq > highest) this.#highestSeq.set(runId, frame.seq);
       try {
-        if (run.timeline.ingest(parsed.data as Frame)) changed = true;
+        if (run.timeline.ingest(frame)) changed = true;
       } catch {
         this.rejectedFrames += 1;
       }
     }
     if (changed) this.#changed();
+    return gaps;
+  }
+
+  /** Frames of any runs of this store (a live message carries frames of every run watched), in order within each run. */
+  ingestMany(frames: readonly unknown[]): SeqGap[] {
+    const byRun = new Map<string, unknown[]>();
+    for (const frame of frames) {
+      const runId = typeof frame === "object" && frame !== null ? (frame as { runId?: unknown }).runId : undefined;
+      if (typeof runId !== "string") {
+        this.rejectedFrames += 1;
+        continue;
+      }
+      const list = byRun.get(runId);
+      if (list) list.push(frame);
+      else byRun.set(runId, [frame]);
+    }
+    return [...byRun].flatMap(([runId, list]) => this.ingest(runId, list));
   }
 
   setSnapshot(snapshot: RunSnapshotWithOrigin): void {

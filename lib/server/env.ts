@@ -80,6 +80,17 @@ const envSchema = z
       .min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)")
       .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (it travels in an HTTP header)")
       .optional(),
+    /**
+     * Redis (redis://host:port) when the server runs as several processes: they share sockets' rooms
+     * and every stored frame through it (socket.io's Redis adapter). Unset: one process.
+     */
+    WORKBENCH_REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+    /** Connections of the Prisma pool (pages, API, use cases); live snapshots and bulk reads take at most 3 each. */
+    WORKBENCH_DB_POOL_SIZE: z.coerce.number().int().min(5).max(100).default(10),
+    /** Connections of the frame path's own pool: group commits and run lookups (docs/frames.md, "Ingest"). */
+    WORKBENCH_HOT_PATH_POOL_SIZE: z.coerce.number().int().min(2).max(20).default(3),
+    /** How long frames wait for company before a viewer's message goes out. */
+    WORKBENCH_RELAY_WINDOW_MS: z.coerce.number().int().min(1).max(1000).default(20),
     ...runLimitsEnvShape,
   })
   .superRefine((env, ctx) => {

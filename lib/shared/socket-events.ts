@@ -4,7 +4,7 @@
 // Documented in docs/socket-protocol.md.
 import { z } from "zod";
 import type { Envelope } from "./dsse.ts";
-import { MAX_FRAMES_PER_BATCH, frameSchema, type Frame } from "./frame.ts";
+import { MAX_FRAMES_PER_BATCH, frameSchema, framesInOrder, type Frame } from "./frame.ts";
 import { MAX_PROGRAM_BYTES } from "./limits.ts";
 
 export const AGENT_NAMESPACE = "/agent";
@@ -57,11 +57,16 @@ export type OrdersPull = z.infer<typeof ordersPullSchema>;
 export const runStartSchema = z.object({ runId: id, startedAt: z.number().int().nonnegative() });
 export type RunStart = z.infer<typeof runStartSchema>;
 
-export const runFramesSchema = z.object({
-  runId: id,
-  frames: z.array(frameSchema).min(1).max(MAX_FRAMES_PER_BATCH),
-});
-export type RunFrames = { runId: string; frames: Frame[] };
+/** Every record validated in full: a batch with one malformed frame is refused whole, and nothing of it is stored. */
+export const runFramesSchema = z
+  .object({
+    runId: id,
+    frames: z.array(frameSchema).min(1).max(MAX_FRAMES_PER_BATCH),
+  })
+  .strict()
+  .refine((batch) => batch.frames.every((frame) => frame.runId === batch.runId), { path: ["frames"], message: "every frame must belong to the batch's run" })
+  .refine((batch) => framesInOrder(batch.frames), { path: ["frames"], message: "frames must be in increasing seq order" });
+export type RunFrames = z.infer<typeof runFramesSchema>;
 
 export const AGENT_END_REASONS = [
   "completed",
@@ -175,15 +180,30 @@ export type RunSnapshot = {
   framesPrunedAt: string | null;
 };
 
-export const runWatchSchema = z.object({ runId: id });
+export const runWatchSchema = z.object({ runId: id }).strict();
+export const batchWatchSchema = z.object({ batchId: id }).strict();
+
+/** Every run of a batch (the runs one approval signed) and each run's latest frames; small batches get as many as a run alone. */
+export type BatchSnapshot = { runs: RunSnapshot[]; frames: Frame[]; framesPerRun: number };
+
+/** Frames a viewer missed while it could not keep up: read each run back from `fromSeq` (HTTP), and watch these batches again. */
+export type LiveResync = { runs: { runId: string; fromSeq: number }[]; batches: string[] };
 
 export interface LiveClientToServerEvents {
   "run:watch": (request: { runId: string }, ack: AckFn<{ run: RunSnapshot; frames: Frame[] }>) => void;
   "run:unwatch": (request: { runId: string }) => void;
+  "batch:watch": (request: { batchId: string }, ack: AckFn<BatchSnapshot>) => void;
+  "batch:unwatch": (request: { batchId: string }) => void;
 }
 
 export interface LiveServerToClientEvents {
-  /** Frames of a watched run, several per message (the server coalesces them). */
-  "run:frames": (batch: RunFrames) => void;
-  "run:state": (run: RunSnapshot) => void;
+  /**
+   * Every new frame of every run the socket watches since its last message,
+   * in order within each run: one message per window (20 ms), whatever the
+   * number of runs (docs/socket-protocol.md).
+   */
+  frames: (frames: Frame[]) => void;
+  /** Runs whose state changed (started, asked to stop, ended), in the same windows, after their frames. */
+  "runs:state": (runs: RunSnapshot[]) => void;
+  "live:resync": (missed: LiveResync) => void;
 }

@@ -21,7 +21,7 @@ import pg from "pg";
 import { OutputParser } from "@/lib/shared/bpftrace/parse-output.ts";
 import type { OverheadRecord } from "@/lib/shared/frame.ts";
 import { createDbClient, setDb, type Db } from "@/lib/server/db/client.ts";
-import { listLatestFrames } from "@/lib/server/frames/frame-store.ts";
+import { listLatestFrames } from "@/lib/server/frames/frame-reads.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { applyMigrations } from "../db/migrations.ts";

@@ -13,6 +13,8 @@ export type WorkbenchEvent =
   /** Frames were stored outside the agent socket (a replay upload over HTTP): relay seqs fromSeq..toSeq to viewers. */
   | { type: "run.frames-stored"; runId: string; fromSeq: number; toSeq: number }
   | { type: "host.revoked"; hostId: string; reason?: string }
+  /** A user signed out, was disabled or had roles changed: their live sockets are checked again (and cut if need be). */
+  | { type: "user.access-changed"; userId: string }
   // Agent-side events (lib/server/realtime/agent-events.ts): a key rotation to announce, a dry run to ask for.
   | { type: "trust.rotated"; seq: number }
   | { type: "dry-run.requested"; dryRunId: string; hostId: string };

@@ -3,10 +3,10 @@ import type { Db } from "@/lib/server/db/client.ts";
 import type { Frame } from "@/lib/shared/frame.ts";
 import { NAME_KINDS } from "./frame-codec.ts";
 import { findRunFrameState } from "./frame-run-state.ts";
-import { decodeFrames, frameRowSelect } from "./frame-store.ts";
+import { decodeFrames, frameRowSelect } from "./frame-reads.ts";
 
 // Reading stored frames back in bulk, for exports and comparisons. Frames are
-// written only by lib/server/data/frames.ts; this file never writes.
+// written only by frame-store.ts and group-commit.ts; this file never writes.
 
 /** Every frame of a run in order, read in batches so memory stays flat however long the run. */
 export async function* streamRunFrames(db: Db, runId: string, batchSize = 2000): AsyncGenerator<Frame> {

@@ -15,13 +15,31 @@ import type { FrameNameTable, FrameNames, NameKind, PreviousPrint } from "./fram
 
 export type NewName = { id: number; kind: NameKind; text: string };
 
+/** Reads a run's names numbered `fromId` and after, in order (Prisma on the per-batch path, plain pg on the group commit). */
+export type FrameNameReader = (runKey: number, fromId: number) => Promise<NewName[]>;
+
+export function prismaNameReader(db: Db): FrameNameReader {
+  return async (runKey, fromId) => {
+    const rows = await db.frameName.findMany({
+      where: { runKey, id: { gte: fromId } },
+      orderBy: { id: "asc" },
+      select: { id: true, kind: true, text: true },
+    });
+    return rows.map((row) => ({ id: row.id, kind: row.kind as NameKind, text: row.text }));
+  };
+}
+
 /** A name number this process has not read yet: read the run's names again. */
 export class UnknownNameError extends Error {
   override name = "UnknownNameError";
 }
 
-/** How many runs a process keeps; the least recently used are dropped. */
-const CACHED_RUNS = 256;
+/**
+ * How many runs a process keeps; the least recently used are dropped. A fleet
+ * run streams from thousands of hosts at once, and each dropped state costs a
+ * read of the run's names when its next batch comes: keep them all.
+ */
+const CACHED_RUNS = 20_000;
 /** Larger prints are not kept in memory; the insert path reads them back when it needs them. */
 const KEPT_PRINT_BUCKETS = 4096;
 
@@ -29,6 +47,7 @@ export class RunFrameState implements FrameNames {
   readonly #texts: string[] = [];
   readonly #ids = new Map<string, number>();
   readonly #latestPrints = new Map<string, PreviousPrint>();
+  #synced = false;
 
   constructor(readonly runKey: number) {}
 
@@ -43,14 +62,16 @@ export class RunFrameState implements FrameNames {
     return this.#ids.get(nameKey(kind, text));
   }
 
+  /** Whether this process has read the run's stored names at least once (a state made from the run key alone has not). */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
   /** Reads the names stored since this process last read them. */
-  async sync(db: Db): Promise<void> {
-    const rows = await db.frameName.findMany({
-      where: { runKey: this.runKey, id: { gte: this.#texts.length } },
-      orderBy: { id: "asc" },
-      select: { id: true, kind: true, text: true },
-    });
-    this.add(rows.map((row) => ({ id: row.id, kind: row.kind as NameKind, text: row.text })));
+  async sync(read: Db | FrameNameReader): Promise<void> {
+    const reader = typeof read === "function" ? read : prismaNameReader(read);
+    this.add(await reader(this.runKey, this.#texts.length));
+    this.#synced = true;
   }
 
   /** Names now stored; ones already known are skipped. */
@@ -116,13 +137,19 @@ function cacheOf(db: Db): Map<string, RunFrameState> {
 
 /** What this process knows about the run's frames, or null if there is no such run. */
 export async function findRunFrameState(db: Db, runId: string): Promise<RunFrameState | null> {
+  const cached = cacheOf(db).get(runId);
+  if (cached) return remember(db, runId, cached);
+  const run = await db.run.findUnique({ where: { id: runId }, select: { frameKey: true } });
+  return run ? runFrameStateOf(db, runId, run.frameKey) : null;
+}
+
+/** The same, for a caller that already knows the run's frame key (the group commit's run directory). */
+export function runFrameStateOf(db: Db, runId: string, runKey: number): RunFrameState {
+  return remember(db, runId, cacheOf(db).get(runId) ?? new RunFrameState(runKey));
+}
+
+function remember(db: Db, runId: string, state: RunFrameState): RunFrameState {
   const cache = cacheOf(db);
-  let state = cache.get(runId);
-  if (!state) {
-    const run = await db.run.findUnique({ where: { id: runId }, select: { frameKey: true } });
-    if (!run) return null;
-    state = new RunFrameState(run.frameKey);
-  }
   // A Map iterates in insertion order: re-inserting marks the run as recently used.
   cache.delete(runId);
   cache.set(runId, state);

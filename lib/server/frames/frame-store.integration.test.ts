@@ -10,7 +10,8 @@ import { createReplay } from "@/lib/server/use-cases/create-replay.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, type TestUser } from "@/test/factories.ts";
 import { listHistFramesOfMap, listHistMapNames, streamRunFrames } from "./frame-history.ts";
-import { insertFrames, listFrames, listLatestFrames } from "./frame-store.ts";
+import { insertFrames } from "./frame-store.ts";
+import { listFrames, listLatestFrames } from "./frame-reads.ts";
 
 let t: TestDatabase;
 let engineer: TestUser;

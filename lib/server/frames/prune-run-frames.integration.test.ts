@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
 import { deleteNewestFrames } from "@/lib/server/frames/frame-retention.ts";
-import { insertFrames, listFrames } from "@/lib/server/frames/frame-store.ts";
+import { insertFrames } from "@/lib/server/frames/frame-store.ts";
+import { listFrames } from "@/lib/server/frames/frame-reads.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, type TestUser } from "@/test/factories.ts";
 import { attachIncidentRun } from "@/lib/server/use-cases/attach-incident-run.ts";
@@ -90,9 +91,9 @@ describe("frame retention", () => {
     expect(audit.map((entry) => entry.targetId)).toContain(old.runId);
     expect(audit.map((entry) => entry.targetId)).not.toContain(evidence.runId);
 
-    // A second sweep finds nothing more, and frames sent late for a pruned run are not stored.
+    // A second sweep finds nothing more, and frames sent late for a pruned run are refused, not stored.
     expect((await pruneRunFrames(t.db, { retentionDays: 14, now: NOW })).frames).toBe(0);
-    expect(await insertFrames(t.db, old.runId, frames(old.runId, 3, NOW.getTime()))).toBe(0);
+    await expect(insertFrames(t.db, old.runId, frames(old.runId, 3, NOW.getTime()))).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await stored(old.runId)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { outputRecordSchema, type HistRecord, type OutputRecord } from "@/lib/shared/bpftrace/records.ts";
-import { MAX_FRAMES_PER_BATCH, type Frame } from "@/lib/shared/frame.ts";
+import { outputRecordSchema } from "@/lib/shared/bpftrace/records.ts";
+import { MAX_FRAMES_PER_BATCH, deltaMatchesRecord, deltaRule, frameObjectSchema, framesInOrder, type Frame } from "@/lib/shared/frame.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { insertFrames } from "@/lib/server/frames/frame-store.ts";
@@ -11,25 +11,18 @@ import { AppError } from "@/lib/server/errors.ts";
 
 // Frames of a replay are records parsed from a capture (docs/bpftrace-output.md),
 // validated in full here: unlike an agent's, they come from a person's file.
-// Records only the agent makes (overhead, gaps) are refused, so a replay can
-// never claim a measured overhead.
-const histRecordSchema = outputRecordSchema.refine((record) => record.type === "hist", "a delta is a hist record") as z.ZodType<HistRecord>;
+// The frame schema is the agents' (lib/shared/frame.ts) without the run id,
+// which the URL gives. Records only the agent makes (overhead, gaps) are
+// refused, so a replay can never claim a measured overhead.
+const replayFrameSchema = frameObjectSchema.omit({ runId: true }).extend({ record: outputRecordSchema }).refine(deltaMatchesRecord, deltaRule);
 
 export const replayFramesSchema = z
   .object({
     frames: z
-      .array(
-        z
-          .object({
-            seq: z.number().int().positive(),
-            at: z.number().int().min(0).max(8.64e15),
-            record: outputRecordSchema,
-            delta: histRecordSchema.optional(),
-          })
-          .strict(),
-      )
+      .array(replayFrameSchema)
       .min(1, "Send at least one frame.")
-      .max(MAX_FRAMES_PER_BATCH, `Send at most ${MAX_FRAMES_PER_BATCH} frames at a time.`),
+      .max(MAX_FRAMES_PER_BATCH, `Send at most ${MAX_FRAMES_PER_BATCH} frames at a time.`)
+      .refine(framesInOrder, "Frames must be in increasing seq order."),
   })
   .strict();
 export type ReplayFrames = z.infer<typeof replayFramesSchema>;
@@ -42,14 +35,7 @@ export async function recordReplayFrames(db: Db, actor: Actor, runId: string, ba
   if (upload.uploadedById !== actor.id) throw new AppError("FORBIDDEN", "Only the person uploading a replay can add frames to it.");
   if (upload.status === "ENDED") throw new AppError("CONFLICT", "This replay has ended; start a new one.");
   const seqs = batch.frames.map((frame) => frame.seq);
-  if (seqs.some((seq, i) => i > 0 && seq <= seqs[i - 1]!)) throw new AppError("BAD_REQUEST", "Frames must be in increasing seq order.");
-  const frames: Frame[] = batch.frames.map((frame) => ({
-    runId,
-    seq: frame.seq,
-    at: frame.at,
-    record: frame.record as OutputRecord,
-    ...(frame.delta ? { delta: frame.delta } : {}),
-  }));
+  const frames: Frame[] = batch.frames.map((frame) => ({ runId, ...frame }));
   const stored = await insertFrames(db, runId, frames);
   if (stored > 0) {
     await db.$transaction(async (tx) => notifyAfterCommit(tx, { type: "run.frames-stored", runId, fromSeq: seqs[0]!, toSeq: seqs.at(-1)! }));

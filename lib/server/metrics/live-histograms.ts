@@ -55,6 +55,11 @@ export class LiveHistograms {
     this.#runs.delete(runId);
   }
 
+  /** Whether a run has histograms here (its end must then be heard, to take them out of /metrics). */
+  has(runId: string): boolean {
+    return this.#runs.has(runId);
+  }
+
   get runCount(): number {
     return this.#runs.size;
   }

@@ -16,7 +16,8 @@ export type AgentEventDeps = { db: Db; keyring: KeyringDeps | undefined };
 /**
  * Workbench events that concern agents beyond orders and stops: a key
  * rotation to announce, a dry run to relay, a revoked host to disconnect.
- * Returns false for events it does not handle.
+ * Every server process hears every event, so each acts on its own sockets
+ * only (`local`). Returns false for events it does not handle.
  */
 export function handleAgentEvent(agents: AgentNamespace, event: WorkbenchEvent, deps: AgentEventDeps): boolean {
   switch (event.type) {
@@ -24,14 +25,14 @@ export function handleAgentEvent(agents: AgentNamespace, event: WorkbenchEvent, 
       // This process signs with the new key from now on (another process may have rotated), then agents pull the statement.
       void (deps.keyring ? loadKeyring(deps.db, deps.keyring) : Promise.resolve())
         .catch((error: unknown) => logError("could not reload the signing key after a rotation", error))
-        .finally(() => agents.emit("trust:updated"));
+        .finally(() => agents.local.emit("trust:updated"));
       return true;
     case "dry-run.requested":
       relayDryRun(agents, deps.db, event.dryRunId, event.hostId).catch((error: unknown) => logError("dry run relay failed", error, { dryRunId: event.dryRunId }));
       return true;
     case "host.revoked": {
       // Say why before closing: the agent stops its runs and exits instead of retrying forever.
-      const room = agents.in(hostRoom(event.hostId));
+      const room = agents.local.in(hostRoom(event.hostId));
       room.emit("agent:revoked", { reason: event.reason ?? "this host's credential was revoked" });
       setTimeout(() => room.disconnectSockets(true), 200).unref();
       return true;
@@ -44,9 +45,11 @@ export function handleAgentEvent(agents: AgentNamespace, event: WorkbenchEvent, 
 async function relayDryRun(agents: AgentNamespace, db: Db, dryRunId: string, hostId: string): Promise<void> {
   const request = await findDryRunSource(db, dryRunId);
   if (!request || request.status !== "PENDING") return;
-  const [socket] = await agents.in(hostRoom(hostId)).fetchSockets();
+  // The process the host's agent is connected to relays it; with none anywhere in the cluster, any may say so (once: the result is recorded only while pending).
+  const [socket] = await agents.local.in(hostRoom(hostId)).fetchSockets();
   if (!socket) {
-    await recordDryRunResult(db, dryRunId, { unavailable: "no agent of this host is connected" });
+    const elsewhere = await agents.in(hostRoom(hostId)).fetchSockets().catch(() => []);
+    if (elsewhere.length === 0) await recordDryRunResult(db, dryRunId, { unavailable: "no agent of this host is connected" });
     return;
   }
   let reply: Ack<unknown>;

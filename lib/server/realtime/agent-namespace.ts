@@ -8,7 +8,6 @@ import {
   runStartSchema,
   trustPullSchema,
   type AgentToServerEvents,
-  type RunFrames,
   type ServerToAgentEvents,
 } from "@/lib/shared/socket-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
@@ -21,7 +20,7 @@ import { finishRun } from "@/lib/server/use-cases/finish-run.ts";
 import { listRunOrders } from "@/lib/server/use-cases/list-run-orders.ts";
 import { listTrustStatements } from "@/lib/server/use-cases/list-trust-statements.ts";
 import { recordAgentHello } from "@/lib/server/use-cases/record-agent-hello.ts";
-import { recordFrames } from "@/lib/server/frames/record-agent-frames.ts";
+import { recordAgentFrames, type AgentFramesDeps } from "@/lib/server/frames/record-agent-frames.ts";
 import { startRun } from "@/lib/server/use-cases/start-run.ts";
 import { withAck } from "./acks.ts";
 
@@ -33,7 +32,7 @@ export const hostRoom = (hostId: string) => `host:${hostId}`;
 
 export function setUpAgentNamespace(
   namespace: AgentNamespace,
-  deps: { db: Db; onFramesStored(batch: RunFrames): void },
+  deps: { db: Db; frames: AgentFramesDeps },
 ): void {
   const { db } = deps;
 
@@ -60,13 +59,8 @@ export function setUpAgentNamespace(
     socket.on("orders:pull", withAck(ordersPullSchema, async (request) => ({ orders: await listRunOrders(db, agent, request) })));
     socket.on("trust:pull", withAck(trustPullSchema, async (request) => ({ statements: await listTrustStatements(db, request.afterSeq) })));
     socket.on("run:start", withAck(runStartSchema, (request) => startRun(db, agent, request)));
-    socket.on("run:frames", withAck(runFramesSchema, async (batch) => {
-      const typed = batch as RunFrames;
-      // Stored before the acknowledgement: an agent only forgets a frame the database has.
-      const result = await recordFrames(db, agent, typed);
-      deps.onFramesStored(typed);
-      return result;
-    }));
+    // Stored before the acknowledgement (group commit): an agent only forgets a frame the database has.
+    socket.on("run:frames", withAck(runFramesSchema, (batch) => recordAgentFrames(deps.frames, agent, batch)));
     socket.on("run:end", withAck(runEndSchema, async (report) => {
       await finishRun(db, agent, report);
       return {};

@@ -1,10 +1,14 @@
 import "server-only";
 import type { Namespace, Socket } from "socket.io";
-import { runWatchSchema, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
+import { batchWatchSchema, runWatchSchema, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
-import type { Actor } from "@/lib/server/auth/permissions.ts";
+import { dbShares } from "@/lib/server/db/db-share.ts";
+import { can, type Actor } from "@/lib/server/auth/permissions.ts";
 import { actorFromSessionToken, sessionTokenFromCookieHeader } from "@/lib/server/auth/session-token.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { logInfo } from "@/lib/server/log.ts";
+import { keyOf, type Backlog, type Subscription, type ViewerRelay, type ViewerRelayDeps } from "@/lib/server/frames/viewer-relay.ts";
+import { watchBatch } from "@/lib/server/use-cases/watch-batch.ts";
 import { watchRun } from "@/lib/server/use-cases/watch-run.ts";
 import { withAck } from "./acks.ts";
 
@@ -12,17 +16,58 @@ type LiveSocketData = { actor: Actor; sessionToken: string };
 export type LiveNamespace = Namespace<LiveClientToServerEvents, LiveServerToClientEvents, Record<string, never>, LiveSocketData>;
 type LiveSocket = Socket<LiveClientToServerEvents, LiveServerToClientEvents, Record<string, never>, LiveSocketData>;
 
-export const runRoom = (runId: string) => `run:${runId}`;
+/**
+ * What one person may ask of the live server at once. A request (a watch)
+ * reads the database; a socket may have a few in flight, a user (all their
+ * tabs, on this process) a few more, and a socket may watch a bounded number
+ * of runs and batches. Beyond that the answer is TOO_MANY_REQUESTS, at once,
+ * without touching the database; and all live snapshots together hold at most
+ * their share of the pool (lib/server/db/db-share.ts).
+ */
+export const LIVE_LIMITS = {
+  requestsPerSocket: 4,
+  requestsPerUser: 16,
+  runsPerSocket: 64,
+  batchesPerSocket: 16,
+} as const;
 
-export function setUpLiveNamespace(namespace: LiveNamespace, deps: { db: Db }): void {
-  const { db } = deps;
+export type LiveNamespaceDeps = { db: Db; relay: ViewerRelay };
+
+/** How the relay reaches this namespace's sockets: group messages are encoded once, and never leave this process. */
+export function liveRelayDeps(namespace: LiveNamespace): ViewerRelayDeps {
+  return {
+    emitFrames: (ids, frames) => void namespace.local.to(ids).emit("frames", frames),
+    emitStates: (ids, states) => void namespace.local.to(ids).emit("runs:state", states),
+    emitResync: (id, missed) => void namespace.local.to(id).emit("live:resync", missed),
+    backlog: (id) => backlogOf(namespace.sockets.get(id)),
+  };
+}
+
+/** Messages socket.io holds for the socket while its WebSocket is busy, and bytes the WebSocket has not sent. */
+function backlogOf(socket: LiveSocket | undefined): Backlog {
+  if (!socket) return { messages: 0, bytes: 0 };
+  const conn = socket.conn as unknown as { writeBuffer?: unknown[]; transport?: { socket?: { bufferedAmount?: number } } };
+  return { messages: conn.writeBuffer?.length ?? 0, bytes: conn.transport?.socket?.bufferedAmount ?? 0 };
+}
+
+export type LiveNamespaceControl = {
+  /** Re-reads the sessions of this user's sockets and disconnects those that ended or lost `run.read`. */
+  recheckUser(userId: string): Promise<void>;
+  /** The same for every socket (sessions also expire by age). */
+  recheckAll(): Promise<void>;
+};
+
+export function setUpLiveNamespace(namespace: LiveNamespace, deps: LiveNamespaceDeps): LiveNamespaceControl {
+  const { db, relay } = deps;
+  const inFlight = { bySocket: new Map<string, number>(), byUser: new Map<string, number>() };
+  const socketsByUser = new Map<string, Set<LiveSocket>>();
 
   // Browsers authenticate with the same session cookie as the pages.
   namespace.use((socket, next) => {
     const token = sessionTokenFromCookieHeader(socket.handshake.headers.cookie);
     actorFromSessionToken(token).then(
       (actor) => {
-        if (!actor) return next(Object.assign(new Error("Sign in first."), { data: { code: "UNAUTHENTICATED" } }));
+        if (!actor || !can(actor, "run.read")) return next(Object.assign(new Error("Sign in first."), { data: { code: "UNAUTHENTICATED" } }));
         socket.data.actor = actor;
         socket.data.sessionToken = token!;
         next();
@@ -31,26 +76,106 @@ export function setUpLiveNamespace(namespace: LiveNamespace, deps: { db: Db }): 
     );
   });
 
-  namespace.on("connection", (socket: LiveSocket) => {
-    socket.on("run:watch", withAck(runWatchSchema, async ({ runId }) => {
+  /** Counts a request against the socket's and the user's allowance, or refuses it; returns its release. */
+  const admit = (socket: LiveSocket): (() => void) => {
+    const userId = socket.data.actor.id;
+    const mine = inFlight.bySocket.get(socket.id) ?? 0;
+    const theirs = inFlight.byUser.get(userId) ?? 0;
+    if (mine >= LIVE_LIMITS.requestsPerSocket) throw new AppError("TOO_MANY_REQUESTS", `At most ${LIVE_LIMITS.requestsPerSocket} requests at once on one connection; wait for the answers.`);
+    if (theirs >= LIVE_LIMITS.requestsPerUser) throw new AppError("TOO_MANY_REQUESTS", `At most ${LIVE_LIMITS.requestsPerUser} live requests at once per person; wait for the answers.`);
+    inFlight.bySocket.set(socket.id, mine + 1);
+    inFlight.byUser.set(userId, theirs + 1);
+    return () => {
+      decrement(inFlight.bySocket, socket.id);
+      decrement(inFlight.byUser, userId);
+    };
+  };
+
+  /** Watches one subscription: checks the caps and the session, subscribes first (no frame falls between snapshot and live), then reads the snapshot. */
+  const watch = async <T>(socket: LiveSocket, subscription: Subscription, read: (actor: Actor) => Promise<T>): Promise<T> => {
+    const release = admit(socket);
+    try {
+      const counts = countSubscriptions(relay, socket.id, subscription);
+      if (counts.exceeded) throw new AppError("TOO_MANY_REQUESTS", counts.exceeded);
       // Re-read the session on every request: a sign-out or role change applies to open sockets too.
       const actor = await actorFromSessionToken(socket.data.sessionToken);
       if (!actor) {
         socket.disconnect(true);
         throw new AppError("UNAUTHENTICATED", "Your session has ended; sign in again.");
       }
-      // Join before reading the snapshot, so no frame falls between the two; the client drops duplicates by seq.
-      await socket.join(runRoom(runId));
+      socket.data.actor = actor;
+      relay.watch(socket.id, subscription);
       try {
-        return await watchRun(db, actor, runId);
+        return await dbShares().liveSnapshots.run(() => read(actor));
       } catch (error) {
-        await socket.leave(runRoom(runId));
+        relay.unwatch(socket.id, subscription);
         throw error;
       }
-    }));
+    } finally {
+      release();
+    }
+  };
+
+  namespace.on("connection", (socket: LiveSocket) => {
+    const userId = socket.data.actor.id;
+    let userSockets = socketsByUser.get(userId);
+    if (!userSockets) socketsByUser.set(userId, (userSockets = new Set()));
+    userSockets.add(socket);
+
+    socket.on("run:watch", withAck(runWatchSchema, ({ runId }) => watch(socket, { kind: "run", runId }, (actor) => watchRun(db, actor, runId))));
+    socket.on("batch:watch", withAck(batchWatchSchema, ({ batchId }) => watch(socket, { kind: "batch", batchId }, (actor) => watchBatch(db, actor, batchId))));
     socket.on("run:unwatch", (payload: unknown) => {
       const parsed = runWatchSchema.safeParse(payload);
-      if (parsed.success) void socket.leave(runRoom(parsed.data.runId));
+      if (parsed.success) relay.unwatch(socket.id, { kind: "run", runId: parsed.data.runId });
+    });
+    socket.on("batch:unwatch", (payload: unknown) => {
+      const parsed = batchWatchSchema.safeParse(payload);
+      if (parsed.success) relay.unwatch(socket.id, { kind: "batch", batchId: parsed.data.batchId });
+    });
+    socket.on("disconnect", () => {
+      relay.remove(socket.id);
+      inFlight.bySocket.delete(socket.id);
+      socketsByUser.get(userId)?.delete(socket);
+      if (socketsByUser.get(userId)?.size === 0) socketsByUser.delete(userId);
     });
   });
+
+  const recheck = async (sockets: Iterable<LiveSocket>) => {
+    // One read per session, however many sockets share it.
+    const bySession = new Map<string, LiveSocket[]>();
+    for (const socket of sockets) bySession.set(socket.data.sessionToken, [...(bySession.get(socket.data.sessionToken) ?? []), socket]);
+    for (const [token, shared] of bySession) {
+      const actor = await actorFromSessionToken(token).catch(() => undefined);
+      if (actor === undefined) continue; // the database did not answer: keep them, check again later
+      if (actor && can(actor, "run.read")) {
+        for (const socket of shared) socket.data.actor = actor;
+        continue;
+      }
+      for (const socket of shared) {
+        logInfo("disconnected a live viewer whose session ended or lost access", { user: socket.data.actor.email });
+        socket.disconnect(true);
+      }
+    }
+  };
+  return {
+    recheckUser: (userId) => recheck([...(socketsByUser.get(userId) ?? [])]),
+    recheckAll: () => recheck([...socketsByUser.values()].flatMap((set) => [...set])),
+  };
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left <= 0) counts.delete(key);
+  else counts.set(key, left);
+}
+
+/** Whether watching one more subscription would pass a socket's caps (a subscription it already has always passes). */
+function countSubscriptions(relay: ViewerRelay, socketId: string, subscription: Subscription): { exceeded?: string } {
+  const held = relay.subscriptionsOf(socketId);
+  if (held.some((s) => keyOf(s) === keyOf(subscription))) return {};
+  const runs = held.filter((s) => s.kind === "run").length;
+  const batches = held.length - runs;
+  if (subscription.kind === "run" && runs >= LIVE_LIMITS.runsPerSocket) return { exceeded: `One connection watches at most ${LIVE_LIMITS.runsPerSocket} runs; watch their batch instead, or stop watching some.` };
+  if (subscription.kind === "batch" && batches >= LIVE_LIMITS.batchesPerSocket) return { exceeded: `One connection watches at most ${LIVE_LIMITS.batchesPerSocket} batches.` };
+  return {};
 }

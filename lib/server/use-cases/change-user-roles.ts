@@ -4,6 +4,7 @@ import type { Db } from "@/lib/server/db/client.ts";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
+import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findUserForAdministration, setUserRoles } from "@/lib/server/data/users.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { beginUserAdministration, describeRoles, optionalReason, rolesInput } from "./user-administration.ts";
@@ -42,6 +43,8 @@ export async function changeUserRoles(
       reason: input.reason,
       data: { email: user.email },
     });
+    // Live sockets that no longer have run.read are cut, on every server process.
+    await notifyAfterCommit(tx, { type: "user.access-changed", userId });
     return { roles: input.roles, changed: true };
   });
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
+import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { endUserSessions, findUserForAdministration, setUserDisabledAt } from "@/lib/server/data/users.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { beginUserAdministration, optionalReason } from "./user-administration.ts";
@@ -39,6 +40,8 @@ export async function disableUser(
       reason: input.reason,
       data: { email: user.email, sessionsEnded },
     });
+    // Every server process cuts the account's live sockets.
+    await notifyAfterCommit(tx, { type: "user.access-changed", userId });
     return { disabledAt: now, sessionsEnded };
   });
 }

@@ -6,7 +6,7 @@ import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { streamRunFrames } from "@/lib/server/frames/frame-history.ts";
 import { getRunView } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { toRunSnapshot } from "./watch-run.ts";
+import { toRunSnapshot } from "@/lib/server/data/run-snapshots.ts";
 
 export const exportRunQuerySchema = z.object({
   format: z.enum(["jsonl", "csv"], { error: 'format must be "jsonl" (JSON lines) or "csv"' }).default("jsonl"),

@@ -4,7 +4,7 @@ import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { getRunView, listRunViews } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { toRunSnapshot } from "./watch-run.ts";
+import { toRunSnapshot } from "@/lib/server/data/run-snapshots.ts";
 
 /** Upper bound on the hosts one approval can target; the live view watches them all. */
 const MAX_BATCH_RUNS = 500;

@@ -2,7 +2,7 @@ import "server-only";
 import type { Frame } from "@/lib/shared/frame.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { listFrames } from "@/lib/server/frames/frame-store.ts";
+import { listFrames } from "@/lib/server/frames/frame-reads.ts";
 import { findRunHost, isLiveRun, listRunViews, type LiveRunView, type RunView } from "@/lib/server/data/runs.ts";
 import type { RunStatus } from "@/lib/server/db/generated/enums.ts";
 import { AppError } from "@/lib/server/errors.ts";

@@ -78,8 +78,14 @@ export type OutputRecord =
 // records directly and never runs these.
 const jsonInt: z.ZodType<JsonInt> = z.union([z.int(), z.string().regex(/^-?\d+$/)]);
 const jsonValue: z.ZodType<JsonValue> = z.json();
-const mapName = z.string().min(1).max(256);
-const key = z.string().nullable();
+/**
+ * Map names and keys are stored as text (FrameName), which PostgreSQL refuses
+ * to hold a NUL in; bpftrace never prints one there (str() ends at the first).
+ */
+export const nameText = (max: number) => z.string().max(max).regex(/^[^\u0000]*$/, "must not contain a NUL character");
+const mapName = nameText(256).min(1);
+/** Multi-keys print as "1,read"; a key of several long strings stays well under this. */
+const key = nameText(16 * 1024).nullable();
 const location = { filename: z.string().nullable(), line: z.int().nullable(), column: z.int().nullable() };
 
 const histBucketSchema: z.ZodType<HistBucket> = z
@@ -88,8 +94,11 @@ const histBucketSchema: z.ZodType<HistBucket> = z
 const histSeriesSchema: z.ZodType<HistSeries> = z.object({ key, buckets: z.array(histBucketSchema), total: jsonInt }).strict();
 const statsSummarySchema: z.ZodType<StatsSummary> = z.object({ count: jsonInt, average: jsonInt, total: jsonInt }).strict();
 
+/** A hist record alone: what a frame's `delta` is. */
+export const histRecordSchema = z.object({ type: z.literal("hist"), map: mapName, series: z.array(histSeriesSchema) }).strict();
+
 export const outputRecordSchema: z.ZodType<OutputRecord> = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("hist"), map: mapName, series: z.array(histSeriesSchema) }).strict(),
+  histRecordSchema,
   z.object({ type: z.literal("map"), map: mapName, entries: z.array(z.object({ key, value: jsonValue }).strict()) }).strict(),
   z
     .object({

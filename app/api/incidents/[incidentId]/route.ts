@@ -3,7 +3,7 @@ import { defineRoute } from "@/lib/server/http/route.ts";
 import { incidentParams } from "@/lib/server/http/params.ts";
 import { changeIncidentStatus, changeIncidentStatusSchema } from "@/lib/server/use-cases/change-incident-status.ts";
 import { getIncident } from "@/lib/server/use-cases/read-incidents.ts";
-import { toRunSnapshot } from "@/lib/server/use-cases/watch-run.ts";
+import { toRunSnapshot } from "@/lib/server/data/run-snapshots.ts";
 
 export const GET = defineRoute({ access: { kind: "user", action: "incident.read" }, params: incidentParams }, async ({ actor, params }) => {
   const { evidence, ...incident } = await getIncident(getDb(), actor!, params.incidentId);
