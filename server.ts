@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     databaseUrl: env.DATABASE_URL,
     frameRetentionDays: env.WORKBENCH_FRAME_RETENTION_DAYS,
     redisUrl: env.WORKBENCH_REDIS_URL,
+    redisChannelPrefix: env.WORKBENCH_REDIS_CHANNEL_PREFIX,
     hotPathPoolSize: env.WORKBENCH_HOT_PATH_POOL_SIZE,
     relayWindowMs: env.WORKBENCH_RELAY_WINDOW_MS,
   });

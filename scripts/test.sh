@@ -14,6 +14,12 @@ if ! node -e 'const c=new (require("pg").Client)(process.env.TEST_DATABASE_ADMIN
   exit 1
 fi
 
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+if ! node -e 'const R=require("ioredis").Redis;const r=new R(process.env.TEST_REDIS_URL,{lazyConnect:true,maxRetriesPerRequest:1,retryStrategy:()=>null});r.connect().then(()=>r.ping()).then(()=>r.quit(),e=>{console.error(e.message);process.exit(1)})'; then
+  echo "the tests need Redis at TEST_REDIS_URL ($TEST_REDIS_URL): several server processes share frames through it" >&2
+  exit 1
+fi
+
 echo "== typecheck"; npm run typecheck
 echo "== lint"; npm run lint
 echo "== unit tests"; npx vitest run --project unit

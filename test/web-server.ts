@@ -19,7 +19,14 @@ function freePort(): Promise<number> {
   });
 }
 
-export type WebServer = { url: string; output(): string; stop(): Promise<void> };
+export type WebServer = {
+  url: string;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+  /** Kills the process outright (a crash: nothing of it runs afterwards), and resolves once it is gone. */
+  kill(): Promise<void>;
+};
 
 /** The real production server (server.ts: Next + socket.io) on a test database. Needs `npm run build` first. */
 export async function startWebServer(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<WebServer> {
@@ -58,16 +65,13 @@ export async function startWebServer(databaseUrl: string, extraEnv: Record<strin
     },
     60_000,
   );
-  return {
-    url,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill(signal);
+    });
+  return { url, port, output: () => output, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }
 
 /** Signs in through next-auth's own credentials endpoint, as the login form does; returns the session cookie. */

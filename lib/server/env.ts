@@ -85,6 +85,8 @@ const envSchema = z
      * and every stored frame through it (socket.io's Redis adapter). Unset: one process.
      */
     WORKBENCH_REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+    /** Prefix of the workbench's Redis channels, so several workbenches (staging, production) can share one Redis. */
+    WORKBENCH_REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _.:- only").default("workbench"),
     /** Connections of the Prisma pool (pages, API, use cases); live snapshots and bulk reads take at most 3 each. */
     WORKBENCH_DB_POOL_SIZE: z.coerce.number().int().min(5).max(100).default(10),
     /** Connections of the frame path's own pool: group commits and run lookups (docs/frames.md, "Ingest"). */

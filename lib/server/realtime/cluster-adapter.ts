@@ -27,7 +27,7 @@ const FRAMES_EVENT = "frames:stored";
 // Another process sent these, through Redis: checked like anything that crosses a wire.
 const storedFramesSchema = z.array(z.object({ runId: z.string().min(1).max(64), batchId: z.string().min(1).max(64).nullable(), frames: z.array(frameSchema) }).strict());
 
-export async function connectClusterAdapter(io: Server, redisUrl: string): Promise<ClusterLink> {
+export async function connectClusterAdapter(io: Server, redisUrl: string, channelPrefix: string): Promise<ClusterLink> {
   const options = {
     lazyConnect: true,
     // Publishing while Redis is away fails fast instead of queueing without bound; live viewers backfill what they missed.
@@ -40,7 +40,7 @@ export async function connectClusterAdapter(io: Server, redisUrl: string): Promi
   for (const client of [pub, sub]) client.on("error", (error: Error) => logWarn("redis connection problem", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
   // One channel per namespace: rooms here are a run or a host, short-lived and many; a channel each would cost more than it saves.
-  io.adapter(createShardedAdapter(pub, sub, { subscriptionMode: "static" }));
+  io.adapter(createShardedAdapter(pub, sub, { subscriptionMode: "static", channelPrefix }));
   const live = io.of(LIVE_NAMESPACE);
   return {
     publishFrames(items) {

@@ -36,6 +36,8 @@ export type RealtimeOptions = {
   keyring?: KeyringDeps;
   /** WORKBENCH_REDIS_URL: with it, this process is one of several sharing sockets' rooms and frames through Redis. */
   redisUrl?: string;
+  /** WORKBENCH_REDIS_CHANNEL_PREFIX. */
+  redisChannelPrefix?: string;
   /** Connections of the frame path's own pool (WORKBENCH_HOT_PATH_POOL_SIZE). */
   hotPathPoolSize?: number;
 };
@@ -65,7 +67,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     // Leave other upgrade requests (Next's dev reload socket) to Next.
     destroyUpgrade: false,
   });
-  const cluster: ClusterLink | undefined = options.redisUrl ? await connectClusterAdapter(io, options.redisUrl) : undefined;
+  const cluster: ClusterLink | undefined = options.redisUrl ? await connectClusterAdapter(io, options.redisUrl, options.redisChannelPrefix ?? "workbench") : undefined;
   const agents = io.of(AGENT_NAMESPACE) as AgentNamespace;
   const live = io.of(LIVE_NAMESPACE) as LiveNamespace;
 
