@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
 import type { Frame } from "@/lib/shared/frame.ts";
+import { insertFrames } from "@/lib/server/frames/frame-store.ts";
 import type { HistogramComparison } from "@/lib/shared/compare-histograms.ts";
 import { replayCommand, type ReplayOptions } from "@/agent/src/commands/replay.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
@@ -201,6 +202,38 @@ describe("export", () => {
     const response = await get<{ error: { message: string } }>(sre, `/api/runs/${runId}/export?format=xml`);
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain('format must be "jsonl" (JSON lines) or "csv"');
+  });
+});
+
+describe("runs stored before frames were validated in full", () => {
+  it("read back whole: the frames page, the JSON lines and CSV exports and comparisons answer 200, malformed records and all", async () => {
+    const { runId } = await replay(capture("legacy.json", 3, BASELINE), engineer);
+    const { runId: other } = await replay(capture("legacy-b.json", 3, SLOW), engineer);
+    // What an agent could store before every record was checked: written past the schema, as it was then.
+    const malformed = [
+      { runId, seq: 100, at: Date.now(), record: { type: "hist", map: "@usecs" } },
+      { runId, seq: 101, at: Date.now(), record: { type: "hist", map: "@usecs", series: [{ key: null, buckets: "x", total: 1 }] } },
+      { runId, seq: 102, at: Date.now(), record: { type: "overhead", cpuPercent: "high" } },
+    ] as unknown as Frame[];
+    await t.db.run.update({ where: { id: runId }, data: { status: "RUNNING" }, select: { id: true } });
+    await insertFrames(t.db, runId, malformed);
+    await t.db.run.update({ where: { id: runId }, data: { status: "ENDED" }, select: { id: true } });
+
+    const page = await get<{ frames: { seq: number }[] }>(sre, `/api/runs/${runId}/frames?afterSeq=0&limit=1000`);
+    expect(page.status).toBe(200);
+    expect(page.body.frames.map((frame) => frame.seq)).toEqual(expect.arrayContaining([100, 101, 102]));
+    const jsonl = await get<unknown>(sre, `/api/runs/${runId}/export?format=jsonl`);
+    expect(jsonl.status).toBe(200);
+    expect(jsonl.text.trimEnd().split("\n").at(-1)).toContain('"seq":102');
+    const csv = await get<unknown>(sre, `/api/runs/${runId}/export?format=csv`);
+    expect(csv.status).toBe(200);
+    const rows = csv.text.trimEnd().split("\r\n");
+    expect(rows.filter((row) => row.includes(",malformed,"))).toHaveLength(3);
+    expect(rows.some((row) => row.startsWith("4,"))).toBe(true);
+    const comparison = await get<{ comparison: HistogramComparison }>(sre, `/api/runs/comparison?a=${runId}&b=${other}`);
+    expect(comparison.status).toBe(200);
+    // The well-formed prints still compare: three seconds of 100 samples each.
+    expect(comparison.body.comparison.totalA).toBe(300);
   });
 });
 

@@ -99,6 +99,15 @@ export function deltaMatchesRecord(frame: { record: { type: string; map?: unknow
 export const deltaRule = { path: ["delta"], message: "a delta belongs to a hist record of the same map" };
 
 export const frameSchema = frameObjectSchema.refine(deltaMatchesRecord, deltaRule);
+
+/**
+ * Whether a frame has its documented shape. Every frame is checked before it
+ * is stored; readers of what was stored earlier (before that check existed)
+ * ask this before they take a record apart, so they never fail on it.
+ */
+export function isWellFormedFrame(frame: unknown): boolean {
+  return frameSchema.safeParse(frame).success;
+}
 export type Frame = z.infer<typeof frameSchema>;
 
 /** Upper bound on one serialized frame; bigger records become an `oversized` record. */

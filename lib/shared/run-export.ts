@@ -104,3 +104,9 @@ export function exportFileName(runId: string, label: string, extension: "jsonl" 
     .slice(0, 60);
   return `run-${runId.slice(0, 8)}${safe ? `-${safe}` : ""}.${extension}`;
 }
+
+/** A stored frame without its documented shape: one row with type "malformed" and what its record called itself. */
+export function malformedCsvRow(frame: { seq: number; at: number; record: unknown }, host: string): string {
+  const type = typeof frame.record === "object" && frame.record !== null ? String((frame.record as { type?: unknown }).type ?? "") : "";
+  return csvRow([frame.seq, new Date(frame.at).toISOString(), host, "malformed", null, null, null, null, null, null, type.slice(0, 40)]);
+}

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
-import type { Frame } from "@/lib/shared/frame.ts";
+import { isWellFormedFrame, type Frame } from "@/lib/shared/frame.ts";
 import { NAME_KINDS } from "./frame-codec.ts";
 import { findRunFrameState } from "./frame-run-state.ts";
 import { decodeFrames, frameRowSelect } from "./frame-reads.ts";
@@ -42,7 +42,8 @@ export async function listHistFramesOfMap(db: Db, runId: string, map: string, ra
     orderBy: { seq: "asc" },
     select: frameRowSelect,
   });
-  return (await decodeFrames(db, runId, state, rows)).filter((frame) => frame.record.type === "hist");
+  // A print stored before frames were validated in full, and malformed, is left out: a comparison never fails on it.
+  return (await decodeFrames(db, runId, state, rows)).filter((frame) => frame.record.type === "hist" && isWellFormedFrame(frame));
 }
 
 /** Names of the histogram maps the runs printed. */

@@ -5,6 +5,7 @@ import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import { decodeFrameData, deriveDelta, type DecodedFrame, type NameKind } from "./frame-codec.ts";
 import { findRunFrameState, runFrameStateOf, UnknownNameError, type RunFrameState } from "./frame-run-state.ts";
 import { prismaQuery } from "./frame-store.ts";
+import { logWarn } from "@/lib/server/log.ts";
 
 // Stored frames back to what the agent sent (frame-store.ts writes them):
 // whatever the encoding leaves out (names, bucket bounds, a derivable delta)
@@ -47,9 +48,14 @@ function toFrame(runId: string, row: FrameRow, decoded: DecodedFrame, records: M
   if (decoded.delta) frame.delta = decoded.delta;
   if (decoded.deltaFromSeq !== undefined) {
     const previous = records.get(decoded.deltaFromSeq);
-    // Retention deletes a run's newest frames first, so a stored frame's previous print is always stored too.
-    if (previous?.type !== "hist") throw new Error(`frame ${row.seq} of run ${runId} derives its delta from frame ${decoded.deltaFromSeq}, which is not a stored histogram`);
-    frame.delta = deriveDelta(previous, decoded.record as HistRecord);
+    // Retention deletes a run's newest frames first, so a stored frame's previous print is always stored
+    // too; should it not be, the frame reads back without its delta rather than failing the reader.
+    try {
+      if (previous?.type !== "hist") throw new Error(`frame ${decoded.deltaFromSeq} is not a stored histogram`);
+      frame.delta = deriveDelta(previous, decoded.record as HistRecord);
+    } catch (error) {
+      logWarn("could not derive a stored frame's delta; read without it", { runId, seq: row.seq, from: decoded.deltaFromSeq, error: String(error) });
+    }
   }
   return frame;
 }

@@ -118,6 +118,8 @@ export class RunFrameState implements FrameNames {
   keepPrint(seq: number, record: HistRecord): void {
     const kept = this.#latestPrints.get(record.map);
     if (kept && kept.seq > seq) return;
+    // Only frames checked in full reach here today; a print of another shape is simply not kept.
+    if (!Array.isArray(record.series)) return;
     const buckets = record.series.reduce((sum, series) => sum + (Array.isArray(series.buckets) ? series.buckets.length : 0), 0);
     if (buckets > KEPT_PRINT_BUCKETS) this.#latestPrints.delete(record.map);
     else this.#latestPrints.set(record.map, { seq, record });

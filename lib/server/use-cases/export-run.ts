@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { CSV_HEADER, exportFileName, frameToCsvRows, frameToJsonLine } from "@/lib/shared/run-export.ts";
+import { isWellFormedFrame } from "@/lib/shared/frame.ts";
+import { CSV_HEADER, exportFileName, frameToCsvRows, frameToJsonLine, malformedCsvRow } from "@/lib/shared/run-export.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { streamRunFrames } from "@/lib/server/frames/frame-history.ts";
@@ -31,7 +32,9 @@ export async function exportRun(db: Db, actor: Actor, runId: string, format: "js
       for await (const frame of streamRunFrames(db, runId)) yield frameToJsonLine(frame);
     } else {
       yield CSV_HEADER;
-      for await (const frame of streamRunFrames(db, runId)) yield frameToCsvRows(frame, run!.kind === "REPLAY" ? `${run!.hostName} (replay)` : run!.hostName);
+      const host = run!.kind === "REPLAY" ? `${run!.hostName} (replay)` : run!.hostName;
+      // A frame stored malformed (before frames were validated in full) is one row saying so, never a broken file.
+      for await (const frame of streamRunFrames(db, runId)) yield isWellFormedFrame(frame) ? frameToCsvRows(frame, host) : malformedCsvRow(frame, host);
     }
   }
   return {
