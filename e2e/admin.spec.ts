@@ -32,6 +32,9 @@ test("an admin adds a user, changes their roles, disables them, and reads it all
   const self = users.row("admin@workbench.local");
   await expect(self.getByRole("checkbox", { name: "admin", exact: true })).toBeDisabled();
   await expect(self.getByRole("button", { name: "Disable" })).toBeDisabled();
+  // Nor can they give themselves a role that approves programs; another admin has to.
+  await expect(self.getByRole("checkbox", { name: "reviewer", exact: true })).toBeDisabled();
+  await expect(self.getByRole("checkbox", { name: "security reviewer", exact: true })).toBeDisabled();
 
   await users.disable(email, "left the team");
   await person.goto("/programs");

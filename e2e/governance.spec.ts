@@ -70,9 +70,10 @@ test("comments on lines and a diff against the earlier revision", async ({ brows
   await reviewer.getByLabel("Comment", { exact: true }).fill("print the count, please");
   await reviewer.getByRole("button", { name: "Comment" }).click();
   await expect(reviewer.getByTestId("line-comment")).toHaveText(/Rae Reviewer: print the count, please/);
-  // A dry run on the target host: bpftrace compiles exactly this revision there, attaching nothing.
+  // A dry run on the target host: bpftrace compiles exactly this revision there, attaching nothing,
+  // and the page shows it as what that host reported, and when.
   await reviewer.getByRole("button", { name: "Dry run" }).click();
-  await expect(reviewer.getByTestId("dry-run-result")).toContainText("e2e-host: compiles", { timeout: 30_000 });
+  await expect(reviewer.getByTestId("dry-run-outcome")).toHaveText(/^Reported by host e2e-host at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: it compiles$/, { timeout: 30_000 });
   await expect(reviewer.getByTestId("dry-run-probes")).toHaveText("interval:s:1");
   await review.decide("Request changes", "See the comment on line 1.");
   await expect(reviewer.getByTestId("revision-status").first()).toHaveText("changes requested");

@@ -121,6 +121,7 @@ test("a program bpftrace cannot compile fails with bpftrace's own message", asyn
   await expect(engineer.getByTestId("program-editor").locator(".squiggly-error")).toHaveCount(0);
   await engineer.getByTestId("editor-dry-run").locator("summary").click();
   await engineer.getByRole("button", { name: "Dry run" }).click();
-  await expect(engineer.getByTestId("dry-run-result")).toContainText(`${HOST}: bpftrace refuses it`, { timeout: 30_000 });
+  await expect(engineer.getByTestId("dry-run-outcome")).toContainText(`Reported by host ${HOST} at `, { timeout: 30_000 });
+  await expect(engineer.getByTestId("dry-run-outcome")).toContainText(": bpftrace refuses it");
   await expect(engineer.getByTestId("program-editor").locator(".squiggly-error").first()).toBeVisible();
 });

@@ -12,20 +12,20 @@ import {
   type DryRunResult,
   type ServerToAgentEvents,
 } from "@/lib/shared/socket-events.ts";
-import { MAX_ENVELOPE_BYTES } from "@/lib/shared/run-order.ts";
+import { MAX_ENVELOPE_JSON_BYTES } from "@/lib/shared/run-order.ts";
 import { AgentError } from "./errors.ts";
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 
 /**
  * The largest message the agent accepts from the server: a pull of up to
- * ORDERS_PER_PULL orders of at most MAX_ENVELOPE_BYTES each, and some room.
+ * ORDERS_PER_PULL orders of at most MAX_ENVELOPE_JSON_BYTES each, and some room.
  * The WebSocket library closes the connection on anything bigger (it counts
  * the bytes before decoding them), and compression is off so a small message
  * cannot inflate into a large one.
  */
 export const ORDERS_PER_PULL = 8;
-export const MAX_SERVER_MESSAGE_BYTES = ORDERS_PER_PULL * MAX_ENVELOPE_BYTES + 256 * 1024;
+export const MAX_SERVER_MESSAGE_BYTES = ORDERS_PER_PULL * MAX_ENVELOPE_JSON_BYTES + 256 * 1024;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 // Every answer is checked before the agent acts on it; the server is not trusted to send what it should.

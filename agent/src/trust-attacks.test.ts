@@ -3,6 +3,7 @@
 // the agent defends against it. The gate and trust store under test are the
 // agent's own; their state lives in a real directory, so "across restarts"
 // means a new gate reading what the old one wrote.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { keyIdOf, signEnvelope, type Envelope, type SigningKey } from "@/lib/shared/dsse.ts";
 import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
-import { MAX_ENVELOPE_BYTES, RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
+import { MAX_ENVELOPE_BYTES, MAX_ENVELOPE_JSON_BYTES, RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
 import { TrustStatementError, publicKeyEntry, signTrustStatement, type TrustStatement } from "@/lib/shared/trust-statement.ts";
 import { OrderGate, policyFor, type Admission } from "./order-gate.ts";
 import { lintProgram } from "@/lib/shared/policy/lint-program.ts";
@@ -121,9 +122,11 @@ describe("TUF attack: arbitrary program", () => {
     expect(refusal(gate.admit({ runId: "run-1", envelope }))).toBe("malformed-order");
   });
 
-  it("takes the program only from the verified bytes, never from another copy beside them", () => {
+  it("refuses another copy of the program beside the verified bytes, rather than choose between them", () => {
     const decoy = { ...sign(order()), order: order({}, { source: 'BEGIN { printf("decoy\\n"); }' }), program: { source: "decoy" } };
-    expect(admitted(gate.admit({ runId: "run-1", envelope: decoy })).program.source).toBe(order().program.source);
+    const admission = gate.admit({ runId: "run-1", envelope: decoy });
+    expect(refusal(admission)).toBe("malformed-envelope");
+    expect(admission.ok ? "" : admission.message).toMatch(/unknown field "order"/);
   });
 });
 
@@ -222,6 +225,83 @@ describe("TUF attack: endless data", () => {
     const envelope = sign(order());
     const many = Array.from({ length: 10_000 }, () => envelope.signatures[0]!);
     expect(refusal(gate.admit({ runId: "run-1", envelope: { ...envelope, signatures: many } }))).toBe("malformed-envelope");
+  });
+
+  it("refuses a validly signed envelope carrying a field beside payload, payloadType and signatures, as unknown order fields are", () => {
+    const padded = { ...sign(order()), padding: "x" };
+    const admission = gate.admit({ runId: "run-1", envelope: padded });
+    expect(refusal(admission)).toBe("malformed-envelope");
+    expect(admission.ok ? "" : admission.message).toMatch(/unknown field "padding"/);
+  });
+
+  it("refuses a signature entry carrying a field beside keyid and sig, or an oversized one", () => {
+    const envelope = sign(order());
+    const signature = envelope.signatures[0]!;
+    const padded = { ...signature, padding: "x" };
+    const extra = gate.admit({ runId: "run-1", envelope: { ...envelope, signatures: [padded] } });
+    expect(extra.ok ? "" : extra.message).toMatch(/signature 1 carries an unknown field "padding"/);
+    const long = gate.admit({ runId: "run-1", envelope: { ...envelope, signatures: [{ ...signature, sig: signature.sig.padEnd(100_000, "A") }] } });
+    expect(refusal(long)).toBe("malformed-envelope");
+  });
+
+  it("refuses a key rotation statement carrying an unknown envelope field", () => {
+    const { trust } = agentState().open();
+    const next = newKey();
+    const statement = { v: 1 as const, seq: 1, issuedAt: "2026-11-27T12:00:00.000Z", keys: [publicKeyEntry(installed.publicKey), publicKeyEntry(next.publicKey)], retiredKeyIds: [] };
+    const padded = { ...signTrustStatement(statement, [installed, next]), padding: "x".repeat(1024) };
+    const error = (() => {
+      try {
+        trust.apply(padded);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(TrustStatementError);
+    expect((error as TrustStatementError).reason).toBe("malformed-envelope");
+    expect(trust.lastStatementSeq).toBe(0);
+  });
+
+  describe("workbench-agent verify", () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-verify-"));
+    const publicKeyFile = path.join(dir, "key.pub.pem");
+    fs.writeFileSync(publicKeyFile, installed.publicKey.export({ type: "spki", format: "pem" }));
+    const args = (file: string) => ["agent/bin/workbench-agent.js", "verify", file, "--public-key", publicKeyFile, "--now", "2026-11-27T12:00:00Z"];
+    const verify = (file: string) => spawnSync(process.execPath, args(file), { cwd: root, encoding: "utf8" });
+    /** The agent reading `file` through a pipe (`cat file | workbench-agent verify /dev/stdin`), which has no size to stat. */
+    const verifyPiped = (file: string) =>
+      spawnSync("sh", ["-c", 'file="$1"; shift; cat "$file" | "$@"', "sh", file, process.execPath, ...args("/dev/stdin")], { cwd: root, encoding: "utf8" });
+
+    it("accepts the envelope as signed (the control for the cases below)", () => {
+      const file = path.join(dir, "order.json");
+      fs.writeFileSync(file, JSON.stringify(sign(order())));
+      expect(verify(file).status, verify(file).stderr).toBe(0);
+    });
+
+    it("refuses a valid envelope padded with a 20 MB field by its size, before parsing it, with exit 65", () => {
+      const file = path.join(dir, "padded.json");
+      fs.writeFileSync(file, JSON.stringify({ ...sign(order()), padding: "A".repeat(20 * 1024 * 1024) }));
+      const result = verify(file);
+      expect(result.status).toBe(65);
+      expect(result.stderr).toMatch(/refused \(malformed-envelope\): the envelope file .*padded\.json \(\d{8} bytes\) is larger than any run-order envelope can be \(\d+ bytes\)/);
+      expect(result.stdout).toBe("");
+    });
+
+    it("refuses an envelope over the cap on a pipe too, where no size is known before reading", () => {
+      const file = path.join(dir, "padded-for-pipe.json");
+      fs.writeFileSync(file, JSON.stringify({ ...sign(order()), padding: "A".repeat(MAX_ENVELOPE_JSON_BYTES) }));
+      const result = verifyPiped(file);
+      expect(result.status).toBe(65);
+      expect(result.stderr).toMatch(/refused \(malformed-envelope\): the envelope file \/dev\/stdin is larger than any run-order envelope can be/);
+    });
+
+    it("refuses a small unknown field beside a valid signature, with exit 65", () => {
+      const file = path.join(dir, "extra.json");
+      fs.writeFileSync(file, JSON.stringify({ ...sign(order()), padding: "x" }));
+      const result = verify(file);
+      expect(result.status).toBe(65);
+      expect(result.stderr).toMatch(/refused \(malformed-envelope\): the envelope carries an unknown field "padding"/);
+    });
   });
   // Size caps on every server message and timeouts on every request: server-link.test.ts.
 });

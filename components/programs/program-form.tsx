@@ -24,7 +24,7 @@ type Props = {
       programId: string;
       baseRevision: number;
       /** Dry runs of the revision being edited: bpftrace's compile errors are marked in the editor while its text is unchanged. */
-      dryRun: { revisionId: string; source: string; hosts: { id: string; name: string }[]; initial: DryRun[] };
+      dryRun: { revisionId: string; source: string; hosts: { id: string; name: string }[]; initial: DryRun[]; canRequest: boolean };
     }
 );
 
@@ -89,7 +89,13 @@ export function ProgramForm(props: Props) {
       {props.mode === "revise" && (
         <details className="form-row" data-testid="editor-dry-run">
           <summary>Dry run revision {props.baseRevision} on a target host (compiles it there; nothing attaches)</summary>
-          <DryRunPanel revisionId={props.dryRun.revisionId} hosts={props.dryRun.hosts} initial={props.dryRun.initial} onResult={setDryRun} />
+          <DryRunPanel
+            revisionId={props.dryRun.revisionId}
+            hosts={props.dryRun.hosts}
+            initial={props.dryRun.initial}
+            canRequest={props.dryRun.canRequest}
+            onResult={setDryRun}
+          />
         </details>
       )}
       <div className="grid2">

@@ -68,6 +68,23 @@ function decodeBase64(value: unknown, what: string): Buffer {
 
 /** A key rotation carries two signatures (old and new key); more than a few is an attack on the verifier's time. */
 const MAX_SIGNATURES = 8;
+/** Our payload types are about 60 characters. */
+const MAX_PAYLOAD_TYPE_CHARS = 256;
+/** Our key ids are 64 hex digits, an Ed25519 signature 88 base64 characters; these leave room and no more. */
+const MAX_KEYID_CHARS = 256;
+const MAX_SIG_CHARS = 512;
+
+const ENVELOPE_FIELDS = new Set(["payload", "payloadType", "signatures"]);
+const SIGNATURE_FIELDS = new Set(["keyid", "sig"]);
+
+/**
+ * The longest JSON text an envelope whose payload is at most `maxPayloadBytes` can be: the payload
+ * in base64, the type, MAX_SIGNATURES signatures at their caps, field names and a few KiB of white
+ * space. A reader compares a file's size with it before parsing anything.
+ */
+export function maxEnvelopeJsonBytes(maxPayloadBytes: number): number {
+  return Math.ceil(maxPayloadBytes / 3) * 4 + MAX_PAYLOAD_TYPE_CHARS + MAX_SIGNATURES * (MAX_KEYID_CHARS + MAX_SIG_CHARS + 32) + 4096;
+}
 
 export type VerifiedPayload = { payload: Buffer; payloadType: string; keyId: string };
 
@@ -82,7 +99,7 @@ export function verifyEnvelope(
   trustedKeys: ReadonlyMap<string, KeyObject>,
   maxPayloadBytes = Number.POSITIVE_INFINITY,
 ): VerifiedPayload {
-  if (typeof input !== "object" || input === null) throw new EnvelopeError("malformed-envelope", "envelope is not an object");
+  if (typeof input !== "object" || input === null || Array.isArray(input)) throw new EnvelopeError("malformed-envelope", "envelope is not an object");
   const envelope = input as Partial<Envelope>;
   // Sizes first, so an endless payload or signature list costs nothing to refuse.
   if (typeof envelope.payload === "string" && envelope.payload.length > Math.ceil(maxPayloadBytes / 3) * 4) {
@@ -91,6 +108,7 @@ export function verifyEnvelope(
   if (Array.isArray(envelope.signatures) && envelope.signatures.length > MAX_SIGNATURES) {
     throw new EnvelopeError("malformed-envelope", `the envelope carries more than ${MAX_SIGNATURES} signatures`);
   }
+  checkEnvelopeFields(input, envelope.signatures);
   if (typeof envelope.payloadType !== "string") throw new EnvelopeError("malformed-envelope", "payloadType is missing");
   if (envelope.payloadType !== expectedPayloadType) {
     throw new EnvelopeError(
@@ -104,10 +122,7 @@ export function verifyEnvelope(
   }
   const message = pae(envelope.payloadType, payload);
   let sawTrustedKey = false;
-  for (const entry of envelope.signatures as unknown[]) {
-    if (typeof entry !== "object" || entry === null) continue;
-    const { keyid, sig } = entry as { keyid?: unknown; sig?: unknown };
-    if (typeof keyid !== "string") continue;
+  for (const { keyid, sig } of envelope.signatures) {
     const key = trustedKeys.get(keyid);
     if (!key) continue;
     sawTrustedKey = true;
@@ -116,6 +131,34 @@ export function verifyEnvelope(
   }
   if (!sawTrustedKey) throw new EnvelopeError("unknown-key", "no signature is by a key this host trusts");
   throw new EnvelopeError("bad-signature", "the signature does not match the payload");
+}
+
+/**
+ * Nothing but the DSSE fields, each within its cap, as unknown fields of an order are refused: what
+ * an envelope carries beside its signed payload is unsigned, and a field of any size is an attack on
+ * the reader's memory. With these caps an envelope is bounded by its payload cap.
+ */
+function checkEnvelopeFields(envelope: object, signatures: unknown): void {
+  const unknown = Object.keys(envelope).find((field) => !ENVELOPE_FIELDS.has(field));
+  if (unknown !== undefined) {
+    throw new EnvelopeError("malformed-envelope", `the envelope carries an unknown field ${JSON.stringify(unknown.slice(0, 64))} (only payload, payloadType and signatures)`);
+  }
+  const payloadType = (envelope as { payloadType?: unknown }).payloadType;
+  if (typeof payloadType === "string" && payloadType.length > MAX_PAYLOAD_TYPE_CHARS) {
+    throw new EnvelopeError("malformed-envelope", `payloadType is longer than ${MAX_PAYLOAD_TYPE_CHARS} characters`);
+  }
+  if (!Array.isArray(signatures)) return;
+  signatures.forEach((entry: unknown, i) => {
+    const which = `signature ${i + 1}`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new EnvelopeError("malformed-envelope", `${which} is not an object`);
+    const extra = Object.keys(entry).find((field) => !SIGNATURE_FIELDS.has(field));
+    if (extra !== undefined) {
+      throw new EnvelopeError("malformed-envelope", `${which} carries an unknown field ${JSON.stringify(extra.slice(0, 64))} (only keyid and sig)`);
+    }
+    const { keyid, sig } = entry as { keyid?: unknown; sig?: unknown };
+    if (typeof keyid !== "string" || keyid.length > MAX_KEYID_CHARS) throw new EnvelopeError("malformed-envelope", `${which} needs a keyid of at most ${MAX_KEYID_CHARS} characters`);
+    if (typeof sig !== "string" || sig.length > MAX_SIG_CHARS) throw new EnvelopeError("malformed-envelope", `${which} needs a sig of at most ${MAX_SIG_CHARS} characters`);
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 // `program.source` from the verified bytes. Documented in docs/run-order.md.
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
-import { EnvelopeError, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
+import { EnvelopeError, maxEnvelopeJsonBytes, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
 import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "./limits.ts";
 import { runLimitsSchema } from "./run-limits.ts";
 
@@ -14,10 +14,17 @@ export const RUN_ORDER_PAYLOAD_TYPE = "application/vnd.bpftrace-workbench.run-or
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /**
- * The largest envelope an agent reads: a 64 KiB program, base64-encoded (4/3), plus the rest of the
- * order and the signatures. Anything bigger is refused before it is decoded.
+ * The largest signed order (the envelope's payload, in bytes) an agent reads: a 64 KiB program with
+ * room for JSON escapes, and the rest of the order. A bigger payload is refused before it is decoded.
  */
 export const MAX_ENVELOPE_BYTES = 128 * 1024;
+
+/**
+ * The largest run-order envelope as JSON text: that payload in base64 (4/3), the payload type and
+ * the signatures. `workbench-agent verify` refuses a bigger file before reading it, and an
+ * envelope carries no other fields, so no order can be larger.
+ */
+export const MAX_ENVELOPE_JSON_BYTES = maxEnvelopeJsonBytes(MAX_ENVELOPE_BYTES);
 
 const isoTime = z.iso.datetime({ offset: true });
 

@@ -1,7 +1,7 @@
 import { getDb } from "@/lib/server/db/client.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { listUserAccounts } from "@/lib/server/use-cases/list-user-accounts.ts";
-import { ALL_ROLES } from "@/lib/server/use-cases/user-administration.ts";
+import { ALL_ROLES, APPROVING_ROLES } from "@/lib/server/use-cases/user-administration.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { CreateUserForm } from "./create-user-form.tsx";
 import { UserRow } from "./user-row.tsx";
@@ -16,8 +16,9 @@ export default async function UsersPage() {
     <main>
       <h1>Users</h1>
       <p className="muted">
-        Roles are read on every request: a change applies to the user&apos;s next click. Disabling an account ends its sessions at once. Every
-        change is in the <a href="/admin/audit?targetType=user">audit trail</a>.
+        Roles are read on every request: a change applies to the user&apos;s next click. Disabling an account ends its sessions at once. A
+        role that approves programs (reviewer, security reviewer) comes from another admin, never from yourself. Every change is in the{" "}
+        <a href="/admin/audit?targetType=user">audit trail</a>.
       </p>
       <table className="list" data-testid="users">
         <thead>
@@ -36,6 +37,7 @@ export default async function UsersPage() {
               lastSignIn={when(user.lastSignInAt)}
               isSelf={user.id === actor.id}
               availableRoles={ALL_ROLES}
+              approvingRoles={APPROVING_ROLES}
             />
           ))}
         </tbody>

@@ -9,7 +9,20 @@ type UserSummary = { id: string; name: string; email: string; roles: string[]; d
 
 const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((role) => b.includes(role));
 
-export function UserRow({ user, lastSignIn, isSelf, availableRoles }: { user: UserSummary; lastSignIn: string; isSelf: boolean; availableRoles: readonly string[] }) {
+export function UserRow({
+  user,
+  lastSignIn,
+  isSelf,
+  availableRoles,
+  approvingRoles,
+}: {
+  user: UserSummary;
+  lastSignIn: string;
+  isSelf: boolean;
+  availableRoles: readonly string[];
+  /** Roles that approve programs: an admin cannot give them to themselves (the server refuses too). */
+  approvingRoles: readonly string[];
+}) {
   const router = useRouter();
   const [roles, setRoles] = useState(user.roles);
   const [reason, setReason] = useState("");
@@ -32,6 +45,14 @@ export function UserRow({ user, lastSignIn, isSelf, availableRoles }: { user: Us
   }
 
   const dirty = !sameRoles(roles, user.roles);
+  const locked: Record<string, string> = isSelf
+    ? {
+        ADMIN: "You cannot remove your own admin role; another admin has to.",
+        ...Object.fromEntries(
+          approvingRoles.filter((role) => !user.roles.includes(role)).map((role) => [role, "You cannot give yourself a role that approves programs; another admin has to."]),
+        ),
+      }
+    : {};
   return (
     <tr data-testid={`user-${user.email}`}>
       <td>
@@ -41,7 +62,7 @@ export function UserRow({ user, lastSignIn, isSelf, availableRoles }: { user: Us
         <span className="muted">{user.email}</span>
       </td>
       <td>
-        <RoleCheckboxes name={`Roles of ${user.email}`} availableRoles={availableRoles} selected={roles} onChange={setRoles} locked={isSelf ? ["ADMIN"] : []} />
+        <RoleCheckboxes name={`Roles of ${user.email}`} availableRoles={availableRoles} selected={roles} onChange={setRoles} locked={locked} />
         <div className="actions" style={{ marginTop: 8 }}>
           <input type="text" aria-label={`Reason for changes to ${user.email}`} placeholder="Reason (recorded in the audit trail)" value={reason} onChange={(e) => setReason(e.target.value)} />
           <button type="button" className="primary" disabled={!dirty || busy} onClick={() => void act(`/api/users/${user.id}/roles`, { roles, reason }, "Roles saved.")}>

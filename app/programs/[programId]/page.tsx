@@ -8,7 +8,7 @@ import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { getProgram } from "@/lib/server/use-cases/read-programs.ts";
-import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
+import { dryRunProps, listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
 import { listRuns } from "@/lib/server/use-cases/read-runs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
@@ -89,7 +89,8 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
               revisionId: latest.id,
               source: latest.source,
               hosts: latest.targets,
-              initial: (await listDryRunsFor(db, actor, latest.id)).map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
+              initial: (await listDryRunsFor(db, actor, latest.id)).map(dryRunProps),
+              canRequest: can(actor, "revision.dry-run"),
             }}
             initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id) }}
           />

@@ -13,7 +13,7 @@ import { LineComments } from "@/components/reviews/line-comments.tsx";
 import { LintReport, type StoredLint } from "@/components/reviews/lint-report.tsx";
 import { RevisionDiff } from "@/components/reviews/revision-diff.tsx";
 import { DryRunPanel } from "@/components/reviews/dry-run-panel.tsx";
-import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
+import { dryRunProps, listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { ReviewForm } from "./review-form.tsx";
 
 export default async function ReviewPage({ params }: { params: Promise<{ revisionId: string }> }) {
@@ -58,7 +58,8 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
         <DryRunPanel
           revisionId={revision.id}
           hosts={revision.targets}
-          initial={dryRuns.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() }))}
+          initial={dryRuns.map(dryRunProps)}
+          canRequest={can(actor, "revision.dry-run")}
         />
       </section>
       {earlier.length > 0 && (

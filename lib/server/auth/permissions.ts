@@ -12,6 +12,12 @@ export const PERMISSIONS = {
   "program.revise": ["ENGINEER"],
   "revision.review": ["REVIEWER", "SECURITY_REVIEWER"],
   "revision.comment": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "ADMIN"],
+  /**
+   * Have a target host's agent compile a revision (bpftrace as root, nothing attached): for those who
+   * write or review programs. SREs run what was approved and admins run the workbench; neither needs
+   * to make a host compile programs, and each permission a role lacks is one less way to reach a host.
+   */
+  "revision.dry-run": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER"],
   "approval.revoke": ["REVIEWER", "SECURITY_REVIEWER", "ADMIN"],
   "run.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.stop": ["SRE", "ADMIN"],

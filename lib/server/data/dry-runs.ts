@@ -18,6 +18,11 @@ export type DryRunView = {
   elapsedMs: number | null;
   createdAt: Date;
   completedAt: Date | null;
+  /**
+   * The host whose agent reported the outcome and when the workbench received it; null while
+   * waiting and when no agent answered. A dry run is that host's word, not the workbench's check.
+   */
+  reportedBy: { hostId: string; hostName: string; at: Date } | null;
 };
 
 const select = {
@@ -35,17 +40,23 @@ const select = {
   completedAt: true,
 } as const;
 
-type DryRunRow = Omit<DryRunView, "findings" | "hostName"> & { findings: unknown };
+type DryRunRow = Omit<DryRunView, "findings" | "hostName" | "reportedBy"> & { findings: unknown };
+
+const REPORTED = new Set<DryRunStatus>(["OK", "FAILED", "REFUSED"]);
 
 /** Dry runs keep the host's id (not a relation: a revoked host's results stay readable); names are looked up. */
 async function toViews(db: Db | Tx, rows: DryRunRow[]): Promise<DryRunView[]> {
   const hosts = await db.host.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.hostId))] } }, select: { id: true, name: true } });
   const names = new Map(hosts.map((h) => [h.id, h.name]));
-  return rows.map((row) => ({
-    ...row,
-    hostName: names.get(row.hostId) ?? row.hostId,
-    findings: Array.isArray(row.findings) ? (row.findings as DryRunFinding[]) : [],
-  }));
+  return rows.map((row) => {
+    const hostName = names.get(row.hostId) ?? row.hostId;
+    return {
+      ...row,
+      hostName,
+      findings: Array.isArray(row.findings) ? (row.findings as DryRunFinding[]) : [],
+      reportedBy: REPORTED.has(row.status) && row.completedAt ? { hostId: row.hostId, hostName, at: row.completedAt } : null,
+    };
+  });
 }
 
 export async function insertDryRun(tx: Db | Tx, dryRun: { revisionId: string; hostId: string; requestedById: string }): Promise<{ id: string }> {

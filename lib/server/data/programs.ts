@@ -9,6 +9,15 @@ export type RevisionContent = {
   contentHash: string;
 };
 
+/**
+ * Whether `hostId` is one of the hosts the revision targets: where its run orders would be signed
+ * for, and so the only hosts it may be dry-run on. The one place that answers "is this host a
+ * target of this revision"; targeting by label extends it here.
+ */
+export async function isRevisionTargetHost(db: Db | Tx, revisionId: string, hostId: string): Promise<boolean> {
+  return (await db.revisionTarget.count({ where: { revisionId, hostId } })) === 1;
+}
+
 export async function insertProgram(tx: Tx, program: { name: string; authorId: string }): Promise<{ id: string }> {
   return tx.program.create({ data: { ...program, latestRevision: 0 }, select: { id: true } });
 }

@@ -8,3 +8,13 @@ export async function listDryRunsFor(db: Db, actor: Actor, revisionId: string): 
   authorize(actor, "program.read");
   return listDryRuns(db, revisionId);
 }
+
+/** A dry run as a page hands it to the browser (components/reviews/dry-run-panel.tsx): times as ISO strings, as the API sends them. */
+export function dryRunProps({ createdAt, completedAt, reportedBy, ...rest }: DryRunView) {
+  return {
+    ...rest,
+    createdAt: createdAt.toISOString(),
+    completedAt: completedAt?.toISOString() ?? null,
+    reportedBy: reportedBy && { hostName: reportedBy.hostName, at: reportedBy.at.toISOString() },
+  };
+}

@@ -10,6 +10,8 @@ import { requestDryRun } from "@/lib/server/use-cases/request-dry-run.ts";
 import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { processesWithArgument } from "@/test/processes.ts";
 import { agentConnected, startScenario, startScenarioAgent, stopScenario, type Scenario } from "@/test/agent-scenario.ts";
+import { createUser, enrollTestHost } from "@/test/factories.ts";
+import { AppError } from "@/lib/server/errors.ts";
 import { readBpfPrograms } from "@/agent/src/proc.ts";
 
 let s: Scenario;
@@ -62,6 +64,8 @@ describe("dry-run compile on an agent", () => {
     ]);
     expect(dryRun.probeCount).toBe(3);
     expect(dryRun.bpftraceVersion).toMatch(/0\.\d+/);
+    // The outcome is that host's word, and says so: which host reported it, and when.
+    expect(dryRun.reportedBy).toEqual({ hostId: s.host.hostId, hostName: s.host.hostName, at: dryRun.completedAt });
     expect(sawProcess).toBe(true);
     expect(loaded).toEqual([]);
     expect((await listDryRunsFor(s.t.db, s.reviewer, revisionId)).map((d) => d.id)).toEqual([dryRun.id]);
@@ -102,11 +106,34 @@ describe("dry-run compile on an agent", () => {
     expect(sawProcess).toBe(false);
   });
 
-  it("says so when no agent of the host is connected", async () => {
+  it("only those who write or review programs may ask; SREs and admins read the results", async () => {
+    const revisionId = await revisionOf("BEGIN { exit(); }\n");
+    for (const who of [s.sre, s.admin]) {
+      const error = await requestDryRun(s.t.db, who, revisionId, s.host.hostId).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe("FORBIDDEN");
+    }
+    expect(await s.t.db.dryRun.count({ where: { revisionId } })).toBe(0);
+    expect(await listDryRunsFor(s.t.db, s.sre, revisionId)).toEqual([]);
+  });
+
+  it("refuses a host that is not one of the revision's targets, asking nothing of it", async () => {
+    const other = await enrollTestHost(s.t.db, s.admin);
+    const revisionId = await revisionOf("BEGIN { exit(); }\n");
+    const error = await requestDryRun(s.t.db, s.engineer, revisionId, other.hostId).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("UNPROCESSABLE");
+    expect((error as AppError).message).toBe(`${other.hostName} is not one of this revision's target hosts; a dry run compiles only where the revision would run.`);
+    expect(await s.t.db.dryRun.count({ where: { revisionId } })).toBe(0);
+  });
+
+  it("says so when no agent of the host is connected, as no host's report", async () => {
     await s.agent.stop();
     const revisionId = await revisionOf("BEGIN { exit(); }\n");
-    const dryRun = await requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId);
+    const securityReviewer = await createUser(s.t.db, ["SECURITY_REVIEWER"]);
+    const dryRun = await requestDryRun(s.t.db, securityReviewer, revisionId, s.host.hostId);
     expect(dryRun.status).toBe("UNAVAILABLE");
     expect(dryRun.message).toBe("no agent of this host is connected");
+    expect(dryRun.reportedBy).toBeNull();
   });
 });

@@ -277,6 +277,39 @@ describe("review rules", () => {
     expect(approved.runIds).toHaveLength(1);
   });
 
+  it("an approval is re-checked against the policy in force now: kprobe:vfs_read, submitted while elevated types were allowed, cannot be approved once an admin forbids them, and nothing is signed", async () => {
+    const setLintPolicy = (lintPolicy: Parameters<typeof updateSettings>[2]["lintPolicy"]) =>
+      updateSettings(t.db, admin, { reviewRules: DEFAULT_REVIEW_RULES, lintPolicy });
+    await setLintPolicy({ allowElevatedProbeTypes: true });
+    try {
+      const { revisionId } = await createProgram(
+        t.db,
+        engineer,
+        { name: "vfs reads", source: "kprobe:vfs_read { @reads = count(); }", durationSec: 30, targetHostIds: [host.hostId] },
+        RULES,
+      );
+      // A first approval under the permissive policy counts, but the security review is still missing.
+      expect(await approve(reviewer, revisionId)).toMatchObject({ status: "PENDING", approvals: 1, securityApprovalMissing: true });
+
+      await setLintPolicy({ allowElevatedProbeTypes: false });
+      const error = await approve(securityReviewer, revisionId).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe("UNPROCESSABLE");
+      expect((error as AppError).message).toMatch(/^The policy in force now refuses this program, so it cannot be approved; reject it or request changes: line 1: /);
+      expect((error as AppError).details?.findings).toEqual([expect.objectContaining({ code: "probe-type-elevated", severity: "error", line: 1 })]);
+
+      // Not recorded, not signed: the revision waits as it was, with its one earlier approval.
+      const revision = await t.db.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { status: true, _count: { select: { reviews: true, runs: true } } } });
+      expect(revision).toEqual({ status: "PENDING", _count: { reviews: 1, runs: 0 } });
+      expect(await t.db.auditEvent.count({ where: { action: "run.sign", data: { path: ["revisionId"], equals: revisionId } } })).toBe(0);
+
+      // Sending it back is still possible.
+      expect((await reviewRevision(t.db, securityReviewer, revisionId, { decision: "reject", reason: "kprobes are off now" }, reviewDeps(key))).status).toBe("REJECTED");
+    } finally {
+      await setLintPolicy({});
+    }
+  });
+
   it("a reviewer can request changes, and the author submits a new revision", async () => {
     const { programId, revisionId } = await submit();
     const outcome = await reviewRevision(t.db, reviewer, revisionId, { decision: "request-changes", reason: "print per second, not at exit" }, reviewDeps(key));

@@ -13,6 +13,7 @@ import { getRevision, insertReview, listValidApprovals, lockRevision, transition
 import { readSettings } from "@/lib/server/data/settings.ts";
 import { insertRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { assertCurrentPolicyAllows } from "./revision-content.ts";
 import { signedLimits } from "./run-limits.ts";
 
 export const reviewRevisionInput = z.object({
@@ -47,7 +48,8 @@ const DECISIONS = { approve: "APPROVE", reject: "REJECT", "request-changes": "RE
  * Records one reviewer's decision on a pending revision. A rejection or a
  * request for changes decides it at once. Approvals accumulate until the
  * revision has as many valid ones as it requires (and one from a security
- * reviewer when its probes need it); the approval that completes them signs
+ * reviewer when its probes need it). Each approval first re-runs the policy
+ * lint with the policy in force now; the approval that completes them signs
  * one run order per target host with exactly what will run, and queues it.
  * The revision's row lock makes concurrent decisions take turns, so exactly
  * one of them completes the approval, and a decision after that changes nothing.
@@ -80,6 +82,9 @@ export async function reviewRevision(
       }
       const { reviewRules } = await readSettings(tx);
       const decision = DECISIONS[input.decision];
+      // Nothing is recorded or signed for an approval the policy of the moment refuses; rejecting
+      // or requesting changes stays possible, so the revision can still be sent back.
+      if (decision === "APPROVE") await assertCurrentPolicyAllows(tx, revision);
       const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
       const validUntil = decision === "APPROVE" ? new Date(now.getTime() + reviewRules.approvalValidHours * 3_600_000) : null;
       const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });

@@ -72,15 +72,7 @@ export async function prepareRevisionContent(
   }
   const settings = await readSettings(tx);
   const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, ids));
-  if (lint.blocked) {
-    const errors = lint.findings.filter((f) => f.severity === "error");
-    const first = errors[0]!;
-    throw new AppError(
-      "UNPROCESSABLE",
-      `The policy refuses this program: line ${first.line}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`,
-      { findings: errors },
-    );
-  }
+  if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
   const targets = hosts.sort((a, b) => a.name.localeCompare(b.name));
   return {
     content: {
@@ -94,6 +86,29 @@ export async function prepareRevisionContent(
     securityReviewRequired: settings.reviewRules.elevatedNeedSecurityReview && lint.summary.risk === "elevated",
     reviewDeadline: new Date(rules.now.getTime() + settings.reviewRules.reviewWindowHours * 3_600_000),
   };
+}
+
+/**
+ * Approval re-runs the lint with the policy in force now (the admin's
+ * settings and the targets' probe catalogs as they are at this moment), not
+ * the one the revision was submitted under: a policy tightened after
+ * submission must stop what it now refuses before anything is signed. A lint
+ * error refuses the approval with the findings, as at submission.
+ */
+export async function assertCurrentPolicyAllows(tx: Tx, revision: { source: string; targets: { id: string }[] }): Promise<void> {
+  const settings = await readSettings(tx);
+  const lint = lintProgram(revision.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, revision.targets.map((host) => host.id)));
+  if (lint.blocked) {
+    throw policyRefusal(lint, "The policy in force now refuses this program, so it cannot be approved; reject it or request changes");
+  }
+}
+
+/** UNPROCESSABLE naming the first blocking finding, with every one in the details so the editor and the review page can mark them. */
+function policyRefusal(lint: LintResult, lead: string): AppError {
+  const errors = lint.findings.filter((f) => f.severity === "error");
+  const first = errors[0]!;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+  return new AppError("UNPROCESSABLE", `${lead}: line ${first.line}: ${first.message}${more}`, { findings: errors });
 }
 
 /** What the stored revision keeps of the preparation: the lint and the review bar fixed at submission. */

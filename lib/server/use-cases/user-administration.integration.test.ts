@@ -89,7 +89,7 @@ describe("changing roles", () => {
     expect(await changeUserRoles(t.db, admin, user.id, roles({ roles: ["SRE", "ENGINEER"], reason: "on call this quarter" }))).toEqual({ roles: ["ENGINEER", "SRE"], changed: true });
     expect(await changeUserRoles(t.db, admin, user.id, roles({ roles: ["ENGINEER", "SRE"] }))).toEqual({ roles: ["ENGINEER", "SRE"], changed: false });
     expect(await audit(user.id, "user.roles-change")).toEqual([
-      { actorName: admin.name, fromState: "ENGINEER", toState: "ENGINEER,SRE", reason: "on call this quarter", data: { email: user.email } },
+      { actorName: admin.name, fromState: "ENGINEER", toState: "ENGINEER,SRE", reason: "on call this quarter", data: { email: user.email, name: user.name } },
     ]);
     expect((await t.db.user.findUniqueOrThrow({ where: { id: user.id }, select: { roles: true } })).roles).toEqual(["ENGINEER", "SRE"]);
   });
@@ -99,6 +99,41 @@ describe("changing roles", () => {
     expect(error).toMatchObject({ code: "UNPROCESSABLE", message: "You cannot remove your own admin role; another admin has to." });
     expect((await t.db.user.findUniqueOrThrow({ where: { id: admin.id }, select: { roles: true } })).roles).toEqual(["ADMIN"]);
     expect((await appErrorOf(changeUserRoles(t.db, admin, "no-such-user", roles({ roles: ["SRE"] })))).code).toBe("NOT_FOUND");
+  });
+
+  it("refuses an admin giving their own account a role that approves; another admin can, and the audit entry names both", async () => {
+    const first = await createUser(t.db, ["ADMIN"]);
+    const second = await createUser(t.db, ["ADMIN"]);
+    const reviewerSelf = await appErrorOf(changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN", "REVIEWER"] })));
+    expect(reviewerSelf).toMatchObject({ code: "UNPROCESSABLE", message: "You cannot give yourself the reviewer role: a role that approves programs has to come from another admin." });
+    const securitySelf = await appErrorOf(changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN", "ENGINEER", "SECURITY_REVIEWER"] })));
+    expect(securitySelf.message).toBe("You cannot give yourself the security reviewer role: a role that approves programs has to come from another admin.");
+    expect((await t.db.user.findUniqueOrThrow({ where: { id: first.id }, select: { roles: true } })).roles).toEqual(["ADMIN"]);
+    expect(await audit(first.id, "user.roles-change")).toEqual([]);
+
+    // Roles that do not approve are still the admin's own business.
+    expect(await changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN", "SRE"] }))).toMatchObject({ changed: true });
+
+    // Another admin grants it; the entry shows who granted it and to whom.
+    expect(await changeUserRoles(t.db, second, first.id, roles({ roles: ["ADMIN", "SRE", "SECURITY_REVIEWER"], reason: "second pair of eyes" }))).toMatchObject({ changed: true });
+    const granted = await t.db.auditEvent.findFirstOrThrow({
+      where: { targetId: first.id, action: "user.roles-change", toState: { contains: "SECURITY_REVIEWER" } },
+      select: { actorId: true, actorName: true, targetType: true, targetId: true, fromState: true, toState: true, reason: true, data: true },
+    });
+    expect(granted).toEqual({
+      actorId: second.id,
+      actorName: second.name,
+      targetType: "user",
+      targetId: first.id,
+      fromState: "SRE,ADMIN",
+      toState: "SRE,ADMIN,SECURITY_REVIEWER",
+      reason: "second pair of eyes",
+      data: { email: first.email, name: first.name },
+    });
+
+    // A role already held is not a grant: the admin keeps it through other changes, and may drop it.
+    expect(await changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN", "SECURITY_REVIEWER"] }))).toMatchObject({ changed: true });
+    expect(await changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN"] }))).toMatchObject({ changed: true });
   });
 
   it("two admins demoting each other at once leave one admin standing", async () => {

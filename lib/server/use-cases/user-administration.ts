@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { Role } from "@/lib/server/db/generated/enums.ts";
-import type { Actor } from "@/lib/server/auth/permissions.ts";
+import { PERMISSIONS, type Actor } from "@/lib/server/auth/permissions.ts";
 import { findUserForAdministration, lockUserAdministration } from "@/lib/server/data/users.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
@@ -11,6 +11,13 @@ import { AppError } from "@/lib/server/errors.ts";
 // guard each runs first inside its transaction.
 
 export const ALL_ROLES = Object.values(Role);
+
+/**
+ * Roles that let a user approve (reviewer, security reviewer): read from the permission table, so a
+ * role given `revision.review` later is one of them at once. An admin cannot give one to their own
+ * account (change-user-roles.ts); another admin has to.
+ */
+export const APPROVING_ROLES: readonly Role[] = PERMISSIONS["revision.review"];
 
 export const rolesInput = z
   .array(z.enum(ALL_ROLES, { error: `A role is one of: ${ALL_ROLES.map((r) => r.toLowerCase()).join(", ")}.` }))

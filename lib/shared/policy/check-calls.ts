@@ -79,6 +79,7 @@ export function checkDefines(tokens: readonly Token[]): RawFinding[] {
     const head = DEFINE.exec(directive.text);
     if (!head) continue;
     const bodyStart = directive.start + head[0].length;
+    findings.push(...assembledNames(directive, bodyStart));
     for (const token of tokenize(directive.text.slice(head[0].length)).tokens) {
       const name = token.kind === "probe" ? token.text.split(":")[0]!.trim() : token.text;
       const refused = token.kind === "ident" || token.kind === "probe" ? refusedCall(name) : undefined;
@@ -86,6 +87,44 @@ export function checkDefines(tokens: readonly Token[]): RawFinding[] {
       const start = bodyStart + token.start;
       findings.push({ ...refused, message: `${refused.message} Here a #define names it.`, start, end: start + name.length });
     }
+  }
+  return findings;
+}
+
+/** `##` and its digraph `%:%:` (C11 6.4.6), which clang accepts in C mode. */
+const TOKEN_PASTE = /##|%:%:/g;
+
+/**
+ * A `#define` that builds a name out of pieces is refused: `ca ## t` is cat, and no check here
+ * sees the name it makes. bpftrace 0.17 substitutes a macro's text as written, `##` and all, and
+ * then fails to parse it (measured), but it hands #define lines to clang too, and later releases
+ * expand C macros in more places: whether a paste ever runs should not be a reviewer's question. The same goes
+ * for a #define continued on the next line with `\`: clang joins the lines first (`ca\` then `t`
+ * is cat), while the lint reads them apart.
+ */
+function assembledNames(directive: Token, bodyStart: number): RawFinding[] {
+  const findings: RawFinding[] = [];
+  const body = directive.text.slice(bodyStart - directive.start);
+  for (const paste of body.matchAll(TOKEN_PASTE)) {
+    const start = bodyStart + paste.index;
+    findings.push({
+      code: "token-paste",
+      severity: "error",
+      message: `${paste[0]} pastes tokens into a new name (ca ## t is cat) that no check can see; write the name out instead.`,
+      start,
+      end: start + paste[0].length,
+    });
+  }
+  const trimmed = directive.text.trimEnd();
+  if (trimmed.endsWith("\\")) {
+    const start = directive.start + trimmed.length - 1;
+    findings.push({
+      code: "token-paste",
+      severity: "error",
+      message: "A #define continued on the next line with \\ joins text the lint reads apart (ca\\ then t is cat); write the definition on one line.",
+      start,
+      end: start + 1,
+    });
   }
   return findings;
 }

@@ -19,8 +19,16 @@ export function checkIncludes(tokens: readonly Token[], policy: LintPolicy): Raw
     if (!match) continue;
     const [, directive, argument = ""] = match;
     const header = /^<([^>]*)>$/.exec(argument)?.[1];
+    const written = `#${directive} ${argument}`.trim();
+    if (directive !== "include") {
+      // The allow-list is for #include only: #include_next goes on searching in directories after the
+      // one that holds the header (wherever clang was pointed), and #import and #embed read files too.
+      const message = `${written}: only #include <header.h> is allowed here; #${directive} reads files the policy's header list does not cover; ${LEAK}.`;
+      findings.push({ code: "include", severity: "error", message, start: token.start, end: token.end });
+      continue;
+    }
     if (header !== undefined && PLAIN_HEADER.test(header) && allowed.some((glob) => glob.test(header))) continue;
-    const message = `${describeRefusedInclude(`#${directive} ${argument}`.trim(), header, policy)}; ${LEAK}.`;
+    const message = `${describeRefusedInclude(written, header, policy)}; ${LEAK}.`;
     findings.push({ code: "include", severity: "error", message, start: token.start, end: token.end });
   }
   return findings;

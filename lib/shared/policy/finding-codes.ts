@@ -10,6 +10,7 @@ export const FINDING_CODES = {
   "config-block": "Has a `config = { ... }` block and the policy allows none.",
   "config-key": "Sets a config key the policy does not allow, or a limit above the policy's cap.",
   include: "Includes a file no reviewer saw: a quoted path, or a header outside the policy's allow-list.",
+  "token-paste": "A `#define` assembles a name out of pieces (`##` token pasting, or a line continued with `\\`), which no check can see.",
   import: "Imports another bpftrace file (`import`, bpftrace 0.24+), whose probes no reviewer saw.",
   "probe-type-not-allowed": "Uses a probe type that is unknown, wildcarded or not on the policy's allow-list.",
   "probe-type-elevated": "Uses an elevated probe type (uprobe, usdt, kprobe, fentry, ...): a warning when the policy allows them, an error otherwise.",

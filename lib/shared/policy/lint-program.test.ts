@@ -70,6 +70,11 @@ const CASES: Case[] = [
   { name: "a refused call in a macro body", source: 'macro run() { system("id") }\nBEGIN { run(); }', expected: ["unsafe-builtin"] },
   { name: "a #define that names system", source: '#define RUN system\nBEGIN { RUN("id"); }', expected: ["unsafe-builtin"] },
   { name: "a harmless #define", source: '#define LIMIT 3\nBEGIN { printf("%d\\n", LIMIT); }', expected: [] },
+  { name: "a #define pasting cat together with ##", source: '#define C ca ## t\nBEGIN { C("/etc/shadow"); }', expected: ["token-paste"] },
+  { name: "a function-like #define pasting its arguments", source: '#define P(a, b) a##b\nBEGIN { P(ca, t)("/etc/shadow"); }', expected: ["token-paste"] },
+  { name: "a #define pasting with the %:%: digraph", source: '#define C ca %:%: t\nBEGIN { C("/etc/shadow"); }', expected: ["token-paste"] },
+  { name: "a #define continued on the next line", source: 'BEGIN {\n#define C ca\\\nt\n  C("/etc/shadow");\n}', expected: ["token-paste"] },
+  { name: "a #define that stringizes (harmless)", source: '#define NAME(x) #x\nBEGIN { printf("%s\\n", NAME(hello)); }', expected: [] },
   // Structure.
   {
     name: "nested blocks and braces in strings",
@@ -143,6 +148,8 @@ const CASES: Case[] = [
   { name: "a quoted include", source: '#include "/etc/shadow"\nBEGIN { exit(); }', expected: ["include"] },
   { name: "a header path that climbs out", source: "#include <linux/../../../etc/shadow>\nBEGIN { exit(); }", expected: ["include"] },
   { name: "a header outside the allow-list", source: "#include <openssl/ssl.h>\nBEGIN { exit(); }", expected: ["include"] },
+  { name: "#include_next of an allowed header", source: "#include_next <linux/sched.h>\nBEGIN { exit(); }", expected: ["include"] },
+  { name: "#import and #embed of an allowed header", source: "#import <linux/sched.h>\n#embed <linux/sched.h>\nBEGIN { exit(); }", expected: ["include", "include"] },
   { name: "an import", source: 'import "helpers.bt";\nBEGIN { exit(); }', expected: ["import"] },
   { name: "a small map declaration", source: "let @seen = lruhash(1000);\nBEGIN { @seen[1] = 1; }", expected: [] },
   { name: "a huge map declaration", source: "let @seen = hash(1_000_000);\nBEGIN { exit(); }", expected: ["map-too-large"] },

@@ -4,9 +4,9 @@ import { revisionParams } from "@/lib/server/http/params.ts";
 import { listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { requestDryRun, requestDryRunInput } from "@/lib/server/use-cases/request-dry-run.ts";
 
-/** Compile the revision's program on a host's agent, without attaching it; answers when the agent did. */
+/** Compile the revision's program on one of its target hosts' agent, without attaching it; answers when the agent did. */
 export const POST = defineRoute(
-  { access: { kind: "user", action: "program.read" }, params: revisionParams, body: requestDryRunInput, successStatus: 201 },
+  { access: { kind: "user", action: "revision.dry-run" }, params: revisionParams, body: requestDryRunInput, successStatus: 201 },
   async ({ actor, params, body }) => ({ dryRun: await requestDryRun(getDb(), actor!, params.revisionId, body.hostId) }),
 );
 
