@@ -10,10 +10,12 @@ import { createRealtime } from "@/lib/server/realtime/create-realtime.ts";
 import { logError, logInfo } from "@/lib/server/log.ts";
 import { stampClientAddress } from "@/lib/server/http/client-address.ts";
 import { SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { isClusterPrimary, runClusterPrimary } from "@/lib/server/process-cluster.ts";
 
 async function main(): Promise<void> {
   const env = loadServerEnv();
   const signingKey = getSigningKey(); // fail now, not at the first approval
+  if (env.WORKBENCH_PROCESSES > 1 && isClusterPrimary()) return runClusterPrimary(env.WORKBENCH_PROCESSES);
   const dev = process.argv.includes("--dev");
   const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
   await app.prepare();

@@ -22,3 +22,19 @@ describe("frame retention setting", () => {
     }
   });
 });
+
+describe("scaling out", () => {
+  it("runs one process unless told otherwise, and refuses several without Redis to share frames through", () => {
+    expect(load({}).WORKBENCH_PROCESSES).toBe(1);
+    expect(() => load({ WORKBENCH_PROCESSES: "2" })).toThrow(/WORKBENCH_PROCESSES: several server processes share frames and sockets through Redis/);
+    const env = load({ WORKBENCH_PROCESSES: "2", WORKBENCH_REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(env.WORKBENCH_PROCESSES).toBe(2);
+    expect(env.WORKBENCH_REDIS_CHANNEL_PREFIX).toBe("workbench");
+  });
+
+  it("refuses a Redis address that is not a redis:// URL, and pool sizes out of range, naming the variable", () => {
+    expect(() => load({ WORKBENCH_REDIS_URL: "127.0.0.1:6379" })).toThrow(/WORKBENCH_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => load({ WORKBENCH_DB_POOL_SIZE: "2" })).toThrow(/WORKBENCH_DB_POOL_SIZE/);
+    expect(() => load({ WORKBENCH_HOT_PATH_POOL_SIZE: "500" })).toThrow(/WORKBENCH_HOT_PATH_POOL_SIZE/);
+  });
+});

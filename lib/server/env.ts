@@ -87,6 +87,8 @@ const envSchema = z
     WORKBENCH_REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
     /** Prefix of the workbench's Redis channels, so several workbenches (staging, production) can share one Redis. */
     WORKBENCH_REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _.:- only").default("workbench"),
+    /** Server processes sharing the port (a Node cluster); more than one needs WORKBENCH_REDIS_URL. */
+    WORKBENCH_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
     /** Connections of the Prisma pool (pages, API, use cases); live snapshots and bulk reads take at most 3 each. */
     WORKBENCH_DB_POOL_SIZE: z.coerce.number().int().min(5).max(100).default(10),
     /** Connections of the frame path's own pool: group commits and run lookups (docs/frames.md, "Ingest"). */
@@ -105,6 +107,9 @@ const envSchema = z
         path: ["WORKBENCH_SIGNING_KEY_FILE"],
         message: "set WORKBENCH_SIGNING_KEY_FILE (or WORKBENCH_SIGNING_KEY); create a key with `npm run keys:generate`",
       });
+    }
+    if (env.WORKBENCH_PROCESSES > 1 && !env.WORKBENCH_REDIS_URL) {
+      ctx.addIssue({ code: "custom", path: ["WORKBENCH_PROCESSES"], message: "several server processes share frames and sockets through Redis: set WORKBENCH_REDIS_URL too" });
     }
     const providers = env.WORKBENCH_AUTH_PROVIDERS.split(",").map((p) => p.trim());
     for (const provider of providers) {
