@@ -5,6 +5,7 @@ import type { Action, Actor } from "@/lib/server/auth/permissions.ts";
 import { requireActor } from "@/lib/server/auth/session.ts";
 import { AppError, publicError } from "@/lib/server/errors.ts";
 import { logError } from "@/lib/server/log.ts";
+import { API_HEADERS } from "./security-headers.ts";
 
 // Every route handler is built here, so each one parses its input with a
 // schema, checks who is calling, and maps errors the same way. Handlers stay
@@ -38,7 +39,16 @@ export type RouteHandler = ((request: NextRequest, context: { params: Promise<Re
 export function errorResponse(error: unknown): NextResponse {
   const body = publicError(error);
   if (!(error instanceof AppError)) logError("unhandled error in route handler", error);
-  return NextResponse.json({ error: body }, { status: error instanceof AppError ? error.status : 500 });
+  return NextResponse.json({ error: body }, { status: error instanceof AppError ? error.status : 500, headers: API_HEADERS });
+}
+
+/**
+ * proxy.ts sets the same headers before the handler runs, but a handler's
+ * own Response replaces them; this is the copy that always holds.
+ */
+function withApiHeaders(response: Response): Response {
+  for (const [name, value] of Object.entries(API_HEADERS)) response.headers.set(name, value);
+  return response;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -97,8 +107,8 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
         ? parseWith(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "request")
         : (undefined as TBody);
       const result = await handler({ request, actor, body, params, query });
-      if (result instanceof Response) return result;
-      return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200 });
+      if (result instanceof Response) return withApiHeaders(result);
+      return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200, headers: API_HEADERS });
     } catch (error) {
       return errorResponse(error);
     }
