@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { outputRecordSchema, type HistRecord, type OutputRecord } from "@/lib/shared/bpftrace/records.ts";
 import { MAX_FRAMES_PER_BATCH, type Frame } from "@/lib/shared/frame.ts";
+import { MAX_STORED_INT } from "@/lib/shared/limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { insertFrames } from "@/lib/server/data/frames.ts";
@@ -21,7 +22,7 @@ export const replayFramesSchema = z
       .array(
         z
           .object({
-            seq: z.number().int().positive(),
+            seq: z.number().int().positive().max(MAX_STORED_INT, `A frame number is at most ${MAX_STORED_INT}.`),
             at: z.number().int().min(0).max(8.64e15),
             record: outputRecordSchema,
             delta: histRecordSchema.optional(),
