@@ -9,6 +9,8 @@ import { getSigningKey } from "@/lib/server/signing/signing-key.ts";
 import { createRealtime } from "@/lib/server/realtime/create-realtime.ts";
 import { logError, logInfo } from "@/lib/server/log.ts";
 import { stampClientAddress } from "@/lib/server/http/client-address.ts";
+import { refuseRequestTarget, requestTargetProblem } from "@/lib/server/http/request-target.ts";
+import { API_HEADERS } from "@/lib/server/http/security-headers.ts";
 import { SOCKET_PATH } from "@/lib/shared/socket-events.ts";
 import { isClusterPrimary, runClusterPrimary } from "@/lib/server/process-cluster.ts";
 
@@ -24,9 +26,13 @@ async function main(): Promise<void> {
 
   const httpServer = createServer((req, res) => {
     stampClientAddress(req);
-    handle(req, res, parse(req.url ?? "/", true)).catch((error: unknown) => {
+    const target = req.url ?? "/";
+    // A malformed %-escape or a NUL in the path or query: a 400 here, before Next.js answers it with a 500.
+    const problem = requestTargetProblem(target);
+    if (problem) return refuseRequestTarget(res, target, problem);
+    handle(req, res, parse(target, true)).catch((error: unknown) => {
       logError("request failed", error, { url: req.url });
-      res.statusCode = 500;
+      if (!res.headersSent) res.writeHead(500, API_HEADERS);
       res.end();
     });
   });

@@ -1,5 +1,5 @@
 import { ProgramFormPage } from "./pages/program-form.ts";
-import { expect, signIn, test } from "./fixtures/workbench.ts";
+import { expect, foreignRequests, signIn, test } from "./fixtures/workbench.ts";
 
 test("a reviewer cannot approve a program they wrote, in the page or through the API", async ({ page }) => {
   const programName = `own work ${Date.now()}`;
@@ -43,3 +43,20 @@ test("a signed-out visitor sees no program", async ({ browser }) => {
     expect(await response.text()).not.toContain(secret);
   }
 });
+
+// A sign-in link that names another site must not send the person there after
+// they typed their password (the browser reads "/\evil.example" and
+// "/<TAB>/evil.example" as "//evil.example"). They land on the workbench.
+for (const callbackUrl of ["/%5Cevil.example", "/%09/evil.example", "/%5C%5Cevil.example/programs"]) {
+  test(`signing in from /login?callbackUrl=${callbackUrl} lands on the workbench, never on another site`, async ({ page, credentials }) => {
+    const foreign = foreignRequests(page);
+    const { email, password } = credentials("engineer");
+    await page.goto(`/login?callbackUrl=${callbackUrl}`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("signed-in-as")).toBeVisible();
+    expect(new URL(page.url()).origin).toBe(new URL(test.info().project.use.baseURL!).origin);
+    expect(foreign).toEqual([]);
+  });
+}

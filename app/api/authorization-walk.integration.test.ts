@@ -2,8 +2,6 @@
 // every kind of caller (anonymous, each role, an agent credential, another
 // host's agent credential) and compares what the server answers with the
 // permission table. New routes are found on disk, so none can be left out.
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
@@ -13,38 +11,19 @@ import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socke
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, enrollTestHost } from "@/test/factories.ts";
 import { signInCookie, startWebServer, type WebServer } from "@/test/web-server.ts";
+import { discoverApiRoutes, type ApiRoute } from "@/test/app-routes.ts";
 
-const API_DIR = path.resolve(import.meta.dirname);
 const ROLES: Role[] = ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"];
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-// next-auth's own endpoints: sign-in, sign-out, CSRF token and session are for everyone by design.
-const NEXT_AUTH_ROUTE = "auth/[...nextauth]";
 
-type RouteEntry = { method: (typeof METHODS)[number]; template: string; access: RouteAccess };
-
-function routeFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return routeFiles(full);
-    return entry.name === "route.ts" ? [full] : [];
-  });
-}
+type RouteEntry = Omit<ApiRoute, "access"> & { access: RouteAccess };
 
 async function discoverRoutes(): Promise<RouteEntry[]> {
-  const routes: RouteEntry[] = [];
-  for (const file of routeFiles(API_DIR)) {
-    const template = path.relative(API_DIR, path.dirname(file));
-    if (template === NEXT_AUTH_ROUTE) continue;
-    const handlers = (await import(file)) as Record<string, unknown>;
-    for (const method of METHODS) {
-      const handler = handlers[method] as { access?: RouteAccess } | undefined;
-      if (!handler) continue;
-      // Every handler is built with defineRoute and declares who may call it.
-      expect(handler.access, `${method} /api/${template} must be built with defineRoute`).toBeDefined();
-      routes.push({ method, template, access: handler.access! });
-    }
+  const routes = await discoverApiRoutes();
+  for (const route of routes) {
+    // Every handler is built with defineRoute and declares who may call it.
+    expect(route.access, `${route.method} /api/${route.template} must be built with defineRoute`).toBeDefined();
   }
-  return routes;
+  return routes as RouteEntry[];
 }
 
 /** Any syntactically valid id: authorization is decided before anything is looked up. */

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { signIn } from "next-auth/react";
+import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
 
 type Provider = { id: string; name: string; type: "credentials" | "oauth" };
 
@@ -34,7 +35,9 @@ export function LoginForm({ callbackUrl, providers, redirectError }: { callbackU
       setError(describeError(result?.error ?? ""));
       return;
     }
-    window.location.assign(callbackUrl);
+    // Checked again here, against the origin the browser is really on: the
+    // prop came from a URL anyone can write.
+    window.location.assign(sameOriginPath(callbackUrl, window.location.origin));
   }
 
   const withPassword = providers.some((provider) => provider.type === "credentials");
@@ -58,7 +61,7 @@ export function LoginForm({ callbackUrl, providers, redirectError }: { callbackU
       )}
       {singleSignOn.map((provider) => (
         <div className="panel" key={provider.id}>
-          <button type="button" className={withPassword ? undefined : "primary"} onClick={() => void signIn(provider.id, { callbackUrl })}>
+          <button type="button" className={withPassword ? undefined : "primary"} onClick={() => void signIn(provider.id, { callbackUrl: sameOriginPath(callbackUrl, window.location.origin) })}>
             Sign in with {provider.name}
           </button>
         </div>

@@ -9,13 +9,14 @@
 // it before storing anything, and the browser validates what it is relayed.
 import { z } from "zod";
 import { histRecordSchema, nameText, outputRecordSchema } from "./bpftrace/records.ts";
+import { MAX_STORED_INT } from "./limits.ts";
 
 /** Sequence numbers are PostgreSQL integers (Frame.seq, Run.lastSeq): 2^31 - 1 at most, years of frames at 10 a second. */
-export const MAX_SEQ = 2_147_483_647;
+export const MAX_SEQ = MAX_STORED_INT;
 /** The latest time JavaScript dates (and PostgreSQL timestamps from them) can carry, in ms since the epoch. */
 export const MAX_FRAME_TIME_MS = 8.64e15;
 
-const seq = z.int().min(1).max(MAX_SEQ);
+const seq = z.int().min(1).max(MAX_SEQ, `a frame's seq is at most ${MAX_SEQ}`);
 const count = z.int().min(0);
 const percent = z.number().min(0).max(1e6);
 

@@ -10,3 +10,9 @@ export const MIN_DURATION_SEC = 1;
 export const MAX_DURATION_SEC_CEILING = 86_400;
 export const MAX_TARGET_HOSTS = 64;
 export const HOST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/**
+ * The largest PostgreSQL `integer` (int4): frame sequence numbers, revision
+ * and line numbers are stored as one, so a larger number in a request is a
+ * 400, not an overflow in the database.
+ */
+export const MAX_STORED_INT = 2_147_483_647;

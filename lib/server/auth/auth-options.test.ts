@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnvError, loadServerEnv as loadEnv } from "@/lib/server/env.ts";
-import { configuredProviders, signInChoices } from "./auth-options.ts";
+import { configuredProviders, redirectWithinSite, signInChoices } from "./auth-options.ts";
 
 const loadServerEnv = (vars: Record<string, string>) => loadEnv(vars as NodeJS.ProcessEnv);
 
@@ -52,5 +52,20 @@ describe("sign-in providers from the environment", () => {
     );
     expect(() => loadServerEnv({ ...BASE, WORKBENCH_AUTH_PROVIDERS: "credentials,saml" })).toThrow(EnvError);
     expect(() => loadServerEnv({ ...BASE, WORKBENCH_AUTH_PROVIDERS: "credentials,saml" })).toThrow(/unknown provider "saml"/);
+  });
+});
+
+describe("where next-auth sends a browser after signing in or out", () => {
+  const baseUrl = "https://workbench.example.com";
+
+  it("follows a path of the workbench, absolute or relative", () => {
+    expect(redirectWithinSite({ url: "/runs/abc?tab=live", baseUrl })).toBe("https://workbench.example.com/runs/abc?tab=live");
+    expect(redirectWithinSite({ url: "https://workbench.example.com/login", baseUrl })).toBe("https://workbench.example.com/login");
+  });
+
+  it("ends on the start page for a callbackUrl on another site, however it is spelled", () => {
+    for (const url of ["/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example/", "javascript:alert(1)", "https://workbench.example.com.evil.example/"]) {
+      expect(redirectWithinSite({ url, baseUrl }), url).toBe("https://workbench.example.com/");
+    }
   });
 });

@@ -9,6 +9,7 @@ import { passwordSignInInput, signInWithPassword } from "@/lib/server/use-cases/
 import { matchSingleSignOnUser, type SingleSignOnClaims } from "@/lib/server/use-cases/match-single-sign-on-user.ts";
 import { startSession } from "@/lib/server/use-cases/start-session.ts";
 import { signOut } from "@/lib/server/use-cases/sign-out.ts";
+import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
 
 declare module "next-auth" {
   interface User {
@@ -109,6 +110,15 @@ export function signInChoices(env: ServerEnv = loadServerEnv()): { id: string; n
   });
 }
 
+/**
+ * next-auth's `redirect` callback: where a sign-in or sign-out ends, from the
+ * callbackUrl the browser sent. Only a URL on the workbench's own origin,
+ * parsed the way a browser parses it; anything else ends on the start page.
+ */
+export function redirectWithinSite({ url, baseUrl }: { url: string; baseUrl: string }): string {
+  return new URL(sameOriginPath(url, baseUrl), baseUrl).href;
+}
+
 const oidcIssuer = (env: ServerEnv) => ({ id: OIDC_PROVIDER_ID, issuer: env.WORKBENCH_OIDC_ISSUER ?? "" });
 
 const globalForAuth = globalThis as unknown as { workbenchAuthOptions?: NextAuthOptions };
@@ -127,6 +137,7 @@ export function getAuthOptions(): NextAuthOptions {
     pages: { signIn: "/login", error: "/login" },
     providers: configuredProviders(env),
     callbacks: {
+      redirect: async (params) => redirectWithinSite(params),
       async signIn({ account, profile }) {
         // Password sign-ins were decided in authorize(); single sign-on is decided here.
         if (account?.provider !== OIDC_PROVIDER_ID) return true;

@@ -23,13 +23,27 @@ export async function actorFromSessionToken(token: string | undefined): Promise<
   return typeof sid === "string" ? loadSessionActor(getDb(), sid) : null;
 }
 
+/**
+ * The session cookie's value from a Cookie header, as the socket handshake
+ * gets it. Any cookie of the site may be badly %-escaped (set by another app
+ * on the same host, or by hand): that one is skipped, so it cannot keep a
+ * valid session from connecting. A malformed session cookie is no session.
+ * Read the way Next.js reads cookies for the pages (skip what does not
+ * decode, the last of two same-named cookies wins), so a page and its live
+ * socket always see the same session.
+ */
 export function sessionTokenFromCookieHeader(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const cookies = new Map(
-    header.split(";").map((part) => {
-      const index = part.indexOf("=");
-      return [part.slice(0, index).trim(), decodeURIComponent(part.slice(index + 1).trim())] as const;
-    }),
-  );
+  const cookies = new Map<string, string>();
+  for (const part of header.split(";")) {
+    const index = part.indexOf("=");
+    if (index < 0) continue;
+    const name = part.slice(0, index).trim();
+    try {
+      cookies.set(name, decodeURIComponent(part.slice(index + 1).trim()));
+    } catch {
+      // not %-escaped properly: not a cookie this server set
+    }
+  }
   return SESSION_COOKIE_NAMES.map((name) => cookies.get(name)).find(Boolean);
 }

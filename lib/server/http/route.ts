@@ -5,6 +5,8 @@ import type { Action, Actor } from "@/lib/server/auth/permissions.ts";
 import { requireActor } from "@/lib/server/auth/session.ts";
 import { AppError, publicError } from "@/lib/server/errors.ts";
 import { logError } from "@/lib/server/log.ts";
+import { inputProblem } from "./input-guards.ts";
+import { API_HEADERS } from "./security-headers.ts";
 
 // Every route handler is built here, so each one parses its input with a
 // schema, checks who is calling, and maps errors the same way. Handlers stay
@@ -38,7 +40,16 @@ export type RouteHandler = ((request: NextRequest, context: { params: Promise<Re
 export function errorResponse(error: unknown): NextResponse {
   const body = publicError(error);
   if (!(error instanceof AppError)) logError("unhandled error in route handler", error);
-  return NextResponse.json({ error: body }, { status: error instanceof AppError ? error.status : 500 });
+  return NextResponse.json({ error: body }, { status: error instanceof AppError ? error.status : 500, headers: API_HEADERS });
+}
+
+/**
+ * proxy.ts sets the same headers before the handler runs, but a handler's
+ * own Response replaces them; this is the copy that always holds.
+ */
+function withApiHeaders(response: Response): Response {
+  for (const [name, value] of Object.entries(API_HEADERS)) response.headers.set(name, value);
+  return response;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -50,6 +61,9 @@ function describeIssues(error: z.ZodError): string {
 
 function parseWith<T>(schema: z.ZodType<T> | undefined, value: unknown, what: string): T {
   if (!schema) return undefined as T;
+  // NUL characters and absurd nesting, refused for every route here (see input-guards.ts).
+  const problem = inputProblem(value);
+  if (problem !== null) throw new AppError("BAD_REQUEST", `Invalid ${what}: ${problem}`);
   const result = schema.safeParse(value);
   if (!result.success) throw new AppError("BAD_REQUEST", `Invalid ${what}: ${describeIssues(result.error)}`);
   return result.data;
@@ -70,15 +84,28 @@ async function readJsonBody(request: NextRequest, maxBytes: number): Promise<unk
   }
 }
 
-/** Refuses state-changing requests that a browser sent from another site (CSRF). */
+/**
+ * Refuses state-changing requests that a browser sent from another site
+ * (CSRF). Browsers send `Origin: null` from sandboxed frames, file: pages and
+ * some cross-site redirects: an origin nobody can vouch for, so refused like
+ * another site. An Origin that is no URL at all did not come from a browser.
+ */
 function assertSameSite(request: NextRequest): void {
   if (request.method === "GET" || request.method === "HEAD") return;
   if (request.headers.get("sec-fetch-site") === "cross-site") {
     throw new AppError("FORBIDDEN", "Cross-site requests are not accepted.");
   }
   const origin = request.headers.get("origin");
+  if (origin === null) return;
+  if (origin.trim() === "null") throw new AppError("FORBIDDEN", "Cross-site requests are not accepted (the request's Origin is null).");
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new AppError("BAD_REQUEST", "The Origin header is not an origin (scheme://host[:port]).");
+  }
   const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  if (origin && host && new URL(origin).host !== host) {
+  if (host && originHost !== host) {
     throw new AppError("FORBIDDEN", "Cross-site requests are not accepted.");
   }
 }
@@ -97,8 +124,8 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
         ? parseWith(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "request")
         : (undefined as TBody);
       const result = await handler({ request, actor, body, params, query });
-      if (result instanceof Response) return result;
-      return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200 });
+      if (result instanceof Response) return withApiHeaders(result);
+      return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200, headers: API_HEADERS });
     } catch (error) {
       return errorResponse(error);
     }

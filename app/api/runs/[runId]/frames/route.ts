@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_STORED_INT } from "@/lib/shared/limits.ts";
 import { getDb } from "@/lib/server/db/client.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { runParams } from "@/lib/server/http/params.ts";
@@ -9,7 +10,7 @@ export const GET = defineRoute(
     access: { kind: "user", action: "run.read" },
     params: runParams,
     query: z.object({
-      afterSeq: z.coerce.number().int().min(0).default(0),
+      afterSeq: z.coerce.number().int().min(0).max(MAX_STORED_INT, `afterSeq is a frame number, at most ${MAX_STORED_INT}.`).default(0),
       limit: z.coerce.number().int().min(1).max(5000).default(1000),
     }),
   },
