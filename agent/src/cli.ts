@@ -7,7 +7,8 @@ import { REPLAY_USAGE } from "./commands/replay.ts";
 const USAGE = `workbench-agent ${AGENT_VERSION}: runs approved, signed bpftrace programs on this host.
 
 Usage:
-  workbench-agent enroll --server URL --token TOKEN --credential-file FILE [--host NAME] [--labels a,b] [--force]
+  workbench-agent enroll --server URL --token TOKEN --credential-file FILE [--host NAME] [--label k=v ...] [--force]
+                                         labels are the token's (the admin's); --label proposes more, only if the token allows it
   workbench-agent run [options]          the daemon (needs root for bpftrace)
   workbench-agent verify ENVELOPE --public-key FILE [--host NAME] [--now ISO-8601]
   workbench-agent parse                  bpftrace -f json output on stdin -> records on stdout
@@ -65,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
             server: { type: "string" },
             token: { type: "string" },
             host: { type: "string" },
+            label: { type: "string", multiple: true },
+            // The comma-separated form of earlier versions.
             labels: { type: "string" },
             "credential-file": { type: "string" },
             force: { type: "boolean" },
@@ -83,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
           token,
           credentialFile,
           host: values.host ?? process.env.WORKBENCH_HOST_NAME ?? os.hostname(),
-          labels: (values.labels ?? "").split(",").filter(Boolean),
+          labels: [...(values.label ?? []), ...(values.labels ?? "").split(",")].map((label) => label.trim()).filter(Boolean),
           force: values.force ?? false,
         },
         process.stdout,

@@ -1,24 +1,42 @@
 import { getDb } from "@/lib/server/db/client.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
+import { parseHostSelector } from "@/lib/shared/host-selector.ts";
 import { listEnrollmentTokensFor, listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { EnrollmentTokenForm } from "./enrollment-token-form.tsx";
+import { HostLabelsEditor } from "./host-labels-editor.tsx";
 import { RevokeHostButton } from "./revoke-host-button.tsx";
 
 const when = (date: Date | null) => (date ? date.toISOString().replace("T", " ").slice(0, 19) : "—");
+/** A fleet of thousands is found with a selector, not by scrolling. */
+const SHOWN = 500;
 
-export default async function HostsPage() {
+export default async function HostsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { actor, allowed } = await requirePageActor("host.read", "/hosts");
   if (!allowed) return <Forbidden what="see hosts" />;
+  const raw = (await searchParams).selector;
+  const selectorText = (Array.isArray(raw) ? raw[0] : raw) ?? "";
+  const parsed = parseHostSelector(selectorText);
   const db = getDb();
-  const hosts = await listHostsFor(db, actor);
+  const hosts = await listHostsFor(db, actor, { selector: parsed.ok ? (parsed.selector?.canonical ?? null) : null });
   const manage = can(actor, "host.enroll-token.create");
   const revoke = can(actor, "host.revoke");
+  const label = can(actor, "host.label");
   const tokens = manage ? await listEnrollmentTokensFor(db, actor) : [];
   return (
     <main>
       <h1>Hosts</h1>
+      <form className="actions" method="get" action="/hosts" style={{ marginBottom: 12 }}>
+        <label htmlFor="hosts-selector">Label selector</label>
+        <input id="hosts-selector" name="selector" type="text" defaultValue={selectorText} placeholder="role=db,zone!=eu-1" spellCheck={false} />
+        <button type="submit">Show matching hosts</button>
+        <span className={parsed.ok ? "muted" : "error"} data-testid="hosts-count">
+          {parsed.ok
+            ? `${hosts.length.toLocaleString("en-US")} host${hosts.length === 1 ? "" : "s"}${parsed.selector ? ` match ${parsed.selector.canonical}` : ""}${hosts.length > SHOWN ? `; the first ${SHOWN} by name are listed` : ""}`
+            : parsed.error}
+        </span>
+      </form>
       <table className="list" data-testid="hosts">
         <thead>
           <tr>
@@ -31,12 +49,14 @@ export default async function HostsPage() {
           </tr>
         </thead>
         <tbody>
-          {hosts.map((host) => (
-            <tr key={host.id}>
+          {hosts.slice(0, SHOWN).map((host) => (
+            <tr key={host.id} data-testid="host-row">
               <td>
                 {host.name} {host.revoked && <span className="badge REJECTED">revoked</span>}
               </td>
-              <td>{host.labels.join(", ")}</td>
+              <td>
+                <HostLabelsEditor hostId={host.id} hostName={host.name} labels={host.labels} canEdit={label} />
+              </td>
               <td>{host.bpftraceVersion ?? "—"}</td>
               <td>{host.kernelRelease ?? "—"}</td>
               <td className="muted">{when(host.lastSeenAt)}</td>
@@ -56,6 +76,7 @@ export default async function HostsPage() {
                 <th>Created by</th>
                 <th>Created</th>
                 <th>Expires</th>
+                <th>Labels</th>
                 <th>Used by</th>
               </tr>
             </thead>
@@ -65,6 +86,10 @@ export default async function HostsPage() {
                   <td>{token.createdBy}</td>
                   <td className="muted">{when(token.createdAt)}</td>
                   <td className="muted">{when(token.expiresAt)}</td>
+                  <td className="mono">
+                    {token.labels.join(", ")}
+                    {token.allowAgentLabels && <span className="muted"> (+ the agent&apos;s)</span>}
+                  </td>
                   <td>{token.usedAt ? `${token.hostName ?? "?"} at ${when(token.usedAt)}` : "unused"}</td>
                 </tr>
               ))}

@@ -3,6 +3,7 @@ import { getDb } from "@/lib/server/db/client.ts";
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { listReviewQueue } from "@/lib/server/use-cases/read-programs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
+import { HostNames } from "@/components/programs/host-names.tsx";
 
 export default async function ReviewQueuePage() {
   const { actor, allowed } = await requirePageActor("revision.review", "/reviews");
@@ -34,7 +35,11 @@ export default async function ReviewQueuePage() {
                 <td>
                   {revision.authorName} {revision.authorId === actor.id && <span className="badge">yours</span>}
                 </td>
-                <td>{revision.targets.map((t) => t.name).join(", ")}</td>
+                <td>
+                  {revision.targetSelector && <code>{revision.targetSelector}</code>}
+                  {revision.targetSelector && revision.targets.length > 0 && " and "}
+                  {(revision.targets.length > 0 || !revision.targetSelector) && <HostNames names={revision.targets.map((t) => t.name)} shown={5} />}
+                </td>
                 <td>{revision.durationSec} s</td>
               </tr>
             ))}

@@ -7,16 +7,22 @@ import { ApiError, callApi } from "@/lib/client/api.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { parseCompileErrors } from "@/lib/shared/bpftrace/compile-errors.ts";
 import { DryRunPanel, type DryRun } from "@/components/reviews/dry-run-panel.tsx";
+import { TargetPicker, type HostOption } from "./target-picker.tsx";
 import { useProbeCatalog, useProgramLint } from "./use-program-lint.ts";
+import { useSelectorMatches } from "./use-selector-matches.ts";
 
-export type HostOption = { id: string; name: string; labels: string[] };
+export type { HostOption };
+
+/** The probes endpoint takes at most this many hosts; a fleet's catalog is a sample of it. */
+const CATALOG_HOSTS = 64;
 
 type Props = {
   hosts: HostOption[];
   maxDurationSec: number;
+  maxHostsPerApproval: number;
   /** The server's lint policy, so the editor flags exactly what submission would refuse. */
   lintPolicy: LintPolicy;
-  initial: { name: string; source: string; durationSec: number; targetHostIds: string[] };
+  initial: { name: string; source: string; durationSec: number; targetHostIds: string[]; targetSelector: string | null };
 } & (
   | { mode: "create" }
   | {
@@ -35,10 +41,12 @@ export function ProgramForm(props: Props) {
   const [source, setSource] = useState(props.initial.source);
   const [durationSec, setDurationSec] = useState(String(props.initial.durationSec));
   const [targets, setTargets] = useState<string[]>(props.initial.targetHostIds);
+  const [selector, setSelector] = useState(props.initial.targetSelector ?? "");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const catalog = useProbeCatalog(targets);
+  const matches = useSelectorMatches(selector);
+  const catalog = useProbeCatalog([...new Set([...targets, ...(matches.state === "ok" ? matches.hosts.map((h) => h.id) : [])])].slice(0, CATALOG_HOSTS));
   const lint = useProgramLint(source, props.lintPolicy, catalog);
   const [dryRun, setDryRun] = useState<DryRun | undefined>(props.mode === "revise" ? props.dryRun.initial[0] : undefined);
   // bpftrace's errors point into the revision it compiled; once the text changes they would point at the wrong place.
@@ -53,7 +61,7 @@ export function ProgramForm(props: Props) {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const content = { source, durationSec: Number(durationSec), targetHostIds: targets };
+    const content = { source, durationSec: Number(durationSec), targetHostIds: targets, targetSelector: selector.trim() === "" ? null : selector };
     try {
       if (props.mode === "create") {
         const created = await callApi<{ programId: string }>("POST", "/api/programs", { name, ...content });
@@ -99,22 +107,15 @@ export function ProgramForm(props: Props) {
         </details>
       )}
       <div className="grid2">
-        <fieldset className="form-row">
-          <legend>
-            <strong>Target hosts</strong>
-          </legend>
-          {props.hosts.length === 0 ? (
-            <p className="notice">No host is enrolled yet. An admin enrolls hosts on the Hosts page.</p>
-          ) : (
-            <div className="hosts-choice">
-              {props.hosts.map((host) => (
-                <label key={host.id}>
-                  <input type="checkbox" checked={targets.includes(host.id)} onChange={() => toggle(host.id)} /> {host.name}
-                </label>
-              ))}
-            </div>
-          )}
-        </fieldset>
+        <TargetPicker
+          hosts={props.hosts}
+          chosen={targets}
+          onToggle={toggle}
+          selector={selector}
+          onSelector={setSelector}
+          matches={matches}
+          maxHostsPerApproval={props.maxHostsPerApproval}
+        />
         <div className="form-row">
           <label htmlFor="duration">Duration limit (seconds)</label>
           <input
@@ -135,7 +136,7 @@ export function ProgramForm(props: Props) {
         </p>
       )}
       <div className="actions">
-        <button className="primary" type="submit" disabled={busy || lint.result.blocked}>
+        <button className="primary" type="submit" disabled={busy || lint.result.blocked || matches.state === "invalid"}>
           {busy ? "Submitting…" : props.mode === "create" ? "Submit for review" : "Submit new revision"}
         </button>
       </div>

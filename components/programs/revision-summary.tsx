@@ -1,5 +1,6 @@
 import type { RevisionView } from "@/lib/server/data/programs.ts";
 import { RevokeButton } from "@/components/reviews/revoke-button.tsx";
+import { HostNames } from "./host-names.tsx";
 
 const when = (date: Date) => date.toISOString().replace("T", " ").slice(0, 16);
 const DECIDED = { APPROVE: "Approved", REJECT: "Rejected", REQUEST_CHANGES: "Changes requested" } as const;
@@ -18,7 +19,17 @@ export function RevisionSummary({ revision, canRevoke = false, showSource = true
         <dt>Author</dt>
         <dd>{revision.authorName}</dd>
         <dt>Target hosts</dt>
-        <dd>{revision.targets.map((t) => t.name).join(", ")}</dd>
+        <dd data-testid="named-hosts">
+          <HostNames names={revision.targets.map((t) => t.name)} empty={revision.targetSelector ? "none by name" : "none"} />
+        </dd>
+        {revision.targetSelector && (
+          <>
+            <dt>Label selector</dt>
+            <dd>
+              <code data-testid="target-selector">{revision.targetSelector}</code> <span className="muted">(resolved to hosts when approved)</span>
+            </dd>
+          </>
+        )}
         <dt>Duration limit</dt>
         <dd>{revision.durationSec} s</dd>
         <dt>Content hash</dt>

@@ -3,7 +3,10 @@
 import { useState } from "react";
 import { ProgramDiffEditor } from "@/components/program-editor/index.tsx";
 
-type Version = { number: number; source: string; durationSec: number; targets: string[] };
+type Version = { number: number; source: string; durationSec: number; targets: string[]; selector: string | null };
+
+/** "a, b and 40 more": a changed fleet of named hosts stays one line. */
+const few = (names: string[]) => (names.length > 6 ? `${names.slice(0, 6).join(", ")} and ${names.length - 6} more` : names.join(", ") || "none");
 
 /** Side by side: any earlier revision against this one, including limits and targets. */
 export function RevisionDiff({ current, earlier }: { current: Version; earlier: Version[] }) {
@@ -12,7 +15,8 @@ export function RevisionDiff({ current, earlier }: { current: Version; earlier: 
   if (!base) return <p className="notice">This is the first revision; there is nothing to compare with.</p>;
   const changes = [
     base.durationSec !== current.durationSec && `duration ${base.durationSec} s → ${current.durationSec} s`,
-    base.targets.join(",") !== current.targets.join(",") && `targets ${base.targets.join(", ")} → ${current.targets.join(", ")}`,
+    base.targets.join(",") !== current.targets.join(",") && `named hosts ${few(base.targets)} → ${few(current.targets)}`,
+    base.selector !== current.selector && `selector ${base.selector ?? "none"} → ${current.selector ?? "none"}`,
   ].filter(Boolean);
   return (
     <div data-testid="revision-diff">

@@ -38,3 +38,16 @@ describe("scaling out", () => {
     expect(() => load({ WORKBENCH_HOT_PATH_POOL_SIZE: "500" })).toThrow(/WORKBENCH_HOT_PATH_POOL_SIZE/);
   });
 });
+
+describe("hosts per approval", () => {
+  it("lets one approval sign for 5,000 hosts unless told otherwise", () => {
+    expect(load({}).WORKBENCH_MAX_HOSTS_PER_APPROVAL).toBe(5000);
+    expect(load({ WORKBENCH_MAX_HOSTS_PER_APPROVAL: "200" }).WORKBENCH_MAX_HOSTS_PER_APPROVAL).toBe(200);
+  });
+
+  it("refuses to start with a cap that is not a whole number from 1 to 20,000, naming the variable", () => {
+    for (const value of ["0", "-5", "2.5", "many", "20001"]) {
+      expect(() => load({ WORKBENCH_MAX_HOSTS_PER_APPROVAL: value }), value).toThrow(/WORKBENCH_MAX_HOSTS_PER_APPROVAL/);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { MAX_DURATION_SEC_CEILING } from "@/lib/shared/limits.ts";
+import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/limits.ts";
 import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
 
 // Every setting the server reads from its environment, validated once. The
@@ -43,6 +43,8 @@ const envSchema = z
     WORKBENCH_SIGNING_KEY: z.string().optional(),
     WORKBENCH_SIGNING_KEY_FILE: z.string().optional(),
     WORKBENCH_MAX_DURATION_SEC: z.coerce.number().int().min(1).max(MAX_DURATION_SEC_CEILING).default(3600),
+    /** The most hosts one approval signs orders for (named hosts plus those its selector matches). */
+    WORKBENCH_MAX_HOSTS_PER_APPROVAL: z.coerce.number().int().min(1).max(MAX_HOSTS_PER_APPROVAL_CEILING).default(DEFAULT_MAX_HOSTS_PER_APPROVAL),
     /**
      * Days the frames of an ended run are kept; then the retention sweep deletes them, except the
      * frames of runs attached to an incident. 0 keeps every frame.

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { normalizeLabels } from "@/lib/shared/host-labels.ts";
 import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
 import { AgentError } from "../errors.ts";
 
@@ -8,6 +9,7 @@ export type EnrollOptions = {
   server: string;
   token: string;
   host: string;
+  /** Labels the agent proposes; the server keeps them only if the enrollment token allows it. */
   labels: string[];
   credentialFile: string;
   force: boolean;
@@ -36,7 +38,7 @@ async function readCapped(response: Response, max: number): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-const enrollReply = z.object({ hostId: z.string(), credential: z.string().startsWith("wba_") });
+const enrollReply = z.object({ hostId: z.string(), credential: z.string().startsWith("wba_"), labels: z.array(z.string()).optional() });
 
 /**
  * `workbench-agent enroll`: trades a one-time enrollment token for this
@@ -44,6 +46,8 @@ const enrollReply = z.object({ hostId: z.string(), credential: z.string().starts
  */
 export async function enrollCommand(options: EnrollOptions, out: NodeJS.WritableStream): Promise<void> {
   if (!HOST_NAME_PATTERN.test(options.host)) throw new AgentError("USAGE", `invalid host name ${JSON.stringify(options.host)}`);
+  const labels = normalizeLabels(options.labels);
+  if (!labels.ok) throw new AgentError("USAGE", labels.error);
   if (fs.existsSync(options.credentialFile) && !options.force) {
     throw new AgentError("USAGE", `${options.credentialFile} exists; pass --force to replace this host's credential`);
   }
@@ -52,7 +56,7 @@ export async function enrollCommand(options: EnrollOptions, out: NodeJS.Writable
     response = await fetch(new URL("/api/agent/enroll", options.server), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token: options.token, hostName: options.host, labels: options.labels }),
+      body: JSON.stringify({ token: options.token, hostName: options.host, labels: labels.labels }),
       signal: AbortSignal.timeout(15_000),
       redirect: "error",
     });
@@ -67,7 +71,9 @@ export async function enrollCommand(options: EnrollOptions, out: NodeJS.Writable
     } catch {
       // not JSON: show it as it is
     }
-    throw new AgentError(response.status === 401 ? "REFUSED" : "UNAVAILABLE", `enrollment refused (${response.status}): ${message}`);
+    // 401: the token; 400 and 422: what this host asked for (labels the token does not allow). Retrying changes nothing.
+    const refused = response.status === 401 || response.status === 400 || response.status === 422;
+    throw new AgentError(refused ? "REFUSED" : "UNAVAILABLE", `enrollment refused (${response.status}): ${message}`);
   }
   let body: unknown;
   try {
@@ -82,5 +88,6 @@ export async function enrollCommand(options: EnrollOptions, out: NodeJS.Writable
   const temporary = `${options.credentialFile}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, reply.data.credential + "\n", { mode: 0o600 });
   fs.renameSync(temporary, options.credentialFile);
-  out.write(`enrolled ${options.host} (host id ${reply.data.hostId}); credential written to ${options.credentialFile}\n`);
+  const given = reply.data.labels?.length ? `, labels ${reply.data.labels.join(",")}` : "";
+  out.write(`enrolled ${options.host} (host id ${reply.data.hostId}${given}); credential written to ${options.credentialFile}\n`);
 }

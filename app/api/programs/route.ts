@@ -18,5 +18,8 @@ export const GET = defineRoute(
 
 export const POST = defineRoute(
   { access: { kind: "user", action: "program.create" }, body: createProgramInput, successStatus: 201 },
-  async ({ actor, body }) => createProgram(getDb(), actor!, body, { maxDurationSec: loadServerEnv().WORKBENCH_MAX_DURATION_SEC }),
+  async ({ actor, body }) => {
+    const env = loadServerEnv();
+    return createProgram(getDb(), actor!, body, { maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC, maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL });
+  },
 );

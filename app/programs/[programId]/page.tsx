@@ -7,13 +7,14 @@ import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy
 import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { getProgram } from "@/lib/server/use-cases/read-programs.ts";
+import { getProgram, readRevisionTargetsNow } from "@/lib/server/use-cases/read-programs.ts";
 import { dryRunProps, listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
-import { listRuns } from "@/lib/server/use-cases/read-runs.ts";
+import { listRunBatchesFor } from "@/lib/server/use-cases/read-runs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { ProgramForm } from "@/components/programs/program-form.tsx";
 import { RevisionSummary } from "@/components/programs/revision-summary.tsx";
+import { RunBatchTable } from "@/components/runs/run-batch-table.tsx";
 
 export default async function ProgramPage({ params }: { params: Promise<{ programId: string }> }) {
   const { programId } = await params;
@@ -25,7 +26,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
     throw error;
   });
   const [latest, ...older] = program.revisions;
-  const runs = await listRuns(db, actor, { revisionIds: program.revisions.map((r) => r.id) });
+  const runs = await listRunBatchesFor(db, actor, { revisionIds: program.revisions.map((r) => r.id), take: 50 });
   const canRevise = can(actor, "program.revise");
   const hosts = canRevise ? (await listHostsFor(db, actor)).filter((h) => !h.revoked) : [];
   const lintPolicy = effectiveLintPolicy(await getSettings(db, actor));
@@ -47,32 +48,7 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
       {runs.length > 0 && (
         <section>
           <h2>Runs</h2>
-          <table className="list">
-            <thead>
-              <tr>
-                <th>Run</th>
-                <th>Host</th>
-                <th>Revision</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((run) => (
-                <tr key={run.id}>
-                  <td>
-                    <Link href={`/runs/${run.id}`} data-testid="run-link">
-                      {run.id.slice(0, 8)}
-                    </Link>
-                  </td>
-                  <td>{run.hostName}</td>
-                  <td>{run.revision.number}</td>
-                  <td>
-                    <span className={`badge ${run.status}`}>{run.status.toLowerCase()}</span> {run.endReason?.toLowerCase().replace("_", " ")}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <RunBatchTable batches={runs} showProgram={false} />
         </section>
       )}
       {canRevise && latest && (
@@ -84,15 +60,16 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
             baseRevision={latest.number}
             hosts={hosts.map(({ id, name, labels }) => ({ id, name, labels }))}
             maxDurationSec={loadServerEnv().WORKBENCH_MAX_DURATION_SEC}
+            maxHostsPerApproval={loadServerEnv().WORKBENCH_MAX_HOSTS_PER_APPROVAL}
             lintPolicy={lintPolicy}
             dryRun={{
               revisionId: latest.id,
               source: latest.source,
-              hosts: latest.targets,
+              hosts: canRevise ? (await readRevisionTargetsNow(db, actor, latest)).hosts.map(({ id, name }) => ({ id, name })) : [],
               initial: (await listDryRunsFor(db, actor, latest.id)).map(dryRunProps),
               canRequest: can(actor, "revision.dry-run"),
             }}
-            initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id) }}
+            initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id), targetSelector: latest.targetSelector }}
           />
         </section>
       )}

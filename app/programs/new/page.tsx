@@ -28,8 +28,9 @@ export default async function NewProgramPage() {
         mode="create"
         hosts={hosts.map(({ id, name, labels }) => ({ id, name, labels }))}
         maxDurationSec={loadServerEnv().WORKBENCH_MAX_DURATION_SEC}
+        maxHostsPerApproval={loadServerEnv().WORKBENCH_MAX_HOSTS_PER_APPROVAL}
         lintPolicy={lintPolicy}
-        initial={{ name: "", source: STARTER, durationSec: 30, targetHostIds: hosts.length === 1 ? [hosts[0]!.id] : [] }}
+        initial={{ name: "", source: STARTER, durationSec: 30, targetHostIds: hosts.length === 1 ? [hosts[0]!.id] : [], targetSelector: null }}
       />
     </main>
   );

@@ -5,7 +5,8 @@ import { requirePageActor } from "@/lib/server/auth/session.ts";
 import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import type { RevisionView } from "@/lib/server/data/programs.ts";
-import { getProgram, getRevisionForReview } from "@/lib/server/use-cases/read-programs.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
+import { getProgram, getRevisionForReview, readRevisionTargetsNow } from "@/lib/server/use-cases/read-programs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { RevisionSummary } from "@/components/programs/revision-summary.tsx";
 import { ApprovalProgress } from "@/components/reviews/approval-progress.tsx";
@@ -13,6 +14,7 @@ import { LineComments } from "@/components/reviews/line-comments.tsx";
 import { LintReport, type StoredLint } from "@/components/reviews/lint-report.tsx";
 import { RevisionDiff } from "@/components/reviews/revision-diff.tsx";
 import { DryRunPanel } from "@/components/reviews/dry-run-panel.tsx";
+import { TargetResolution } from "@/components/reviews/target-resolution.tsx";
 import { dryRunProps, listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
 import { ReviewForm } from "./review-form.tsx";
 
@@ -27,10 +29,11 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
   });
   const program = await getProgram(db, actor, revision.program.id);
   const dryRuns = await listDryRunsFor(db, actor, revision.id);
+  const targetsNow = await readRevisionTargetsNow(db, actor, revision);
   const earlier = program.revisions.filter((r) => r.number < revision.number);
   const ownWork = revision.authorId === actor.id || revision.program.authorId === actor.id;
   const alreadyReviewed = revision.reviews.some((r) => r.reviewerId === actor.id);
-  const version = (r: RevisionView) => ({ number: r.number, source: r.source, durationSec: r.durationSec, targets: r.targets.map((t) => t.name) });
+  const version = (r: RevisionView) => ({ number: r.number, source: r.source, durationSec: r.durationSec, targets: r.targets.map((t) => t.name), selector: r.targetSelector });
 
   return (
     <main>
@@ -39,10 +42,17 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
       </h1>
       <section className="panel">
         <p className="muted">
-          This is exactly what the agent on each target host will run if it is approved: the program text, the hosts and the duration
-          limit are signed together.
+          This is exactly what the agent on each target host will run if it is approved: the program text, the host and the duration
+          limit are signed together, in one order per host.
         </p>
         <RevisionSummary revision={revision} canRevoke={can(actor, "approval.revoke")} showSource={false} />
+        <h2>Where it runs</h2>
+        <TargetResolution
+          selector={revision.targetSelector}
+          namedCount={revision.targets.length}
+          now={targetsNow}
+          maxHostsPerApproval={loadServerEnv().WORKBENCH_MAX_HOSTS_PER_APPROVAL}
+        />
         <h2>Program</h2>
         <LineComments
           revisionId={revision.id}
@@ -57,7 +67,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
         <h2>Dry run on a target host</h2>
         <DryRunPanel
           revisionId={revision.id}
-          hosts={revision.targets}
+          hosts={targetsNow.hosts.map(({ id, name }) => ({ id, name }))}
           initial={dryRuns.map(dryRunProps)}
           canRequest={can(actor, "revision.dry-run")}
         />

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   "host.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "host.enroll-token.create": ["ADMIN"],
   "host.revoke": ["ADMIN"],
+  /** Change a host's labels, which decide the selectors that pick it. */
+  "host.label": ["ADMIN"],
   "signing-key.rotate": ["ADMIN"],
   "user.manage": ["ADMIN"],
   "audit.read": ["ADMIN"],

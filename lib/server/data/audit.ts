@@ -87,13 +87,9 @@ export function auditRowHash(row: StoredAuditFields): string {
   return createHash("sha256").update(body).digest("hex");
 }
 
-export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
-  const head = await tx.auditChainHead.findUnique({ where: { id: AUDIT_CHAIN_HEAD_ID }, select: { lastHash: true } });
-  // Fail closed: without its head the chain cannot be extended truthfully.
-  if (!head) throw new Error("the audit chain head is missing; run `npm run audit:verify`");
-  const fields: StoredAuditFields = {
-    at: new Date(),
+function storedFields(entry: AuditEntry, at: Date, prevHash: string): StoredAuditFields {
+  return {
+    at,
     actorType: entry.actor.type,
     actorId: "id" in entry.actor ? entry.actor.id : null,
     actorName: "name" in entry.actor ? (entry.actor.name ?? null) : null,
@@ -105,11 +101,67 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
     reason: entry.reason ?? null,
     contentHash: entry.contentHash ?? null,
     data: entry.data ?? null,
-    prevHash: head.lastHash,
+    prevHash,
   };
+}
+
+/** Takes the chain lock and reads the head's hash; fails closed without a head. */
+async function lockChainHead(tx: Tx): Promise<string> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
+  const head = await tx.auditChainHead.findUnique({ where: { id: AUDIT_CHAIN_HEAD_ID }, select: { lastHash: true } });
+  // Fail closed: without its head the chain cannot be extended truthfully.
+  if (!head) throw new Error("the audit chain head is missing; run `npm run audit:verify`");
+  return head.lastHash;
+}
+
+export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
+  const fields = storedFields(entry, new Date(), await lockChainHead(tx));
   const hash = auditRowHash(fields);
   const created = await tx.auditEvent.create({ data: { ...fields, data: fields.data ?? undefined, hash }, select: { id: true } });
   await tx.auditChainHead.update({ where: { id: AUDIT_CHAIN_HEAD_ID }, data: { lastId: created.id, lastHash: hash } });
+}
+
+/**
+ * Appends entries in their order as one chain, in one INSERT, and moves the
+ * head once onto the last: what appendAudit does per entry, for thousands of
+ * entries at once (approving a fleet audits every order it signs). The hashes
+ * are computed here, each over the one before; the database's triggers accept
+ * an entry linking to the head or to the previous entry of the batch
+ * (migration audit_batch_append). The ids must come out in chain order, since
+ * the verifier walks the chain by id; a batch that did not is refused.
+ */
+export async function appendAuditBatch(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  let prevHash = await lockChainHead(tx);
+  const at = new Date();
+  const rows = entries.map((entry) => {
+    const fields = storedFields(entry, at, prevHash);
+    const hash = auditRowHash(fields);
+    prevHash = hash;
+    return { ...fields, hash };
+  });
+  const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
+  const inserted = await tx.$queryRaw<{ id: bigint; hash: string }[]>`
+    INSERT INTO "AuditEvent" ("at", "actorType", "actorId", "actorName", "action", "targetType", "targetId", "fromState", "toState", "reason", "contentHash", "data", "prevHash", "hash")
+    SELECT ${at.toISOString().slice(0, 23)}::timestamp(3), e."actorType", e."actorId", e."actorName", e."action", e."targetType", e."targetId",
+           e."fromState", e."toState", e."reason", e."contentHash", e."data"::jsonb, e."prevHash", e."hash"
+    FROM unnest(
+      ${column((r) => r.actorType)}::text[], ${column((r) => r.actorId)}::text[], ${column((r) => r.actorName)}::text[],
+      ${column((r) => r.action)}::text[], ${column((r) => r.targetType)}::text[], ${column((r) => r.targetId)}::text[],
+      ${column((r) => r.fromState)}::text[], ${column((r) => r.toState)}::text[], ${column((r) => r.reason)}::text[],
+      ${column((r) => r.contentHash)}::text[], ${column((r) => (r.data === null ? null : JSON.stringify(r.data)))}::text[],
+      ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[]
+    ) WITH ORDINALITY AS e("actorType", "actorId", "actorName", "action", "targetType", "targetId", "fromState", "toState", "reason", "contentHash", "data", "prevHash", "hash", "n")
+    ORDER BY e."n"
+    RETURNING "id", "hash"`;
+  const idOf = new Map(inserted.map((row) => [row.hash, row.id]));
+  let previousId = -1n;
+  for (const row of rows) {
+    const id = idOf.get(row.hash);
+    if (id === undefined || id <= previousId) throw new Error("an audit batch was not stored in chain order; nothing of it is kept");
+    previousId = id;
+  }
+  await tx.auditChainHead.update({ where: { id: AUDIT_CHAIN_HEAD_ID }, data: { lastId: previousId, lastHash: prevHash } });
 }
 
 export type AuditEventView = Omit<StoredAuditFields, "actorId" | "data" | "prevHash"> & { id: string };

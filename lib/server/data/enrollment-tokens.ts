@@ -3,24 +3,26 @@ import type { Db, Tx } from "@/lib/server/db/client.ts";
 
 export async function insertEnrollmentToken(
   tx: Tx,
-  token: { tokenHash: string; createdById: string; expiresAt: Date },
+  token: { tokenHash: string; createdById: string; expiresAt: Date; labels: string[]; allowAgentLabels: boolean },
 ): Promise<{ id: string; expiresAt: Date }> {
   return tx.enrollmentToken.create({ data: token, select: { id: true, expiresAt: true } });
 }
 
+export type ConsumedEnrollmentToken = { id: string; labels: string[]; allowAgentLabels: boolean };
+
 /**
  * Marks the token used if it is unused and unexpired, in one statement, so two
- * agents racing with the same token cannot both enroll. Returns the token id
- * when this call consumed it.
+ * agents racing with the same token cannot both enroll. Returns the token, with
+ * the labels it gives the host, when this call consumed it.
  */
-export async function consumeEnrollmentToken(tx: Tx, tokenHash: string, now: Date): Promise<string | null> {
-  const token = await tx.enrollmentToken.findUnique({ where: { tokenHash }, select: { id: true } });
+export async function consumeEnrollmentToken(tx: Tx, tokenHash: string, now: Date): Promise<ConsumedEnrollmentToken | null> {
+  const token = await tx.enrollmentToken.findUnique({ where: { tokenHash }, select: { id: true, labels: true, allowAgentLabels: true } });
   if (!token) return null;
   const { count } = await tx.enrollmentToken.updateMany({
     where: { id: token.id, usedAt: null, expiresAt: { gt: now } },
     data: { usedAt: now },
   });
-  return count === 1 ? token.id : null;
+  return count === 1 ? token : null;
 }
 
 export async function attachTokenToHost(tx: Tx, tokenId: string, hostId: string): Promise<void> {
@@ -34,6 +36,8 @@ export type EnrollmentTokenSummary = {
   expiresAt: Date;
   usedAt: Date | null;
   hostName: string | null;
+  labels: string[];
+  allowAgentLabels: boolean;
 };
 
 export async function listEnrollmentTokens(db: Db): Promise<EnrollmentTokenSummary[]> {
@@ -45,6 +49,8 @@ export async function listEnrollmentTokens(db: Db): Promise<EnrollmentTokenSumma
       createdAt: true,
       expiresAt: true,
       usedAt: true,
+      labels: true,
+      allowAgentLabels: true,
       createdBy: { select: { name: true } },
       host: { select: { name: true } },
     },
@@ -56,5 +62,7 @@ export async function listEnrollmentTokens(db: Db): Promise<EnrollmentTokenSumma
     expiresAt: t.expiresAt,
     usedAt: t.usedAt,
     hostName: t.host?.name ?? null,
+    labels: t.labels,
+    allowAgentLabels: t.allowAgentLabels,
   }));
 }

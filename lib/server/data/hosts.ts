@@ -37,8 +37,23 @@ export async function listHosts(db: Db, options: { includeRevoked: boolean }): P
 }
 
 /** Active (not revoked) hosts among the given ids. */
-export async function findActiveHosts(db: Db | Tx, ids: string[]): Promise<{ id: string; name: string }[]> {
-  return db.host.findMany({ where: { id: { in: ids }, revokedAt: null }, select: { id: true, name: true } });
+export async function findActiveHosts(db: Db | Tx, ids: string[]): Promise<{ id: string; name: string; labels: string[] }[]> {
+  return db.host.findMany({ where: { id: { in: ids }, revokedAt: null }, select: { id: true, name: true, labels: true } });
+}
+
+export type LabelledHost = { id: string; name: string; labels: string[] };
+
+/**
+ * Every enrolled, not revoked host with its labels, by name: what a selector
+ * is matched against (lib/shared/host-selector.ts). Matching in the server
+ * rather than in SQL keeps one matcher for the editor, the server and the
+ * tests; a fleet of tens of thousands of hosts is a few MB read once per
+ * approval.
+ */
+export async function listActiveLabelledHosts(db: Db | Tx): Promise<LabelledHost[]> {
+  const hosts = await db.host.findMany({ where: { revokedAt: null }, select: { id: true, name: true, labels: true } });
+  // Code-point order, as the orders and the audit list them; the same in every process.
+  return hosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export type AgentIdentity = { hostId: string; hostName: string };
@@ -52,21 +67,33 @@ export async function findHostByCredentialHash(db: Db, credentialHash: string): 
   return { hostId: host.id, hostName: host.name };
 }
 
-/** Creates the host, or gives an existing one (same name) a new credential: re-enrolling a reinstalled host. */
+export async function findHostByName(db: Db | Tx, name: string): Promise<{ id: string; labels: string[] } | null> {
+  return db.host.findUnique({ where: { name }, select: { id: true, labels: true } });
+}
+
+/** Creates the host, or gives an existing one (same name) a new credential and labels: re-enrolling a reinstalled host. */
 export async function enrollHostRecord(
   tx: Tx,
-  host: { name: string; labels: string[]; credentialHash: string },
-): Promise<{ id: string; reenrolled: boolean }> {
-  const existing = await tx.host.findUnique({ where: { name: host.name }, select: { id: true } });
-  if (existing) {
+  host: { existingId: string | null; name: string; labels: string[]; credentialHash: string },
+): Promise<{ id: string }> {
+  if (host.existingId) {
     await tx.host.update({
-      where: { id: existing.id },
+      where: { id: host.existingId },
       data: { labels: host.labels, credentialHash: host.credentialHash, revokedAt: null, enrolledAt: new Date() },
     });
-    return { id: existing.id, reenrolled: true };
+    return { id: host.existingId };
   }
-  const created = await tx.host.create({ data: host, select: { id: true } });
-  return { id: created.id, reenrolled: false };
+  return tx.host.create({ data: { name: host.name, labels: host.labels, credentialHash: host.credentialHash }, select: { id: true } });
+}
+
+/** The host's labels, locked until the transaction ends so two edits take turns; null for no such host. */
+export async function lockHostLabels(tx: Tx, hostId: string): Promise<{ name: string; labels: string[] } | null> {
+  const [host] = await tx.$queryRaw<{ name: string; labels: string[] }[]>`SELECT "name", "labels" FROM "Host" WHERE "id" = ${hostId} FOR UPDATE`;
+  return host ?? null;
+}
+
+export async function setHostLabels(tx: Tx, hostId: string, labels: string[]): Promise<void> {
+  await tx.host.update({ where: { id: hostId }, data: { labels }, select: { id: true } });
 }
 
 export async function recordHostSeen(db: Db, hostId: string, facts?: Record<string, unknown>): Promise<void> {

@@ -1,21 +1,32 @@
 import "server-only";
+import { labelMap } from "@/lib/shared/host-labels.ts";
+import { selectorMatchesLabels, storedSelector } from "@/lib/shared/host-selector.ts";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { RevisionStatus, ReviewDecision } from "@/lib/server/db/generated/enums.ts";
 
 export type RevisionContent = {
   source: string;
   durationSec: number;
+  /** The hosts it names. */
   targets: { id: string; name: string }[];
+  /** Canonical label selector, or null. */
+  targetSelector: string | null;
   contentHash: string;
 };
 
 /**
  * Whether `hostId` is one of the hosts the revision targets: where its run orders would be signed
  * for, and so the only hosts it may be dry-run on. The one place that answers "is this host a
- * target of this revision"; targeting by label extends it here.
+ * target of this revision": a host it names, or one whose labels its selector matches now
+ * (lib/shared/host-selector.ts, as the approval would resolve it; revoked hosts are the caller's
+ * to refuse).
  */
 export async function isRevisionTargetHost(db: Db | Tx, revisionId: string, hostId: string): Promise<boolean> {
-  return (await db.revisionTarget.count({ where: { revisionId, hostId } })) === 1;
+  if ((await db.revisionTarget.count({ where: { revisionId, hostId } })) === 1) return true;
+  const revision = await db.revision.findUnique({ where: { id: revisionId }, select: { targetSelector: true } });
+  if (!revision?.targetSelector) return false;
+  const host = await db.host.findUnique({ where: { id: hostId }, select: { labels: true } });
+  return !!host && selectorMatchesLabels(storedSelector(revision.targetSelector), labelMap(host.labels));
 }
 
 export async function insertProgram(tx: Tx, program: { name: string; authorId: string }): Promise<{ id: string }> {
@@ -50,6 +61,7 @@ export async function insertNextRevision(
       source: input.content.source,
       durationSec: input.content.durationSec,
       contentHash: input.content.contentHash,
+      targetSelector: input.content.targetSelector,
       authorId: input.authorId,
       lint: input.review.lint,
       approvalsRequired: input.review.approvalsRequired,
@@ -124,7 +136,10 @@ export type RevisionView = {
   authorName: string;
   createdAt: Date;
   decidedAt: Date | null;
+  /** The hosts it names (revoked ones included: it was reviewed with them). */
   targets: { id: string; name: string }[];
+  /** Canonical label selector (lib/shared/host-selector.ts), resolved at approval; null when it names its hosts only. */
+  targetSelector: string | null;
   reviews: ReviewView[];
   comments: CommentView[];
   lint: unknown;
@@ -145,6 +160,7 @@ const revisionViewSelect = {
   decidedAt: true,
   author: { select: { name: true } },
   targets: { select: { host: { select: { id: true, name: true } } } },
+  targetSelector: true,
   lint: true,
   approvalsRequired: true,
   securityReviewRequired: true,
@@ -187,6 +203,7 @@ type RevisionRow = {
   securityReviewRequired: boolean;
   reviewDeadline: Date | null;
   targets: { host: { id: string; name: string } }[];
+  targetSelector: string | null;
   reviews: {
     id: string;
     reviewerId: string;
@@ -216,6 +233,7 @@ function toRevisionView(row: RevisionRow): RevisionView {
     createdAt: row.createdAt,
     decidedAt: row.decidedAt,
     targets: row.targets.map((t) => t.host).sort((a, b) => a.name.localeCompare(b.name)),
+    targetSelector: row.targetSelector,
     reviews: row.reviews.map((r) => ({
       id: r.id,
       reviewerId: r.reviewerId,

@@ -3,11 +3,22 @@ import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { RunEndReason, RunStatus } from "@/lib/server/db/generated/enums.ts";
 import type { Envelope } from "@/lib/shared/dsse.ts";
 
-export async function insertRun(
-  tx: Tx,
-  run: { id: string; revisionId: string; hostId: string; approvalId: string; envelope: Envelope; expiresAt: Date },
-): Promise<void> {
-  await tx.run.create({ data: run, select: { id: true } });
+export type NewRun = { id: string; revisionId: string; hostId: string; approvalId: string; envelope: Envelope; expiresAt: Date };
+
+/** The runs one approval signed, queued, in one statement (a fleet is thousands of them). */
+export async function insertRuns(tx: Tx, runs: readonly NewRun[]): Promise<void> {
+  if (runs.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "Run" ("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt")
+    SELECT r."id", r."revisionId", r."hostId", r."approvalId", r."envelope"::jsonb, r."expiresAt"
+    FROM unnest(
+      ${runs.map((run) => run.id)}::text[],
+      ${runs.map((run) => run.revisionId)}::text[],
+      ${runs.map((run) => run.hostId)}::text[],
+      ${runs.map((run) => run.approvalId)}::text[],
+      ${runs.map((run) => JSON.stringify(run.envelope))}::text[],
+      ${runs.map((run) => run.expiresAt.toISOString().slice(0, 23))}::timestamp(3)[]
+    ) AS r("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt")`;
 }
 
 export type RunOrderRow = { runId: string; envelope: Envelope };
@@ -338,5 +349,59 @@ export async function endAbandonedReplayUploads(tx: Tx, now: Date): Promise<{ id
     where: { kind: "REPLAY", status: "RUNNING", expiresAt: { lte: now } },
     data: { status: "ENDED", endReason: "EXPIRED", endDetail: "the upload did not finish within its window; the frames uploaded before it stopped are kept", endedAt: now },
     select: { id: true, lastSeq: true },
+  });
+}
+
+// ---- batches: the runs one approval signed, or one replay ----
+
+export type RunBatchSummary = {
+  /** The approval's id, or the replay run's own id. */
+  key: string;
+  /** The batch's first run by host name, with what the list shows of it (program, revision, replay). */
+  first: RunView;
+  hosts: number;
+  /** The first few hosts by name, with their runs' ids. */
+  hostNames: string[];
+  runIds: string[];
+  queued: number;
+  running: number;
+  ended: number;
+  startedAt: Date | null;
+};
+
+/**
+ * The newest batches of runs, each summarised in the database: an approval
+ * that signed 2,000 orders is one row with counts, not 2,000 rows to group in
+ * the page. Filtered by revision (a program's runs) or kind.
+ */
+export async function listRunBatches(
+  db: Db,
+  filter: { revisionIds?: string[]; kind?: "LIVE" | "REPLAY"; take: number; hostNamesShown?: number },
+): Promise<RunBatchSummary[]> {
+  const shown = filter.hostNamesShown ?? 12;
+  const revisionIds = filter.revisionIds ?? null;
+  const rows = await db.$queryRaw<
+    { key: string; firstRunId: string; hosts: number; hostNames: string[]; runIds: string[]; queued: number; running: number; ended: number; startedAt: Date | null }[]
+  >`
+    SELECT COALESCE(r."approvalId", r."id") AS "key",
+           (array_agg(r."id" ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1] AS "firstRunId",
+           count(*)::int AS "hosts",
+           (array_agg(COALESCE(h."name", r."replaySourceHost", 'replay') ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1:${shown}::int] AS "hostNames",
+           (array_agg(r."id" ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1:${shown}::int] AS "runIds",
+           count(*) FILTER (WHERE r."status" = 'QUEUED')::int AS "queued",
+           count(*) FILTER (WHERE r."status" = 'RUNNING')::int AS "running",
+           count(*) FILTER (WHERE r."status" = 'ENDED')::int AS "ended",
+           min(r."startedAt") AS "startedAt"
+    FROM "Run" r LEFT JOIN "Host" h ON h."id" = r."hostId"
+    WHERE (${revisionIds}::text[] IS NULL OR r."revisionId" = ANY(${revisionIds}::text[]))
+      AND (${filter.kind ?? null}::text IS NULL OR r."kind"::text = ${filter.kind ?? null}::text)
+    GROUP BY 1
+    ORDER BY max(r."createdAt") DESC, 1
+    LIMIT ${filter.take}::int`;
+  const firsts = await db.run.findMany({ where: { id: { in: rows.map((row) => row.firstRunId) } }, select: runViewSelect });
+  const byId = new Map(firsts.map((row) => [row.id, toRunView(row)]));
+  return rows.flatMap((row) => {
+    const first = byId.get(row.firstRunId);
+    return first ? [{ key: row.key, first, hosts: row.hosts, hostNames: row.hostNames, runIds: row.runIds, queued: row.queued, running: row.running, ended: row.ended, startedAt: row.startedAt }] : [];
   });
 }

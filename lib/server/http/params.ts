@@ -9,6 +9,7 @@ export const programParams = z.object({ programId: id("programId") });
 export const revisionParams = z.object({ revisionId: id("revisionId") });
 export const runParams = z.object({ runId: id("runId") });
 export const reviewParams = z.object({ reviewId: id("reviewId") });
+export const hostParams = z.object({ hostId: id("hostId") });
 export const userParams = z.object({ userId: id("userId") });
 export const incidentParams = z.object({ incidentId: id("incidentId") });
 export const incidentRunParams = z.object({ incidentId: id("incidentId"), runId: id("runId") });

@@ -108,8 +108,8 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
 
   const onEvent = (event: WorkbenchEvent) => {
     switch (event.type) {
-      case "run.queued":
-        agents.local.to(hostRoom(event.hostId)).emit("orders:available");
+      case "runs.queued":
+        agents.local.to(event.hostIds.map(hostRoom)).emit("orders:available");
         break;
       case "run.stop-requested":
         agents.local.to(hostRoom(event.hostId)).emit("run:stop", { runId: event.runId, reason: event.reason, cause: event.cause });

@@ -6,27 +6,31 @@ import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
 import { insertNextRevision, insertProgram } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { prepareRevisionContent, revisionContentInput, revisionReview } from "./revision-content.ts";
+import { parseInput } from "@/lib/server/parse-input.ts";
+import { prepareRevisionContent, requireSomeTarget, revisionContentInput, revisionReview } from "./revision-content.ts";
 
-export const createProgramInput = revisionContentInput.extend({
-  name: z
-    .string({ error: "The program needs a name." })
-    .trim()
-    .min(1, "The program needs a name.")
-    .max(MAX_PROGRAM_NAME_LENGTH, `A name is at most ${MAX_PROGRAM_NAME_LENGTH} characters.`),
-});
+export const createProgramInput = requireSomeTarget(
+  revisionContentInput.extend({
+    name: z
+      .string({ error: "The program needs a name." })
+      .trim()
+      .min(1, "The program needs a name.")
+      .max(MAX_PROGRAM_NAME_LENGTH, `A name is at most ${MAX_PROGRAM_NAME_LENGTH} characters.`),
+  }),
+);
 
-export type CreateProgramInput = z.infer<typeof createProgramInput>;
+export type CreateProgramInput = z.input<typeof createProgramInput>;
 
 /** Creates a program and submits its first revision for review. */
 export async function createProgram(
   db: Db,
   actor: Actor,
-  input: CreateProgramInput,
-  rules: { maxDurationSec: number },
+  rawInput: CreateProgramInput,
+  rules: { maxDurationSec: number; maxHostsPerApproval?: number },
   now = new Date(),
 ): Promise<{ programId: string; revisionId: string }> {
   authorize(actor, "program.create");
+  const input = parseInput(createProgramInput, rawInput);
   return db.$transaction(async (tx) => {
     const prepared = await prepareRevisionContent(tx, input, { ...rules, now });
     const program = await insertProgram(tx, { name: input.name, authorId: actor.id });
@@ -46,7 +50,7 @@ export async function createProgram(
       target: { type: "revision", id: revision.id },
       toState: "PENDING",
       contentHash: prepared.content.contentHash,
-      data: { programId: program.id, number: revision.number, risk: prepared.lint.summary.risk },
+      data: { programId: program.id, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector },
     });
     return { programId: program.id, revisionId: revision.id };
   });

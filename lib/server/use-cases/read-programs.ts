@@ -13,6 +13,7 @@ import {
 } from "@/lib/server/data/programs.ts";
 import type { RevisionStatus } from "@/lib/server/db/generated/enums.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 
 // The read side of programs and revisions: what pages and GET routes show.
 
@@ -44,4 +45,34 @@ export async function listProgramsFor(
 export async function listReviewQueue(db: Db, actor: Actor): Promise<RevisionWithProgram[]> {
   authorize(actor, "revision.review");
   return listRevisionsWithStatus(db, "PENDING");
+}
+
+export type RevisionTargetsNow = {
+  /** Hosts an approval now would sign orders for. */
+  count: number;
+  /** Of the named hosts, those still enrolled and not revoked; and how many the selector matches. */
+  named: number;
+  matched: number;
+  /** The first `limit` of them by name, each with its labels and whether the revision names it. */
+  hosts: { id: string; name: string; labels: string[]; named: boolean }[];
+  truncated: boolean;
+};
+
+/** What a revision's targets resolve to at this moment: the review page shows it, the approval resolves them again. */
+export async function readRevisionTargetsNow(
+  db: Db,
+  actor: Actor,
+  revision: { targets: { id: string }[]; targetSelector: string | null },
+  limit = 100,
+): Promise<RevisionTargetsNow> {
+  authorize(actor, "program.read");
+  const resolved = await resolveRevisionTargets(db, revision);
+  const namedIds = new Set(revision.targets.map((host) => host.id));
+  return {
+    count: resolved.hosts.length,
+    named: resolved.named,
+    matched: resolved.matched,
+    hosts: resolved.hosts.slice(0, limit).map((host) => ({ ...host, named: namedIds.has(host.id) })),
+    truncated: resolved.hosts.length > limit,
+  };
 }

@@ -5,14 +5,17 @@ import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
 import { findProgramHead, getRevision, insertNextRevision, lockRevision, transitionRevision } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
-import { prepareRevisionContent, revisionContentInput, revisionReview } from "./revision-content.ts";
+import { parseInput } from "@/lib/server/parse-input.ts";
+import { prepareRevisionContent, requireSomeTarget, revisionContentInput, revisionReview } from "./revision-content.ts";
 
-export const reviseProgramInput = revisionContentInput.extend({
-  /** The revision number the author edited; a newer one means someone else got there first. */
-  baseRevision: z.number().int().positive(),
-});
+export const reviseProgramInput = requireSomeTarget(
+  revisionContentInput.extend({
+    /** The revision number the author edited; a newer one means someone else got there first. */
+    baseRevision: z.number().int().positive(),
+  }),
+);
 
-export type ReviseProgramInput = z.infer<typeof reviseProgramInput>;
+export type ReviseProgramInput = z.input<typeof reviseProgramInput>;
 
 /**
  * Submits a new, immutable revision. Any engineer may: programs are shared
@@ -25,11 +28,12 @@ export async function reviseProgram(
   db: Db,
   actor: Actor,
   programId: string,
-  input: ReviseProgramInput,
-  rules: { maxDurationSec: number },
+  rawInput: ReviseProgramInput,
+  rules: { maxDurationSec: number; maxHostsPerApproval?: number },
   now = new Date(),
 ): Promise<{ revisionId: string; number: number }> {
   authorize(actor, "program.revise");
+  const input = parseInput(reviseProgramInput, rawInput);
   return db.$transaction(async (tx) => {
     const head = await findProgramHead(tx, programId);
     if (!head) throw new AppError("NOT_FOUND", "No such program.");
@@ -66,7 +70,7 @@ export async function reviseProgram(
       target: { type: "revision", id: revision.id },
       toState: "PENDING",
       contentHash: prepared.content.contentHash,
-      data: { programId, number: revision.number, risk: prepared.lint.summary.risk },
+      data: { programId, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector },
     });
     return { revisionId: revision.id, number: revision.number };
   });

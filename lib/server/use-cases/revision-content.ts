@@ -2,7 +2,8 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "@/lib/shared/canonical-json.ts";
-import { MAX_PROGRAM_BYTES, MAX_TARGET_HOSTS, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
+import { hostSelectorSchema } from "@/lib/shared/host-selector.ts";
+import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
 import { findActiveHosts } from "@/lib/server/data/hosts.ts";
@@ -11,6 +12,7 @@ import { readSettings } from "@/lib/server/data/settings.ts";
 import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
 import type { RevisionContent } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 
 // What every revision carries, validated the same way for a new program and
 // for a resubmission.
@@ -24,19 +26,36 @@ export const revisionContentInput = z.object({
     .number({ error: "The duration limit must be a number of seconds." })
     .int("The duration limit must be a whole number of seconds.")
     .min(MIN_DURATION_SEC, `The duration limit must be at least ${MIN_DURATION_SEC} second.`),
+  /** Hosts named one by one. */
   targetHostIds: z
     .array(z.string().min(1).max(64), { error: "Choose the hosts to run on." })
-    .min(1, "Choose at least one target host.")
-    .max(MAX_TARGET_HOSTS, `At most ${MAX_TARGET_HOSTS} target hosts.`),
+    .max(MAX_HOSTS_PER_APPROVAL_CEILING, `At most ${MAX_HOSTS_PER_APPROVAL_CEILING} target hosts.`)
+    .default([]),
+  /** And/or every host whose labels a selector matches when the revision is approved (lib/shared/host-selector.ts). */
+  targetSelector: hostSelectorSchema,
 });
+
+/** A revision runs somewhere: refuses content with neither named hosts nor a selector (applied to each request schema built on revisionContentInput). */
+export function requireSomeTarget<T extends z.ZodType<{ targetHostIds: string[]; targetSelector: string | null }>>(schema: T): T {
+  return schema.refine((content) => content.targetHostIds.length > 0 || content.targetSelector !== null, {
+    message: "Choose at least one target host, or a label selector.",
+    path: ["targetHostIds"],
+  }) as unknown as T;
+}
 
 export type RevisionContentInput = z.infer<typeof revisionContentInput>;
 
-export function revisionContentHash(content: { source: string; durationSec: number; targetNames: string[] }): string {
+/**
+ * What a revision's content hash covers: the program, its limits, the hosts
+ * it names and its selector (canonical). A revision without a selector hashes
+ * exactly as before selectors existed, so earlier hashes still check out.
+ */
+export function revisionContentHash(content: { source: string; durationSec: number; targetNames: string[]; targetSelector?: string | null }): string {
   const canonical = canonicalJson({
     source: content.source,
     limits: { durationSec: content.durationSec },
     targets: [...content.targetNames].sort(),
+    selector: content.targetSelector ?? undefined,
   });
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
 }
@@ -58,7 +77,7 @@ export type PreparedRevision = {
 export async function prepareRevisionContent(
   tx: Tx,
   input: RevisionContentInput,
-  rules: { maxDurationSec: number; now: Date },
+  rules: { maxDurationSec: number; maxHostsPerApproval?: number; now: Date },
 ): Promise<PreparedRevision> {
   if (input.durationSec > rules.maxDurationSec) {
     throw new AppError("UNPROCESSABLE", `The duration limit is at most ${rules.maxDurationSec} seconds on this server.`);
@@ -68,18 +87,28 @@ export async function prepareRevisionContent(
   if (hosts.length !== ids.length) {
     const known = new Set(hosts.map((h) => h.id));
     const missing = ids.filter((id) => !known.has(id));
-    throw new AppError("UNPROCESSABLE", `Unknown or revoked target host: ${missing.join(", ")}.`);
+    throw new AppError("UNPROCESSABLE", `Unknown or revoked target host: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ` and ${missing.length - 10} more` : ""}.`);
   }
+  // A selector may match no host yet (hosts enrolled later count at approval); one that already
+  // matches more than an approval may sign would only be refused there.
+  const resolved = await resolveRevisionTargets(tx, { targets: hosts, targetSelector: input.targetSelector });
+  assertWithinHostCap(resolved.hosts.length, rules.maxHostsPerApproval, input.targetSelector);
   const settings = await readSettings(tx);
-  const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, ids));
+  const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, resolved.hosts.map((host) => host.id)));
   if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
-  const targets = hosts.sort((a, b) => a.name.localeCompare(b.name));
+  const targets = hosts.map(({ id, name }) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
   return {
     content: {
       source: input.source,
       durationSec: input.durationSec,
       targets,
-      contentHash: revisionContentHash({ source: input.source, durationSec: input.durationSec, targetNames: targets.map((t) => t.name) }),
+      targetSelector: input.targetSelector,
+      contentHash: revisionContentHash({
+        source: input.source,
+        durationSec: input.durationSec,
+        targetNames: targets.map((t) => t.name),
+        targetSelector: input.targetSelector,
+      }),
     },
     lint,
     approvalsRequired: settings.reviewRules.approvalsRequired,
@@ -95,9 +124,11 @@ export async function prepareRevisionContent(
  * submission must stop what it now refuses before anything is signed. A lint
  * error refuses the approval with the findings, as at submission.
  */
-export async function assertCurrentPolicyAllows(tx: Tx, revision: { source: string; targets: { id: string }[] }): Promise<void> {
+export async function assertCurrentPolicyAllows(tx: Tx, revision: { source: string; targets: { id: string }[]; targetSelector: string | null }): Promise<void> {
   const settings = await readSettings(tx);
-  const lint = lintProgram(revision.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, revision.targets.map((host) => host.id)));
+  // The catalogs of the hosts it would run on now: the named ones and those its selector matches.
+  const { hosts } = await resolveRevisionTargets(tx, revision);
+  const lint = lintProgram(revision.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, hosts.map((host) => host.id)));
   if (lint.blocked) {
     throw policyRefusal(lint, "The policy in force now refuses this program, so it cannot be approved; reject it or request changes");
   }
@@ -119,4 +150,13 @@ export function revisionReview(prepared: PreparedRevision) {
     securityReviewRequired: prepared.securityReviewRequired,
     reviewDeadline: prepared.reviewDeadline,
   };
+}
+
+/** UNPROCESSABLE when a revision resolves to more hosts than one approval may sign for. */
+export function assertWithinHostCap(count: number, maxHostsPerApproval = DEFAULT_MAX_HOSTS_PER_APPROVAL, selector: string | null): void {
+  if (count <= maxHostsPerApproval) return;
+  throw new AppError(
+    "UNPROCESSABLE",
+    `${selector ? `The selector ${selector} with the named hosts resolves` : "The revision names"} ${count} hosts; one approval signs orders for at most ${maxHostsPerApproval} (WORKBENCH_MAX_HOSTS_PER_APPROVAL). Narrow the selector, or split the fleet into several programs.`,
+  );
 }

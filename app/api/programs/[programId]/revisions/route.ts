@@ -6,6 +6,8 @@ import { reviseProgram, reviseProgramInput } from "@/lib/server/use-cases/revise
 
 export const POST = defineRoute(
   { access: { kind: "user", action: "program.revise" }, params: programParams, body: reviseProgramInput, successStatus: 201 },
-  async ({ actor, params, body }) =>
-    reviseProgram(getDb(), actor!, params.programId, body, { maxDurationSec: loadServerEnv().WORKBENCH_MAX_DURATION_SEC }),
+  async ({ actor, params, body }) => {
+    const env = loadServerEnv();
+    return reviseProgram(getDb(), actor!, params.programId, body, { maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC, maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL });
+  },
 );

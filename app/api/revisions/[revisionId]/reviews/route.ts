@@ -1,4 +1,5 @@
 import { getDb } from "@/lib/server/db/client.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { revisionParams } from "@/lib/server/http/params.ts";
 import { signRunOrder } from "@/lib/server/signing/signing-key.ts";
@@ -10,5 +11,6 @@ export const POST = defineRoute(
     reviewRevision(getDb(), actor!, params.revisionId, body, {
       signRunOrder: (order) => signRunOrder(order),
       now: () => new Date(),
+      maxHostsPerApproval: loadServerEnv().WORKBENCH_MAX_HOSTS_PER_APPROVAL,
     }),
 );

@@ -1,0 +1,47 @@
+import "server-only";
+import { z } from "zod";
+import { hostLabelsSchema } from "@/lib/shared/host-labels.ts";
+import type { Db } from "@/lib/server/db/client.ts";
+import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
+import { appendAudit } from "@/lib/server/data/audit.ts";
+import { lockHostLabels, setHostLabels } from "@/lib/server/data/hosts.ts";
+import { AppError } from "@/lib/server/errors.ts";
+
+export const changeHostLabelsInput = z.object({
+  labels: hostLabelsSchema,
+  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional().transform((reason) => reason || null),
+});
+
+const describeLabels = (labels: readonly string[]) => (labels.length ? labels.join(",") : "(no labels)");
+
+/**
+ * Replaces a host's labels. They decide which selectors pick the host from
+ * the next approval on; orders already signed keep the hosts they name.
+ * Audited with the labels before and after. The host's row lock makes two
+ * admins' edits take turns, so each audit entry's "before" is what the edit
+ * really replaced.
+ */
+export async function changeHostLabels(
+  db: Db,
+  actor: Actor,
+  hostId: string,
+  input: z.output<typeof changeHostLabelsInput>,
+): Promise<{ labels: string[]; changed: boolean }> {
+  authorize(actor, "host.label");
+  return db.$transaction(async (tx) => {
+    const host = await lockHostLabels(tx, hostId);
+    if (!host) throw new AppError("NOT_FOUND", "No such host.");
+    if (describeLabels(host.labels) === describeLabels(input.labels)) return { labels: input.labels, changed: false };
+    await setHostLabels(tx, hostId, input.labels);
+    await appendAudit(tx, {
+      actor: { type: "user", id: actor.id, name: actor.name },
+      action: "host.labels-change",
+      target: { type: "host", id: hostId },
+      fromState: describeLabels(host.labels),
+      toState: describeLabels(input.labels),
+      reason: input.reason,
+      data: { host: host.name, before: host.labels, after: input.labels },
+    });
+    return { labels: input.labels, changed: true };
+  });
+}
