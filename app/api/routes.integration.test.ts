@@ -73,7 +73,8 @@ const MUTATING_ROUTES: { name: string; action: Action; request: () => Promise<[s
       return ["POST", `/api/runs/${runIds[0]}/stop`];
     },
   },
-  { name: "create an enrollment token", action: "host.enroll-token.create", request: async () => ["POST", "/api/enrollment-tokens", { ttlMinutes: 5 }] },
+  { name: "create an enrollment token", action: "host.enroll-token.create", request: async () => ["POST", "/api/enrollment-tokens", { ttlMinutes: 5, labels: ["role=db"] }] },
+  { name: "change a host's labels", action: "host.label", request: async () => ["PUT", `/api/hosts/${hostId}/labels`, { labels: ["role=db", "zone=eu-1"], reason: "walk" }] },
   {
     name: "create a user",
     action: "user.manage",
@@ -95,7 +96,7 @@ const MUTATING_ROUTES: { name: string; action: Action; request: () => Promise<[s
 /** Admin-only reads: the users list and the audit trail (browse, verify, export). */
 const ADMIN_READ_ROUTES = ["/api/users", "/api/audit", "/api/audit/verification", "/api/audit/export"];
 
-const READ_ROUTES = ["/api/programs", "/api/runs", "/api/hosts", "/api/enrollment-tokens"];
+const READ_ROUTES = ["/api/programs", "/api/runs", "/api/hosts", "/api/enrollment-tokens", "/api/hosts/matches?selector=role%3Ddb"];
 
 describe("authorization of every mutating route, by role", () => {
   for (const route of MUTATING_ROUTES) {
@@ -208,6 +209,37 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     expect((await call("anonymous", "POST", "/api/agent/enroll", { token, hostName: "h2" })).status).toBe(201);
     expect((await call("anonymous", "POST", "/api/agent/enroll", { token, hostName: "h3" })).status).toBe(401);
     expect(await t.db.host.count({ where: { name: { in: ["h1", "h3"] } } })).toBe(0);
+  });
+
+  it("labels and selectors that do not parse, and agent labels the token does not allow", async () => {
+    const badSelector = await call("engineer", "POST", "/api/programs", { name: "n", source: SOURCE, durationSec: 5, targetSelector: "role==db" });
+    expect(badSelector.status).toBe(400);
+    expect(badSelector.json?.error?.message).toMatch(/targetSelector: The selector's term 1 \("role==db"\) has "=="/);
+    const noTarget = await call("engineer", "POST", "/api/programs", { name: "n", source: SOURCE, durationSec: 5, targetHostIds: [] });
+    expect(noTarget.status).toBe(400);
+    expect(noTarget.json?.error?.message).toMatch(/Choose at least one target host, or a label selector/);
+    const badQuery = await call("engineer", "GET", `/api/hosts/matches?selector=${encodeURIComponent("role=db,,x")}`);
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.json?.error?.message).toMatch(/term 2 is empty/);
+    expect((await call("engineer", "GET", "/api/hosts/matches")).status).toBe(400);
+
+    const badLabels = await call("admin", "PUT", `/api/hosts/${hostId}/labels`, { labels: ["Role=db"] });
+    expect(badLabels.status).toBe(400);
+    expect(badLabels.json?.error?.message).toMatch(/labels: The label "Role=db" has a bad key/);
+    expect((await call("admin", "PUT", "/api/hosts/no-such-host/labels", { labels: [] })).status).toBe(404);
+    const badToken = await call("admin", "POST", "/api/enrollment-tokens", { ttlMinutes: 5, labels: ["role=db", "role=web"] });
+    expect(badToken.status).toBe(400);
+
+    const { json } = await call("admin", "POST", "/api/enrollment-tokens", { ttlMinutes: 5, labels: ["role=db"] });
+    const token = (json as unknown as { token: string }).token;
+    const proposed = await call("anonymous", "POST", "/api/agent/enroll", { token, hostName: "h-labels", labels: ["role=web"] });
+    expect(proposed.status).toBe(422);
+    expect(proposed.json?.error?.message).toMatch(/does not let the agent choose labels/);
+    const enrolled = await call("anonymous", "POST", "/api/agent/enroll", { token, hostName: "h-labels" });
+    expect(enrolled).toMatchObject({ status: 201, json: { labels: ["role=db"] } });
+    const matches = await call("engineer", "GET", "/api/hosts/matches?selector=role%3Ddb&limit=5");
+    expect(matches).toMatchObject({ status: 200, json: { selector: "role=db", truncated: false } });
+    expect((matches.json as unknown as { hosts: { name: string }[] }).hosts.map((h) => h.name)).toContain("h-labels");
   });
 
   it("the server logged no unhandled error", () => {

@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CanonicalValue } from "@/lib/shared/canonical-json.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
-import { appendAudit, auditRowHash } from "./audit.ts";
+import { appendAudit, appendAuditBatch, auditRowHash } from "./audit.ts";
 import { verifyAuditChain } from "./audit-verification.ts";
 
 let t: TestDatabase | undefined;
@@ -146,6 +146,69 @@ describe("audit chain verification", () => {
     expect(await verifyAuditChain(db, { batchSize: 2 })).toMatchObject({ ok: true, checked: 7 });
     await asSuperuserWithoutTriggers(url, `DELETE FROM "AuditEvent" WHERE id = $1`, [ids[4]]);
     expect((await verifyAuditChain(db, { batchSize: 2 })).firstBroken).toMatchObject({ problem: "unlinked", entryId: ids[5]!.toString() });
+  });
+});
+
+describe("entries appended as one batch", () => {
+  it("chain like single appends: the chain verifies, the head names the last, a changed entry in the batch is named", async () => {
+    const { db, url } = await trailOf(2);
+    await db.$transaction((tx) =>
+      appendAuditBatch(
+        tx,
+        [3, 4, 5, 6].map((i) => ({ actor: { type: "system" as const }, action: "test.batch", target: { type: "test", id: String(i) }, toState: `S${i}`, data: { i } })),
+      ),
+    );
+    await db.$transaction((tx) => appendAudit(tx, { actor: { type: "system" }, action: "test.after", target: { type: "test", id: "7" } }));
+    const rows = await db.auditEvent.findMany({ orderBy: { id: "asc" }, select: { id: true, action: true, targetId: true, prevHash: true, hash: true } });
+    expect(rows.map((row) => row.targetId)).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+    const result = await verifyAuditChain(db);
+    expect(result).toMatchObject({ ok: true, checked: 7, head: { id: rows[6]!.id.toString(), hash: rows[6]!.hash } });
+
+    await asSuperuserWithoutTriggers(url, `UPDATE "AuditEvent" SET "toState" = 'FORGED' WHERE id = $1`, [rows[3]!.id]);
+    expect((await verifyAuditChain(db)).firstBroken).toMatchObject({ problem: "modified", entryId: rows[3]!.id.toString(), action: "test.batch" });
+  });
+
+  it("leaves nothing when the transaction that appended it rolls back", async () => {
+    const { db } = await trailOf(1);
+    const entries = [1, 2, 3].map((i) => ({ actor: { type: "system" as const }, action: "test.rolled-back", target: { type: "test", id: String(i) } }));
+    await expect(
+      db.$transaction(async (tx) => {
+        await appendAuditBatch(tx, entries);
+        throw new Error("the change it audited failed");
+      }),
+    ).rejects.toThrow(/failed/);
+    expect(await db.auditEvent.count({ where: { action: "test.rolled-back" } })).toBe(0);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
+  it("the head still moves only onto an entry that descends from it", async () => {
+    const { db, url, ids } = await trailOf(2);
+    // An entry slipped in with the triggers off that links to nothing in the chain.
+    const forged = {
+      at: new Date(),
+      actorType: "system",
+      actorId: null,
+      actorName: null,
+      action: "test.forged",
+      targetType: "test",
+      targetId: "x",
+      fromState: null,
+      toState: null,
+      reason: null,
+      contentHash: null,
+      data: null,
+      prevHash: "f".repeat(64),
+    };
+    const hash = auditRowHash(forged);
+    await asSuperuserWithoutTriggers(
+      url,
+      `INSERT INTO "AuditEvent" ("at", "actorType", "action", "targetType", "targetId", "prevHash", "hash") VALUES ($1, 'system', 'test.forged', 'test', 'x', $2, $3)`,
+      [forged.at, forged.prevHash, hash],
+    );
+    const forgedId = (await db.auditEvent.findFirstOrThrow({ where: { action: "test.forged" }, select: { id: true } })).id;
+    await expect(db.auditChainHead.update({ where: { id: 1 }, data: { lastId: forgedId, lastHash: hash } })).rejects.toThrow(/only moves forward/);
+    expect(await db.auditChainHead.findUniqueOrThrow({ where: { id: 1 }, select: { lastId: true } })).toEqual({ lastId: ids[1] });
   });
 });
 

@@ -6,10 +6,11 @@ import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
 import { lockHostLabels, setHostLabels } from "@/lib/server/data/hosts.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { parseInput } from "@/lib/server/parse-input.ts";
 
 export const changeHostLabelsInput = z.object({
   labels: hostLabelsSchema,
-  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional().transform((reason) => reason || null),
+  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").nullish().transform((reason) => reason || null),
 });
 
 const describeLabels = (labels: readonly string[]) => (labels.length ? labels.join(",") : "(no labels)");
@@ -25,9 +26,10 @@ export async function changeHostLabels(
   db: Db,
   actor: Actor,
   hostId: string,
-  input: z.output<typeof changeHostLabelsInput>,
+  rawInput: z.input<typeof changeHostLabelsInput>,
 ): Promise<{ labels: string[]; changed: boolean }> {
   authorize(actor, "host.label");
+  const input = parseInput(changeHostLabelsInput, rawInput);
   return db.$transaction(async (tx) => {
     const host = await lockHostLabels(tx, hostId);
     if (!host) throw new AppError("NOT_FOUND", "No such host.");
