@@ -45,6 +45,9 @@ export type ReviewOutcome = {
   runIds: string[];
 };
 
+// Signing a fleet of WORKBENCH_MAX_HOSTS_PER_APPROVAL (5,000) hosts takes about a second on two
+// cores and several on a busy machine; past Prisma's 5 s default the whole approval would be
+// rolled back and refused.
 const APPROVAL_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
 
 const DECISIONS = { approve: "APPROVE", reject: "REJECT", "request-changes": "REQUEST_CHANGES" } as const;
@@ -133,8 +136,6 @@ export async function reviewRevision(
         securityApprovalMissing: false,
         runIds,
       };
-      // Signing a fleet of WORKBENCH_MAX_HOSTS_PER_APPROVAL (5,000) hosts takes about a second on
-      // two cores, several on a busy machine: past Prisma's 5 s default the approval would fail halfway.
     }, APPROVAL_TRANSACTION);
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", "You have already reviewed this revision.");
