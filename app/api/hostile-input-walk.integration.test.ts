@@ -82,7 +82,8 @@ beforeAll(async () => {
   const replayCookie = callerCookie({ method: "POST", template: "replays", access: { kind: "user", action: "replay.create" } })!;
   const { runId: replayRunId } = (await post(replayCookie, "/api/replays", { name: "walk.json", startedAt: Date.now() })) as { runId: string };
   const toDisable = await createUser(t.db, ["ENGINEER"]);
-  const { token } = (await post(cookies.get("ADMIN")!, "/api/enrollment-tokens", { ttlMinutes: 30 })) as { token: string };
+  // It lets the agent propose labels, so the enrollment sample's labels are accepted and walked.
+  const { token } = (await post(cookies.get("ADMIN")!, "/api/enrollment-tokens", { ttlMinutes: 30, allowAgentLabels: true })) as { token: string };
 
   const ids: Record<string, string> = {
     hostId: spareHostId,
@@ -104,10 +105,11 @@ beforeAll(async () => {
   // In the order the proof sends them: later samples may depend on earlier ones (disable before enable, frames before end).
   samples = new Map<string, Sample>([
     ["POST agent/enroll", { body: { token, hostName: "walk-enrolled", labels: ["rack=a1"] } }],
-    ["POST enrollment-tokens", { body: { ttlMinutes: 5 } }],
+    ["POST enrollment-tokens", { body: { ttlMinutes: 5, labels: ["role=db", "zone=eu-1"], allowAgentLabels: false } }],
+    ["PUT hosts/[hostId]/labels", { body: { labels: ["role=db", "zone=eu-1"], reason: "walk" } }],
     ["POST hosts/[hostId]/revoke", {}],
-    ["POST programs", { body: { name: "walk program", source: SOURCE, durationSec: 5, targetHostIds: [hostId] } }],
-    ["POST programs/[programId]/revisions", { body: { source: SOURCE, durationSec: 6, targetHostIds: [hostId], baseRevision: 1 } }],
+    ["POST programs", { body: { name: "walk program", source: SOURCE, durationSec: 5, targetHostIds: [hostId], targetSelector: "rack=a1" } }],
+    ["POST programs/[programId]/revisions", { body: { source: SOURCE, durationSec: 6, targetHostIds: [hostId], targetSelector: "role=db,zone!=eu-2", baseRevision: 1 } }],
     ["POST revisions/[revisionId]/comments", { body: { line: 1, body: "a comment" } }],
     ["POST revisions/[revisionId]/dry-runs", { body: { hostId } }],
     ["POST revisions/[revisionId]/reviews", { body: { decision: "reject", reason: "walk" } }],
@@ -139,6 +141,7 @@ beforeAll(async () => {
     ["GET audit", { query: { actor: "admin", action: "auth.", targetType: "run", targetId: "x", from: "2026-01-01T00:00", to: "2030-01-01T00:00", before: "100", limit: "10" } }],
     ["GET audit/export", { query: { actor: "admin", action: "auth.", targetType: "run", targetId: "x", from: "2026-01-01T00:00", to: "2030-01-01T00:00" } }],
     ["GET hosts/probes", { query: { hostIds: hostId } }],
+    ["GET hosts/matches", { query: { selector: "role=db,!retired", limit: "10" } }],
     ["GET incidents", { query: { status: "OPEN" } }],
     ["GET incidents/[incidentId]/comparison", { query: { map: "@usecs", key: "k" } }],
     ["GET programs", { query: { mine: "1", status: "PENDING" } }],

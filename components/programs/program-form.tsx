@@ -61,7 +61,8 @@ export function ProgramForm(props: Props) {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const content = { source, durationSec: Number(durationSec), targetHostIds: targets, targetSelector: selector.trim() === "" ? null : selector };
+    // A blank selector is sent as none (left out).
+    const content = { source, durationSec: Number(durationSec), targetHostIds: targets, ...(selector.trim() === "" ? {} : { targetSelector: selector }) };
     try {
       if (props.mode === "create") {
         const created = await callApi<{ programId: string }>("POST", "/api/programs", { name, ...content });

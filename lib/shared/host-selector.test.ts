@@ -132,11 +132,11 @@ describe("label selectors: matching", () => {
 });
 
 describe("label selectors: the request schema", () => {
-  it("gives the canonical form, or null for none", () => {
+  it("gives the canonical form, or nothing for none; its own output parses to itself", () => {
     expect(hostSelectorSchema.parse("zone!=eu-1, role=db")).toBe("role=db,zone!=eu-1");
-    expect(hostSelectorSchema.parse("   ")).toBeNull();
-    expect(hostSelectorSchema.parse(undefined)).toBeNull();
-    expect(hostSelectorSchema.parse(null)).toBeNull();
+    expect(hostSelectorSchema.parse("role=db,zone!=eu-1")).toBe("role=db,zone!=eu-1");
+    expect(hostSelectorSchema.parse("   ")).toBeUndefined();
+    expect(hostSelectorSchema.parse(undefined)).toBeUndefined();
   });
 
   it("refuses with the parser's sentence", () => {
@@ -144,5 +144,7 @@ describe("label selectors: the request schema", () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toMatch(/nothing could match/);
     expect(hostSelectorSchema.safeParse(42).success).toBe(false);
+    // Absent is none; null is a wrong type, as for every optional field of the API.
+    expect(hostSelectorSchema.safeParse(null).success).toBe(false);
   });
 });

@@ -152,14 +152,17 @@ export function selectHosts<T extends { labels: readonly string[] }>(selector: H
   return hosts.filter((host) => selectorMatchesLabels(selector, labelMap(host.labels)));
 }
 
-/** A request's selector: blank or missing is none (null), anything else its canonical form. */
+/**
+ * A request's selector: missing or blank is none (undefined), anything else
+ * its canonical form. Parsing the result again gives the same result.
+ */
 export const hostSelectorSchema = z
   .string({ error: "A selector is text, like role=db,zone!=eu-1." })
   .max(MAX_SELECTOR_LENGTH, `A selector is at most ${MAX_SELECTOR_LENGTH} characters.`)
-  .nullish()
+  .optional()
   .transform((text, ctx) => {
     const result = parseHostSelector(text ?? "");
-    if (result.ok) return result.selector?.canonical ?? null;
+    if (result.ok) return result.selector?.canonical;
     ctx.addIssue({ code: "custom", message: result.error });
     return z.NEVER;
   });

@@ -10,7 +10,8 @@ import { parseInput } from "@/lib/server/parse-input.ts";
 
 export const changeHostLabelsInput = z.object({
   labels: hostLabelsSchema,
-  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").nullish().transform((reason) => reason || null),
+  // Absent or blank is none; the output parses to itself (the use case parses what its route parsed).
+  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional().transform((reason) => reason || undefined),
 });
 
 const describeLabels = (labels: readonly string[]) => (labels.length ? labels.join(",") : "(no labels)");
@@ -41,7 +42,7 @@ export async function changeHostLabels(
       target: { type: "host", id: hostId },
       fromState: describeLabels(host.labels),
       toState: describeLabels(input.labels),
-      reason: input.reason,
+      reason: input.reason ?? null,
       data: { host: host.name, before: host.labels, after: input.labels },
     });
     return { labels: input.labels, changed: true };

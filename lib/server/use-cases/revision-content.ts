@@ -36,8 +36,8 @@ export const revisionContentInput = z.object({
 });
 
 /** A revision runs somewhere: refuses content with neither named hosts nor a selector (applied to each request schema built on revisionContentInput). */
-export function requireSomeTarget<T extends z.ZodType<{ targetHostIds: string[]; targetSelector: string | null }>>(schema: T): T {
-  return schema.refine((content) => content.targetHostIds.length > 0 || content.targetSelector !== null, {
+export function requireSomeTarget<T extends z.ZodType<{ targetHostIds: string[]; targetSelector?: string }>>(schema: T): T {
+  return schema.refine((content) => content.targetHostIds.length > 0 || content.targetSelector !== undefined, {
     message: "Choose at least one target host, or a label selector.",
     path: ["targetHostIds"],
   }) as unknown as T;
@@ -91,8 +91,9 @@ export async function prepareRevisionContent(
   }
   // A selector may match no host yet (hosts enrolled later count at approval); one that already
   // matches more than an approval may sign would only be refused there.
-  const resolved = await resolveRevisionTargets(tx, { targets: hosts, targetSelector: input.targetSelector });
-  assertWithinHostCap(resolved.hosts.length, rules.maxHostsPerApproval, input.targetSelector);
+  const targetSelector = input.targetSelector ?? null;
+  const resolved = await resolveRevisionTargets(tx, { targets: hosts, targetSelector });
+  assertWithinHostCap(resolved.hosts.length, rules.maxHostsPerApproval, targetSelector);
   const settings = await readSettings(tx);
   const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, resolved.hosts.map((host) => host.id)));
   if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
@@ -102,12 +103,12 @@ export async function prepareRevisionContent(
       source: input.source,
       durationSec: input.durationSec,
       targets,
-      targetSelector: input.targetSelector,
+      targetSelector,
       contentHash: revisionContentHash({
         source: input.source,
         durationSec: input.durationSec,
         targetNames: targets.map((t) => t.name),
-        targetSelector: input.targetSelector,
+        targetSelector,
       }),
     },
     lint,
