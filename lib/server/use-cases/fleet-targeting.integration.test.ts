@@ -18,6 +18,7 @@ import { createEnrollmentToken } from "./create-enrollment-token.ts";
 import { createProgram } from "./create-program.ts";
 import { enrollHost } from "./enroll-host.ts";
 import { readRevisionTargetsNow } from "./read-programs.ts";
+import { requestDryRun } from "./request-dry-run.ts";
 import { resolveHostSelector } from "./resolve-host-selector.ts";
 import { reviewRevision } from "./review-revision.ts";
 import { reviseProgram } from "./revise-program.ts";
@@ -229,6 +230,22 @@ describe("a revision that targets a label selector", () => {
     await expectAppError(createProgram(t.db, engineer, { name: "nowhere", source: SOURCE, durationSec: 30 }, RULES), "BAD_REQUEST", /Choose at least one target host, or a label selector/);
     await expectAppError(createProgram(t.db, engineer, { name: "typo", source: SOURCE, durationSec: 30, targetSelector: "role==db" }, RULES), "BAD_REQUEST", /targetSelector: .*"=="/);
     await expectAppError(createProgram(t.db, engineer, { name: "never", source: SOURCE, durationSec: 30, targetSelector: "role=db,role=web" }, RULES), "BAD_REQUEST", /nothing could match/);
+  });
+});
+
+describe("dry runs of a selector revision", () => {
+  it("compile on a host the selector matches now, and never on one it does not", async () => {
+    const team = `t${unique()}`;
+    const matching = await enroll(`${team}-db`, [`team=${team}`, "role=db"]);
+    const other = await enroll(`${team}-web`, [`team=${team}`, "role=web"]);
+    const { revisionId } = await createProgram(t.db, engineer, { name: "dry", source: SOURCE, durationSec: 30, targetSelector: `team=${team},role=db` }, RULES);
+    // No agent runs for these hosts: the request passes the target check and then finds nobody to answer.
+    const dryRun = await requestDryRun(t.db, engineer, revisionId, matching.hostId, { timeoutMs: 200, pollMs: 50 });
+    expect(dryRun.status).toBe("UNAVAILABLE");
+    await expectAppError(requestDryRun(t.db, engineer, revisionId, other.hostId, { timeoutMs: 200, pollMs: 50 }), "UNPROCESSABLE", /is not one of this revision's target hosts/);
+    // Relabelled into the selector, it becomes a target.
+    await changeHostLabels(t.db, admin, other.hostId, { labels: [`team=${team}`, "role=db"] });
+    expect((await requestDryRun(t.db, engineer, revisionId, other.hostId, { timeoutMs: 200, pollMs: 50 })).status).toBe("UNAVAILABLE");
   });
 });
 
