@@ -88,6 +88,7 @@ export class RunSupervisor {
   private droppedFrames = 0;
   private refusedFrames = 0;
   private startedAt = 0;
+  private deadlineAtMs = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: RunSupervisorOptions) {
     this.output = new OutputGuard(options.order.limits, options.now);
@@ -101,6 +102,11 @@ export class RunSupervisor {
 
   get pid(): number | undefined {
     return this.process?.pid;
+  }
+
+  /** When the agent stops it at the latest: its signed duration or its order's expiry, whichever comes first. */
+  get deadlineAt(): number {
+    return this.deadlineAtMs;
   }
 
   /** The first request wins: a user's stop after the duration limit fired stays a duration-limit end. */
@@ -294,6 +300,7 @@ export class RunSupervisor {
       byExpiry < byDuration
         ? ([byExpiry, "expired", `the approval expired at ${order.expiresAt}`] as const)
         : ([byDuration, "duration-limit", `reached the ${order.limits.durationSec} s duration limit`] as const);
+    this.deadlineAtMs = at;
     this.deadline = setTimeout(() => this.requestStop(reason, detail), Math.max(0, at - this.options.now()));
   }
 

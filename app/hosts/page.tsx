@@ -35,6 +35,12 @@ export default async function HostsPage() {
             <tr key={host.id}>
               <td>
                 {host.name} {host.revoked && <span className="badge REJECTED">revoked</span>}
+                {host.localStop && (
+                  <div className="badge PENDING" data-testid="local-stop">
+                    stopped locally since {when(host.localStop.since)} UTC
+                    {host.localStop.reason ? `: ${host.localStop.reason}` : ""}
+                  </div>
+                )}
               </td>
               <td>{host.labels.join(", ")}</td>
               <td>{host.bpftraceVersion ?? "—"}</td>
