@@ -46,7 +46,7 @@ describe("the local stop switch", () => {
     const stopped = await endedRun(s, runId, 15_000);
     expect(stopped.endReason).toBe("STOPPED");
     expect(stopped.endDetail).toBe(
-      `stopped by the local stop switch ${s.agent.stopFile} on the host (engaged ${engagedAt.toISOString()}: disk replacement on this host (Dana)); bpftrace exited on SIGINT`,
+      `the host's local stop switch was engaged (${s.agent.stopFile}, since ${engagedAt.toISOString()}: disk replacement on this host (Dana)); bpftrace exited on SIGINT`,
     );
     expect(processesWithArgument(running.marker)).toEqual([]);
 
@@ -61,14 +61,14 @@ describe("the local stop switch", () => {
     const refusedId = await approve(s, refused.source, 30);
     const refusal = await endedRun(s, refusedId, 15_000);
     expect(refusal.endReason).toBe("REFUSED");
-    expect(refusal.endDetail).toMatch(/^the agent refused the order \(local-stop\): this host is stopped by the local stop switch .* \(engaged .*: disk replacement on this host \(Dana\)\)$/);
+    expect(refusal.endDetail).toMatch(/^the agent refused the order \(local-stop\): the host's local stop switch is engaged \(.*\/stop, since .*Z: disk replacement on this host \(Dana\)\)$/);
     expect(refusal.startedAt).toBeNull();
     expect(processesWithArgument(refused.marker)).toEqual([]);
 
     const { revisionId } = await createProgram(s.t.db, s.engineer, { name: "dry run while stopped", source: SLEEP_LATENCY, durationSec: 30, targetHostIds: [s.host.hostId] }, { maxDurationSec: 600 });
     const dryRun = await requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId);
     expect(dryRun.status).toBe("REFUSED");
-    expect(dryRun.message).toMatch(/^this host is stopped by the local stop switch .*: it compiles nothing until the switch is removed$/);
+    expect(dryRun.message).toMatch(/^the host's local stop switch is engaged \(.*\): it compiles nothing until the switch is removed$/);
 
     fs.rmSync(s.agent.stopFile);
     await waitFor("the server to record the release", async () => (await hostRow()).localStop === null);
@@ -94,7 +94,7 @@ describe("the local stop switch", () => {
     await agentConnected(s, restartedAt);
     const refusal = await endedRun(s, queuedId, 15_000);
     expect(refusal.endReason).toBe("REFUSED");
-    expect(refusal.endDetail).toMatch(/\(local-stop\): .*: kernel upgrade\)$/);
+    expect(refusal.endDetail).toMatch(/\(local-stop\): the host's local stop switch is engaged \(.*: kernel upgrade\)$/);
     expect(processesWithArgument(queued.marker)).toEqual([]);
     expect((await hostRow()).localStop?.reason).toBe("kernel upgrade");
     expect(agentLogLines(s.agent.output(), "the local stop switch is engaged: stopping every run and refusing every order until it is removed")[0]).toMatchObject({

@@ -227,7 +227,7 @@ export class Agent {
         since: state.since === null ? null : new Date(state.since).toISOString(),
         reason: state.reason,
       });
-      for (const run of this.active.values()) run.requestStop("stopped", `stopped by ${this.localStop.describe()}`);
+      for (const run of this.active.values()) run.requestStop("stopped", `the host's local stop switch was engaged (${this.localStop.describe()})`);
       for (const order of [...this.awaitingStart.values()]) this.refuseLocally(order.runId);
     } else {
       this.deps.log("the local stop switch was removed: taking orders again", { file: this.config.stopFile });
@@ -249,7 +249,7 @@ export class Agent {
   private refuseLocally(runId: string): void {
     this.awaitingStart.delete(runId);
     this.settled.add(runId);
-    const message = `this host is stopped by ${this.localStop.describe()}`;
+    const message = `the host's local stop switch is engaged (${this.localStop.describe()})`;
     this.deps.log("refused an order", { runId, reason: "local-stop", message });
     this.pushRefusal(runId, "local-stop", message);
   }
@@ -455,7 +455,7 @@ export class Agent {
       outcome: "refused",
       probes: [],
       probeCount: 0,
-      message: `this host is stopped by ${this.localStop.describe()}: it compiles nothing until the switch is removed`,
+      message: `the host's local stop switch is engaged (${this.localStop.describe()}): it compiles nothing until the switch is removed`,
       findings: [],
       bpftraceVersion: this.deps.hostFacts.bpftraceVersion,
       elapsedMs: 0,

@@ -23,7 +23,7 @@ describe("LocalStopSwitch", () => {
     const engagedAt = new Date("2026-12-04T08:00:00.000Z");
     fs.utimesSync(file, engagedAt, engagedAt);
     expect(stop.check()).toEqual({ engaged: true, since: engagedAt.getTime(), reason: "disk replacement, ask Dana" });
-    expect(stop.describe()).toBe(`the local stop switch ${file} on the host (engaged 2026-12-04T08:00:00.000Z: disk replacement, ask Dana)`);
+    expect(stop.describe()).toBe(`${file}, since 2026-12-04T08:00:00.000Z: disk replacement, ask Dana`);
 
     // A new reason is a change; the switch stays engaged since the first time.
     fs.writeFileSync(file, "disk replacement done, checking RAID\n");
@@ -45,7 +45,7 @@ describe("LocalStopSwitch", () => {
     fs.rmdirSync(file);
     fs.writeFileSync(file, "");
     expect(stop.check()).toMatchObject({ engaged: true, reason: null });
-    expect(stop.describe()).toMatch(/^the local stop switch .*stop on the host \(engaged \d{4}-.*Z\)$/);
+    expect(stop.describe()).toMatch(/^\/.*\/stop, since \d{4}-.*Z$/);
     fs.writeFileSync(file, "x".repeat(3000));
     expect(stop.check().reason).toHaveLength(500);
   });

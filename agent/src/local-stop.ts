@@ -74,11 +74,11 @@ export class LocalStopSwitch {
     return this.current;
   }
 
-  /** "the local stop switch /etc/workbench-agent/stop (engaged 2026-12-04T08:00:00.000Z: disk replacement)" */
+  /** "/etc/workbench-agent/stop, since 2026-12-04T08:00:00.000Z: disk replacement": which switch, since when, why. */
   describe(): string {
     const { since, reason } = this.current;
-    const when = since === null ? "" : ` engaged ${new Date(since).toISOString()}`;
-    return `the local stop switch ${this.options.file} on the host (${when.trim() || "engaged"}${reason ? `: ${reason}` : ""})`;
+    const when = since === null ? "" : `, since ${new Date(since).toISOString()}`;
+    return `${this.options.file}${when}${reason ? `: ${reason}` : ""}`;
   }
 
   dispose(): void {

@@ -53,7 +53,7 @@ afterAll(async () => {
 
 describe("an agent's local stop switch", () => {
   it("is stored on the agent's own host, shown to readers of hosts, and audited once per change", async () => {
-    const since = Date.parse("2026-12-04T08:00:00.000Z");
+    const since = Date.parse("2026-11-30T08:00:00.000Z");
     const engaged = { localStop: { engaged: true, since, reason: "disk replacement (Dana)" } };
     expect(await request(agentA, "agent:state", engaged)).toEqual({ ok: true, value: {} });
     expect(await localStopOf(hostA.hostId)).toEqual({ since: new Date(since), reason: "disk replacement (Dana)" });
