@@ -73,4 +73,15 @@ describe("OfflineGrace", () => {
     time.advance(60_000);
     expect(events).toEqual(["offline since 0"]);
   });
+
+  it("starts nothing once disposed, so the agent's own disconnection on shutdown leaves no timer behind", () => {
+    const time = fakeTime();
+    const { watch, events } = grace(time);
+    watch.connected();
+    watch.dispose();
+    watch.disconnected();
+    time.advance(120_000);
+    expect(events).toEqual([]);
+    expect(watch.since).toBeNull();
+  });
 });

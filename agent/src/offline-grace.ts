@@ -23,13 +23,15 @@ export class OfflineGrace {
   private awaySince: number | null = null;
   private offlineNow = false;
   private cancel: (() => void) | undefined;
+  private disposed = false;
   private readonly schedule: (run: () => void, ms: number) => () => void;
 
   constructor(private readonly options: OfflineGraceOptions) {
     this.schedule =
       options.schedule ??
       ((run, ms) => {
-        const timer = setTimeout(run, ms);
+        // Never what keeps the agent alive once everything else has stopped.
+        const timer = setTimeout(run, ms).unref();
         return () => clearTimeout(timer);
       });
   }
@@ -44,7 +46,7 @@ export class OfflineGrace {
   }
 
   disconnected(): void {
-    if (this.awaySince !== null) return;
+    if (this.awaySince !== null || this.disposed) return;
     const since = this.options.now();
     this.awaySince = since;
     this.cancel = this.schedule(() => {
@@ -66,7 +68,9 @@ export class OfflineGrace {
     }
   }
 
+  /** After this, a disconnection (the agent's own, on shutdown) starts no timer. */
   dispose(): void {
+    this.disposed = true;
     this.cancel?.();
     this.cancel = undefined;
   }
