@@ -159,12 +159,29 @@ async function main(): Promise<void> {
           process.env,
         );
       }
+      // The quick start's agent keeps its configuration under the data directory, its stop switch too.
+      const stopFile = path.join(dataDir, "agent", `${hostName}.stop`);
       startChild(
         "agent",
-        ["agent/bin/workbench-agent.js", "run", "--server", url, "--credential-file", credentialFile, "--public-key", publicKeyFile, "--host", hostName, "--state-dir", path.join(dataDir, "agent", `${hostName}.state`)],
+        [
+          "agent/bin/workbench-agent.js",
+          "run",
+          "--server",
+          url,
+          "--credential-file",
+          credentialFile,
+          "--public-key",
+          publicKeyFile,
+          "--host",
+          hostName,
+          "--state-dir",
+          path.join(dataDir, "agent", `${hostName}.state`),
+          "--stop-file",
+          stopFile,
+        ],
         { ...process.env, WORKBENCH_DATA_DIR: dataDir },
       );
-      agentLine = `local agent: enrolled as "${hostName}"`;
+      agentLine = `local agent: enrolled as "${hostName}" (its local stop switch: touch ${stopFile})`;
     }
   }
   await db.$disconnect();

@@ -12,6 +12,8 @@ export type AgentProcess = {
   exited: Promise<number | null>;
   dir: string;
   stateDir: string;
+  /** The agent's local stop switch (README, "The local stop switch"). */
+  stopFile: string;
 };
 
 /**
@@ -51,6 +53,9 @@ export function startAgentProcess(options: {
       options.hostName,
       "--state-dir",
       stateDir,
+      // The switch of this test agent, not the machine's /etc/workbench-agent/stop.
+      "--stop-file",
+      path.join(dir, "stop"),
       ...(options.extraArgs ?? []),
     ],
     { cwd: path.resolve(import.meta.dirname, ".."), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
@@ -66,6 +71,7 @@ export function startAgentProcess(options: {
     child,
     dir,
     stateDir,
+    stopFile: path.join(dir, "stop"),
     output: () => output,
     exited,
     stop: () => {

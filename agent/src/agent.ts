@@ -1,13 +1,15 @@
 import type { KeyObject } from "node:crypto";
 import type { RunOrder } from "@/lib/shared/run-order.ts";
 import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
-import type { DryRunRequest, DryRunResult, HostFacts, ProbeCatalog, RunEnd, RunOrderDelivery } from "@/lib/shared/socket-events.ts";
+import type { DryRunRequest, DryRunResult, HostFacts, LocalStop, ProbeCatalog, RunEnd, RunOrderDelivery } from "@/lib/shared/socket-events.ts";
 import { TrustStatementError } from "@/lib/shared/trust-statement.ts";
 import type { Envelope } from "@/lib/shared/dsse.ts";
 import { BpfStatsSwitch } from "./bpf-stats.ts";
 import { limitEnvironment, parseBpftraceVersion, type BpftraceVersion } from "./bpftrace-version.ts";
 import type { AgentConfig } from "./config.ts";
 import { dryRunProgram } from "./dry-run.ts";
+import { LocalStopSwitch } from "./local-stop.ts";
+import { OfflineGrace } from "./offline-grace.ts";
 import { OrderGate } from "./order-gate.ts";
 import { AGENT_MARKER_VARIABLE, endOrphans } from "./orphans.ts";
 import { ProgramNames } from "./overhead-meter.ts";
@@ -21,7 +23,7 @@ import { isFinalRefusal } from "./errors.ts";
 import { StateDir } from "./state-dir.ts";
 import { TrustStore } from "./trust.ts";
 
-export const AGENT_VERSION = "0.2.0";
+export const AGENT_VERSION = "0.3.0";
 
 export type AgentDeps = {
   /** The keys installed with the agent (its trust root). */
@@ -42,9 +44,14 @@ const BASE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
  * The daemon: keeps the link to the server, pulls signed orders, admits each
  * through the order gate (signature, host, expiry, replay, rollback, policy),
  * asks the server before starting, and supervises the runs within their
- * signed limits. It starts nothing while the server is unreachable; runs
- * already started continue to their limits, and their frames wait in the
- * on-disk spool until the server takes them.
+ * signed limits.
+ *
+ * It fails closed. It starts nothing while the server is unreachable (every
+ * start needs the server's yes); runs already started continue to their
+ * signed deadlines, and their frames wait in the on-disk spool until the
+ * server takes them. Past the offline grace, it gives up the orders it had
+ * admitted but the server never let it start. While the local stop switch is
+ * engaged, it stops its runs and refuses every order and dry run.
  */
 export class Agent {
   private readonly state: StateDir;
@@ -56,6 +63,8 @@ export class Agent {
   private readonly programNames: ProgramNames;
   private readonly version: BpftraceVersion | null;
   private readonly clockTicks = clockTicksPerSecond();
+  private readonly localStop: LocalStopSwitch;
+  private readonly offlineGrace: OfflineGrace;
   private link: ServerLink | undefined;
   private readonly active = new Map<string, RunSupervisor>();
   /** Run ids this process has started, refused or been told not to start: never acted on twice. */
@@ -86,6 +95,13 @@ export class Agent {
       catalog: () => deps.catalog.probes,
       now: deps.now,
     });
+    this.localStop = new LocalStopSwitch({ file: config.stopFile, onChange: (state) => this.onLocalStop(state) });
+    this.offlineGrace = new OfflineGrace({
+      graceMs: config.offlineGraceMs,
+      now: deps.now,
+      onOffline: (since) => this.onOffline(since),
+      onBackOnline: (offlineMs) => deps.log("the server is back after the agent was offline", { offlineSec: Math.round(offlineMs / 1000) }),
+    });
     this.spool = Spool.open({
       dir: this.state.subdir("spool"),
       maxBytes: config.spoolMaxBytes,
@@ -106,6 +122,9 @@ export class Agent {
 
   /** Cleans up after an earlier agent process, then connects. */
   async start(): Promise<void> {
+    // Before anything can start: an agent started with the switch engaged starts nothing.
+    this.localStop.start();
+    this.offlineGrace.disconnected();
     this.bpfStats.recover();
     await endOrphans(this.runtime.instanceId, this.deps.log);
     for (const runId of this.runtime.interruptedRunIds) {
@@ -120,7 +139,10 @@ export class Agent {
     }
     const link = new ServerLink(this.config.serverUrl, this.config.credential, {
       onConnect: () => void this.onConnect(),
-      onDisconnect: (reason) => this.deps.log("disconnected from the server", { reason }),
+      onDisconnect: (reason) => {
+        this.deps.log("disconnected from the server", { reason });
+        this.offlineGrace.disconnected();
+      },
       onOrdersAvailable: () => void this.pull(),
       onTrustUpdated: () => void this.syncTrust(),
       onStopRequest: (runId, reason, cause) => this.onStopRequest(runId, reason, cause),
@@ -147,6 +169,7 @@ export class Agent {
   private async onConnect(): Promise<void> {
     const link = this.link!;
     this.deps.log("connected to the server", { server: this.config.serverUrl });
+    this.offlineGrace.connected();
     try {
       await link.request("agent:hello", {
         agentVersion: AGENT_VERSION,
@@ -155,6 +178,7 @@ export class Agent {
         // Runs still running, and runs whose end report is still on its way: the server must not take them for lost.
         activeRunIds: this.runtime.runIdsToMention.slice(0, 1000),
         trustSeq: this.trust.lastStatementSeq,
+        localStop: this.localStop.state,
       });
     } catch (error) {
       this.deps.log("hello failed", { error: String(error) });
@@ -188,6 +212,75 @@ export class Agent {
         this.deps.log("refused a key rotation statement; the trusted keys are unchanged", { reason, message: (error as Error).message });
         return;
       }
+    }
+  }
+
+  /**
+   * The operator engaged or released the local stop switch (or changed its
+   * reason). Engaged: every run stops, and orders admitted but not started are
+   * refused; the server hears of it either way, now or in the next hello.
+   */
+  private onLocalStop(state: LocalStop): void {
+    if (state.engaged) {
+      this.deps.log("the local stop switch is engaged: stopping every run and refusing every order until it is removed", {
+        file: this.config.stopFile,
+        since: state.since === null ? null : new Date(state.since).toISOString(),
+        reason: state.reason,
+      });
+      for (const run of this.active.values()) run.requestStop("stopped", `the host's local stop switch was engaged (${this.localStop.describe()})`);
+      for (const order of [...this.awaitingStart.values()]) this.refuseLocally(order.runId);
+    } else {
+      this.deps.log("the local stop switch was removed: taking orders again", { file: this.config.stopFile });
+      void this.pull();
+    }
+    void this.reportState();
+  }
+
+  private async reportState(): Promise<void> {
+    if (!this.link?.connected) return; // the next hello carries it
+    try {
+      await this.link.request("agent:state", { localStop: this.localStop.state });
+    } catch (error) {
+      this.deps.log("could not report the local stop switch to the server; the next hello will", { error: String(error) });
+    }
+  }
+
+  /** Refuses an order because the local stop switch is engaged; the end report says so, as for any refusal. */
+  private refuseLocally(runId: string): void {
+    this.awaitingStart.delete(runId);
+    this.settled.add(runId);
+    const message = `the host's local stop switch is engaged (${this.localStop.describe()})`;
+    this.deps.log("refused an order", { runId, reason: "local-stop", message });
+    this.pushRefusal(runId, "local-stop", message);
+  }
+
+  private pushRefusal(runId: string, reason: string, message: string): void {
+    this.spool.pushEnd({ runId, reason: "refused", detail: `the agent refused the order (${reason}): ${message}`, endedAt: this.deps.now(), lastSeq: 0 });
+  }
+
+  /**
+   * The server has been away for longer than the grace. Runs go on to their
+   * signed deadlines; orders admitted before the outage whose start the
+   * server never confirmed are given up: they were decided before the outage
+   * by people who are not watching now, and anything may have changed since
+   * (a stop, a revocation, the incident itself). Within the grace they would
+   * have been asked about again on reconnect.
+   */
+  private onOffline(since: number): void {
+    const graceSec = this.config.offlineGraceMs / 1000;
+    this.deps.log(`the server has been unreachable for ${graceSec} s: offline; no order starts until it is back, running runs continue to their signed deadlines`, {
+      since: new Date(since).toISOString(),
+      runs: [...this.active.values()].map((run) => ({ runId: run.runId, deadline: new Date(run.deadlineAt).toISOString() })),
+      givingUp: [...this.awaitingStart.keys()],
+    });
+    for (const order of [...this.awaitingStart.values()]) {
+      this.awaitingStart.delete(order.runId);
+      this.settled.add(order.runId);
+      this.pushRefusal(
+        order.runId,
+        "offline",
+        `the server became unreachable before it confirmed the start, and stayed away for more than the agent's ${graceSec} s grace; the run was not started`,
+      );
     }
   }
 
@@ -245,6 +338,8 @@ export class Agent {
 
   private async consider(delivery: RunOrderDelivery): Promise<void> {
     if (this.settled.has(delivery.runId) || this.active.has(delivery.runId) || this.awaitingStart.has(delivery.runId)) return;
+    // The operator's switch comes first: nothing about an order matters while the host is stopped.
+    if (this.localStop.check().engaged) return this.refuseLocally(delivery.runId);
     const admission = this.gate.admit(delivery);
     if (!admission.ok) {
       this.settled.add(delivery.runId);
@@ -270,6 +365,7 @@ export class Agent {
       this.settled.add(order.runId);
       return;
     }
+    if (this.localStop.check().engaged) return this.refuseLocally(order.runId);
     try {
       this.bpfStats.acquire();
     } catch (error) {
@@ -292,6 +388,13 @@ export class Agent {
       this.bpfStats.release();
       this.deps.log("the server said not to start", { runId: order.runId, reason: answer.reason });
       return;
+    }
+    if (this.localStop.check().engaged) {
+      // Engaged while the server was answering: the server already counts the run as started, so
+      // it is mentioned in hellos until its end report is delivered, like any run that ended.
+      this.bpfStats.release();
+      this.runtime.markEnded(order.runId);
+      return this.refuseLocally(order.runId);
     }
     this.launch(order);
   }
@@ -327,7 +430,7 @@ export class Agent {
 
   /** One dry run at a time: compiling is the heaviest thing an agent does besides running. */
   private dryRun(request: DryRunRequest): Promise<DryRunResult> {
-    const result = this.dryRuns.then(() =>
+    const compile = () =>
       dryRunProgram(request, {
         bpftracePath: this.config.bpftracePath,
         setprivPath: this.config.setprivPath,
@@ -337,8 +440,9 @@ export class Agent {
         env: { ...BASE_ENV, ...limitEnvironment(this.version, { ...DEFAULT_RUN_LIMITS }), [AGENT_MARKER_VARIABLE]: this.runtime.instanceId },
         timeoutMs: this.config.dryRunTimeoutMs,
         now: this.deps.now,
-      }),
-    );
+      });
+    // Compiling reads kernel headers as root: a host stopped by its operator does not even do that.
+    const result = this.dryRuns.then(() => (this.localStop.check().engaged ? this.refusedDryRun() : compile()));
     this.dryRuns = result.catch(() => {});
     return result.then((value) => {
       this.deps.log("dry run", { requestId: request.requestId, outcome: value.outcome, probes: value.probeCount });
@@ -346,10 +450,24 @@ export class Agent {
     });
   }
 
+  private refusedDryRun(): DryRunResult {
+    return {
+      outcome: "refused",
+      probes: [],
+      probeCount: 0,
+      message: `the host's local stop switch is engaged (${this.localStop.describe()}): it compiles nothing until the switch is removed`,
+      findings: [],
+      bpftraceVersion: this.deps.hostFacts.bpftraceVersion,
+      elapsedMs: 0,
+    };
+  }
+
   /** Stops every run (SIGINT, then SIGKILL), delivers what it can, and closes the link. */
   async shutdown(flushTimeoutMs = 5000): Promise<void> {
     this.stopping = true;
     clearInterval(this.pullTimer);
+    this.localStop.dispose();
+    this.offlineGrace.dispose();
     for (const run of this.active.values()) run.requestStop("stopped", "the agent was shut down");
     await Promise.all([...this.active.values()].map((run) => run.done));
     const delivered = this.link?.connected ? await this.spool.flush(flushTimeoutMs) : false;

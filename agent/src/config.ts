@@ -24,6 +24,14 @@ export const RUN_FLAGS = {
   policy: { env: "WORKBENCH_AGENT_POLICY_FILE", help: "JSON file of policy lint settings that override the defaults on this host (optional)" },
   bpftool: { env: "WORKBENCH_BPFTOOL", help: "path to bpftool, to name BPF programs in overhead reports (default: found in PATH, optional)" },
   "dry-run-timeout-sec": { env: "WORKBENCH_DRY_RUN_TIMEOUT_SEC", help: "longest a dry-run compile may take (default 15)" },
+  "stop-file": {
+    env: "WORKBENCH_AGENT_STOP_FILE",
+    help: "the local stop switch: while this file exists the agent stops its runs and refuses every order (default /etc/workbench-agent/stop)",
+  },
+  "offline-grace-sec": {
+    env: "WORKBENCH_AGENT_OFFLINE_GRACE_SEC",
+    help: "seconds without the server after which the agent is offline and gives up orders the server had not yet let it start (default 60)",
+  },
 } as const;
 
 export type RunFlag = keyof typeof RUN_FLAGS;
@@ -42,6 +50,8 @@ const configSchema = z.object({
   policy: z.string().min(1).optional(),
   bpftool: z.string().min(1),
   "dry-run-timeout-sec": z.coerce.number().min(1).max(120),
+  "stop-file": z.string().min(1).refine((file) => path.isAbsolute(file), "must be an absolute path"),
+  "offline-grace-sec": z.coerce.number().min(1).max(86_400),
 });
 
 export type AgentConfig = {
@@ -60,6 +70,9 @@ export type AgentConfig = {
   /** Null when bpftool is not installed: overhead reports then carry program ids without names. */
   bpftoolPath: string | null;
   dryRunTimeoutMs: number;
+  /** The local stop switch (README, "The local stop switch"). */
+  stopFile: string;
+  offlineGraceMs: number;
 };
 
 /** Finds an executable in PATH, so the agent runs the same binary it reported at start. */
@@ -129,6 +142,9 @@ export function resolveRunConfig(flags: Partial<Record<RunFlag, string | string[
     policy: pick("policy"),
     bpftool: pick("bpftool") ?? "bpftool",
     "dry-run-timeout-sec": pick("dry-run-timeout-sec") ?? "15",
+    // Beside the keys, credential and agent.env: where an operator looks for the agent's configuration.
+    "stop-file": pick("stop-file") ?? "/etc/workbench-agent/stop",
+    "offline-grace-sec": pick("offline-grace-sec") ?? "60",
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -160,5 +176,7 @@ export function resolveRunConfig(flags: Partial<Record<RunFlag, string | string[
     policy: config.policy ? readPolicyFile(config.policy) : {},
     bpftoolPath: findExecutable(config.bpftool),
     dryRunTimeoutMs: Math.round(config["dry-run-timeout-sec"] * 1000),
+    stopFile: config["stop-file"],
+    offlineGraceMs: Math.round(config["offline-grace-sec"] * 1000),
   };
 }

@@ -1,94 +1,193 @@
 import { execFile } from "node:child_process";
 import type { OverheadRecord, ProgramOverhead } from "@/lib/shared/frame.ts";
-import { findBpfProgramFds, readBpfProgramFds, readProcStat, type BpfProgramInfo, type ProcStat } from "./proc.ts";
-
-type Sample = { atMs: number; cpuTicks: number; programs: Map<number, BpfProgramInfo> };
+import { ProcReader, findBpfProgramFds, type BpfProgramInfo, type ProcStat } from "./proc.ts";
 
 export type OverheadMeterOptions = {
   pid: number;
   budgetPercent: number;
   windowSec: number;
   clockTicks: number;
+  /** When bpftrace's programs appeared: the run's spending is counted from here. */
+  attachedAt: number;
+  /**
+   * bpftrace's own CPU counts from the first sample at or after this time: before it, bpftrace is
+   * still attaching (perf events on every CPU), which is start-up, not the run's overhead.
+   */
+  countProcessFrom: number;
   now(): number;
   readStat?(pid: number): ProcStat | null;
   readPrograms?(pid: number): BpfProgramInfo[];
   programName?(id: number): string | null;
 };
 
-export type OverheadReading = { record: OverheadRecord; overBudget: boolean };
+/** What the run spent in the current window, as the stop rule counts it. */
+export type OverheadWindow = {
+  /** How long the window is so far: time since attaching early in the run, about `windowSec` after. */
+  spanMs: number;
+  /** CPU the BPF programs and bpftrace spent in it, in ns. */
+  spentNs: number;
+  bpfNs: number;
+  bpftraceNs: number;
+  /** What the run may spend in it: cpuBudgetPercent × windowSec (× the span, when a stalled timer made it longer). */
+  allowanceNs: number;
+  budgetPercent: number;
+  windowSec: number;
+};
+
+export type OverheadReading = { window: OverheadWindow; overAllowance: boolean };
+
+/** Cumulative figures since attaching, at one moment. */
+type Point = { atMs: number; bpfNs: number; ticks: number; events: number };
+
+/** The programs' counters at the last overhead record, for per-program figures since then. */
+type Counters = Map<number, { runTimeNs: number; runCnt: number }>;
 
 /**
- * A run's CPU cost, measured where it is spent: the kernel's run time of the
- * run's BPF programs (`run_time_ns` in /proc/<pid>/fdinfo, counted while
- * kernel.bpf_stats_enabled is on) plus bpftrace's own user and system CPU
- * (/proc/<pid>/stat). Sampled about once a second from the moment bpftrace
- * attached (its compile-time CPU is not the run's overhead), averaged over the
- * signed window; over budget only once a whole window was seen.
+ * Look for new program fds after 1, 2, 4, ... samples, then every 50 (5 s): bpftrace loads its
+ * programs while it starts attaching, so they all appear early, and listing /proc/<pid>/fd costs
+ * more than reading the programs' counters (the fds of its maps and perf buffers are listed too).
+ */
+const RESCAN_AT_MOST_EVERY = 50;
+
+/**
+ * A run's CPU cost, measured where it is spent, and its stop rule.
+ *
+ * Cost: the kernel's run time of the run's BPF programs (`run_time_ns` in
+ * /proc/<pid>/fdinfo, counted while kernel.bpf_stats_enabled is on) plus
+ * bpftrace's own user and system CPU (/proc/<pid>/stat). The programs' run
+ * time counts from zero (they run only once attached, so all of it is the
+ * run's); bpftrace's own CPU counts once attaching settled.
+ *
+ * Rule: the budget is an allowance. A run may spend cpuBudgetPercent ×
+ * windowSec of CPU in any window of windowSec; it is over as soon as what it
+ * spent in the current sliding window exceeds that. A run far over its
+ * budget is therefore stopped as soon as it has spent the allowance (a run at
+ * 10× a 1% budget over 5 s: after 0.5 s), and whatever its rate, it takes at
+ * most the allowance plus what it spends between two samples and while
+ * bpftrace detaches; a run that stays under its budget never reaches it.
+ *
+ * The window's start is the oldest sample inside it, so the span counted is
+ * at most windowSec and a steady run just under its budget is never over.
+ * bpftrace's CPU comes in clock ticks (10 ms), truncated at both ends of the
+ * window: the rule forgives one tick, so that rounding never stops a run.
  */
 export class OverheadMeter {
-  private readonly samples: Sample[] = [];
+  private readonly points: Point[];
+  private readonly programs = new Map<number, BpfProgramInfo>();
+  private reported: Counters = new Map();
+  private reportedAt: Point;
+  private ticksBase: number | undefined;
+  private latest: Point;
   private readonly readStat: (pid: number) => ProcStat | null;
   private readonly readPrograms: (pid: number) => BpfProgramInfo[];
+  private readonly proc: ProcReader;
   private programFds: string[] = [];
-  private samplesSinceScan = Number.POSITIVE_INFINITY;
+  private samples = 0;
+  private nextScan = 0;
+  private scanEvery = 1;
 
   constructor(private readonly options: OverheadMeterOptions) {
-    this.readStat = options.readStat ?? readProcStat;
+    this.proc = new ProcReader(options.pid);
+    this.readStat = options.readStat ?? (() => this.proc.stat());
     this.readPrograms = options.readPrograms ?? ((pid) => this.readKnownPrograms(pid));
+    this.latest = { atMs: options.attachedAt, bpfNs: 0, ticks: 0, events: 0 };
+    this.points = [this.latest];
+    this.reportedAt = this.latest;
   }
 
-  /** Reads the fdinfo of the program fds found before; looks for fds again every tenth sample, or while none were found. */
+  /** Reads the fdinfo of the program fds found before; looks for fds again now and then, or while none were found. */
   private readKnownPrograms(pid: number): BpfProgramInfo[] {
-    if (++this.samplesSinceScan >= 10 || this.programFds.length === 0) {
+    if (++this.samples >= this.nextScan || this.programFds.length === 0) {
       this.programFds = findBpfProgramFds(pid);
-      this.samplesSinceScan = 0;
+      this.nextScan = this.samples + this.scanEvery;
+      this.scanEvery = Math.min(this.scanEvery * 2, RESCAN_AT_MOST_EVERY);
     }
-    return readBpfProgramFds(pid, this.programFds);
+    return this.proc.programs(this.programFds);
   }
 
-  /** Null while there is nothing to compare with yet (the first sample) or bpftrace is gone. */
+  /** Closes the /proc files it holds open. */
+  dispose(): void {
+    this.proc.dispose();
+  }
+
+  /** Null once bpftrace is gone. */
   sample(): OverheadReading | null {
-    const stat = this.readStat(this.options.pid);
+    const { options } = this;
+    const stat = this.readStat(options.pid);
     if (!stat) return null;
-    const now: Sample = {
-      atMs: this.options.now(),
-      cpuTicks: stat.utime + stat.stime,
-      programs: new Map(this.readPrograms(this.options.pid).map((program) => [program.id, program])),
+    const atMs = options.now();
+    for (const program of this.readPrograms(options.pid)) this.programs.set(program.id, program);
+    let ticks = 0;
+    if (atMs >= options.countProcessFrom) {
+      this.ticksBase ??= stat.utime + stat.stime;
+      ticks = stat.utime + stat.stime - this.ticksBase;
+    }
+    let bpfNs = 0;
+    let events = 0;
+    // A program that is no longer listed keeps its last counts: what it spent stays spent.
+    for (const program of this.programs.values()) {
+      bpfNs += program.runTimeNs;
+      events += program.runCnt;
+    }
+    const now: Point = { atMs, bpfNs, ticks, events };
+    this.latest = now;
+    this.points.push(now);
+    const windowMs = options.windowSec * 1000;
+    // The window starts at the oldest sample inside it; keep one more than now, however late the timer fired.
+    while (this.points.length > 2 && this.points[0]!.atMs < atMs - windowMs) this.points.shift();
+    const base = this.points[0]!;
+    const spanMs = Math.max(atMs - base.atMs, 0);
+    const tickNs = 1e9 / options.clockTicks;
+    const window: OverheadWindow = {
+      spanMs,
+      bpfNs: bpfNs - base.bpfNs,
+      bpftraceNs: Math.max(ticks - base.ticks - 1, 0) * tickNs,
+      spentNs: 0,
+      allowanceNs: (options.budgetPercent / 100) * Math.max(windowMs, spanMs) * 1e6,
+      budgetPercent: options.budgetPercent,
+      windowSec: options.windowSec,
     };
-    const previous = this.samples.at(-1);
-    this.samples.push(now);
-    const windowMs = this.options.windowSec * 1000;
-    // Keep one sample at or before the window's start as the base of the averages.
-    while (this.samples.length > 2 && this.samples[1]!.atMs <= now.atMs - windowMs) this.samples.shift();
-    if (!previous) return null;
-    const base = this.samples[0]!;
-    const elapsedMs = now.atMs - base.atMs;
-    if (elapsedMs <= 0) return null;
-    const bpfNs = sumOver(now, base, (p) => p.runTimeNs);
-    const events = sumOver(now, base, (p) => p.runCnt);
-    const bpfPercent = (bpfNs / (elapsedMs * 1e6)) * 100;
-    const bpftracePercent = ((now.cpuTicks - base.cpuTicks) / this.options.clockTicks / (elapsedMs / 1000)) * 100;
-    const cpuPercent = bpfPercent + bpftracePercent;
+    window.spentNs = window.bpfNs + window.bpftraceNs;
+    return { window, overAllowance: window.spentNs > window.allowanceNs };
+  }
+
+  /**
+   * The overhead record streamed with the frames: averages over the current
+   * window (bpftrace's ticks as measured, without the rule's forgiven one),
+   * and per program what ran since the previous record.
+   */
+  record(): OverheadRecord {
+    const now = this.latest;
+    const base = this.points[0]!;
+    const elapsedMs = Math.max(now.atMs - base.atMs, 1);
+    const bpfPercent = ((now.bpfNs - base.bpfNs) / (elapsedMs * 1e6)) * 100;
+    const bpftracePercent = ((now.ticks - base.ticks) / this.options.clockTicks / (elapsedMs / 1000)) * 100;
     const record: OverheadRecord = {
       type: "overhead",
       windowSec: round(elapsedMs / 1000, 1),
-      cpuPercent: round(cpuPercent, 3),
+      cpuPercent: round(bpfPercent + bpftracePercent, 3),
       bpfPercent: round(bpfPercent, 3),
       bpftracePercent: round(bpftracePercent, 3),
       budgetPercent: this.options.budgetPercent,
-      eventsPerSec: Math.round(events / (elapsedMs / 1000)),
-      programs: this.perProgram(now, previous),
+      eventsPerSec: Math.round((now.events - base.events) / (elapsedMs / 1000)),
+      programs: this.perProgram(),
     };
-    // A timer that fired late still compares a whole window: allow a tenth of a second of slack.
-    const windowSeen = elapsedMs >= windowMs - 100;
-    return { record, overBudget: windowSeen && cpuPercent > this.options.budgetPercent };
+    this.reportedAt = now;
+    return record;
   }
 
-  private perProgram(now: Sample, previous: Sample): ProgramOverhead[] {
-    return [...now.programs.values()]
+  /** Whether a record would cover at least `ms` since the previous one. */
+  recordDue(ms: number): boolean {
+    return this.latest.atMs - this.reportedAt.atMs >= ms;
+  }
+
+  private perProgram(): ProgramOverhead[] {
+    const counters: Counters = new Map();
+    const programs = [...this.programs.values()]
       .sort((a, b) => a.id - b.id)
       .map((program) => {
-        const before = previous.programs.get(program.id);
+        const before = this.reported.get(program.id);
+        counters.set(program.id, { runTimeNs: program.runTimeNs, runCnt: program.runCnt });
         const events = program.runCnt - (before?.runCnt ?? 0);
         const ns = program.runTimeNs - (before?.runTimeNs ?? 0);
         return {
@@ -99,16 +198,9 @@ export class OverheadMeter {
           nsPerEvent: events > 0 ? Math.round(ns / events) : null,
         };
       });
+    this.reported = counters;
+    return programs;
   }
-}
-
-function sumOver(now: Sample, base: Sample, pick: (program: BpfProgramInfo) => number): number {
-  let total = 0;
-  for (const program of now.programs.values()) {
-    const before = base.programs.get(program.id);
-    total += pick(program) - (before ? pick(before) : 0);
-  }
-  return total;
 }
 
 function round(value: number, digits: number): number {
@@ -121,11 +213,17 @@ export function formatPercent(value: number): string {
   return `${Number(value.toPrecision(2))}%`;
 }
 
-/** Why the agent stopped a run over its budget, in one sentence. */
-export function describeOverBudget(record: OverheadRecord): string {
+/** "0.21 s", "0.05 s", "1.2 s", "5 s": two significant digits. */
+export function formatSeconds(seconds: number): string {
+  return `${seconds === 0 ? 0 : Number(seconds.toPrecision(2))} s`;
+}
+
+/** Why the agent stopped a run over its allowance, in one sentence with the measured figures. */
+export function describeOverAllowance(window: OverheadWindow): string {
   return (
-    `stopped: overhead ${formatPercent(record.cpuPercent)} of a CPU over the ${formatPercent(record.budgetPercent)} budget ` +
-    `for ${record.windowSec} s (BPF programs ${formatPercent(record.bpfPercent)}, bpftrace ${formatPercent(record.bpftracePercent)})`
+    `stopped: spent ${formatSeconds(window.spentNs / 1e9)} of CPU in ${formatSeconds(window.spanMs / 1000)}, ` +
+    `over its allowance of ${formatSeconds(window.allowanceNs / 1e9)} (${formatPercent(window.budgetPercent)} of a CPU over ${window.windowSec} s; ` +
+    `BPF programs ${formatSeconds(window.bpfNs / 1e9)}, bpftrace ${formatSeconds(window.bpftraceNs / 1e9)})`
   );
 }
 

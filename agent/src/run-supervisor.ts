@@ -1,12 +1,13 @@
+import { performance } from "node:perf_hooks";
 import type { RunOrder } from "@/lib/shared/run-order.ts";
 import type { AgentEndReason, RunEnd } from "@/lib/shared/socket-events.ts";
 import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
-import { MAX_FRAME_BYTES, type Frame, type FrameRecord, type OverheadRecord } from "@/lib/shared/frame.ts";
+import { MAX_FRAME_BYTES, type Frame, type FrameRecord } from "@/lib/shared/frame.ts";
 import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";
 import { OutputParser, type ParsedLine } from "@/lib/shared/bpftrace/parse-output.ts";
 import { BpftraceProcess, type BpftraceExit } from "./bpftrace-process.ts";
 import { OutputGuard } from "./output-guard.ts";
-import { OverheadMeter, describeOverBudget } from "./overhead-meter.ts";
+import { OverheadMeter, describeOverAllowance } from "./overhead-meter.ts";
 import { findBpfProgramFds } from "./proc.ts";
 
 /** Where a run's frames and end report go (the spool): a frame that does not fit is refused, not lost silently. */
@@ -25,9 +26,11 @@ export type RunSupervisorOptions = {
   env: Record<string, string>;
   sink: RunSink;
   clockTicks: number;
-  /** Sampling period of the overhead meter; overhead frames go out every other sample. */
+  /** Sampling period of the overhead meter (default 100 ms: see SAMPLE_MS). */
   sampleMs?: number;
-  /** Called every sample while the run is measured (keeps kernel.bpf_stats_enabled on). */
+  /** How often an overhead frame goes out (default 2 s). */
+  reportMs?: number;
+  /** Called about once a second while the run is measured (keeps kernel.bpf_stats_enabled on). */
   beforeSample?(): void;
   programName?(id: number): string | null;
   now(): number;
@@ -41,6 +44,19 @@ const ATTACH_FALLBACK_MS = 30_000;
 const PROGRAM_POLL_MS = 20;
 /** After the programs appear: attaching them (perf events on every CPU) finishes within this, measured on 0.17. */
 const SETTLE_MS = 250;
+/**
+ * The overhead meter samples this often, for the whole run: a run over its allowance is stopped at
+ * most this long after it crossed it (docs/run-order.md, "The CPU allowance"). A sample reads
+ * /proc/<pid>/stat and one fdinfo file per BPF program: about 10 µs plus 5 to 8 µs a program
+ * (`npm run bench:overhead-stop`), so 0.05 to 0.2% of a core for programs of up to 20 probes.
+ */
+const SAMPLE_MS = 100;
+/**
+ * Measuring a run never takes more than this share of a core: a program with hundreds of probes
+ * (a sample then costs milliseconds) is sampled less often, in proportion.
+ */
+const MAX_SAMPLING_SHARE = 0.005;
+const REPORT_MS = 2000;
 
 /**
  * Runs one verified order: starts bpftrace with exactly the verified program
@@ -57,12 +73,14 @@ export class RunSupervisor {
   private process: BpftraceProcess | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private sampler: NodeJS.Timeout | undefined;
+  /** What one sample costs, smoothed: spaces samples out when they are expensive. */
+  private sampleCostMs = 0;
   private attachFallback: NodeJS.Timeout | undefined;
   private meter: OverheadMeter | undefined;
   private waitingForPrograms = false;
   private attachPoll: NodeJS.Timeout | undefined;
+  private attachedAt: number | undefined;
   private samples = 0;
-  private lastOverhead: OverheadRecord | undefined;
   private readonly output: OutputGuard;
   private readonly deltas = new HistDeltaTracker();
   private readonly clearedMaps: Set<string>;
@@ -70,6 +88,7 @@ export class RunSupervisor {
   private droppedFrames = 0;
   private refusedFrames = 0;
   private startedAt = 0;
+  private deadlineAtMs = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: RunSupervisorOptions) {
     this.output = new OutputGuard(options.order.limits, options.now);
@@ -85,11 +104,17 @@ export class RunSupervisor {
     return this.process?.pid;
   }
 
+  /** When the agent stops it at the latest: its signed duration or its order's expiry, whichever comes first. */
+  get deadlineAt(): number {
+    return this.deadlineAtMs;
+  }
+
   /** The first request wins: a user's stop after the duration limit fired stays a duration-limit end. */
   requestStop(reason: AgentEndReason, detail: string | null): void {
     if (this.stopRequest) return;
     this.stopRequest = { reason, detail };
-    this.options.log("stopping run", { runId: this.runId, reason, detail });
+    const sinceAttachMs = this.attachedAt === undefined ? undefined : this.options.now() - this.attachedAt;
+    this.options.log("stopping run", { runId: this.runId, reason, detail, sinceAttachMs });
     void this.process?.stop(this.options.stopGraceMs);
   }
 
@@ -125,15 +150,16 @@ export class RunSupervisor {
     this.armDeadline();
     this.attachFallback = setTimeout(() => {
       clearTimeout(this.attachPoll);
-      if (this.process?.pid) this.beginSampling(this.process.pid);
+      if (this.process?.pid) this.beginSampling(this.process.pid, 0);
     }, ATTACH_FALLBACK_MS);
     const exit = await this.process.exited;
     clearTimeout(this.deadline);
     clearTimeout(this.attachFallback);
     clearTimeout(this.attachPoll);
-    clearInterval(this.sampler);
+    clearTimeout(this.sampler);
+    this.meter?.dispose();
     this.deliver(parser.end());
-    if (this.lastOverhead) this.emit(this.lastOverhead);
+    if (this.meter?.recordDue(1)) this.emit(this.meter.record());
     this.reportGap();
     this.options.sink.pushEnd({
       runId: order.runId,
@@ -167,7 +193,8 @@ export class RunSupervisor {
   /**
    * bpftrace prints `attached_probes` as it starts attaching, before its programs are loaded
    * (measured on 0.17), so the agent watches for the programs' fds and starts measuring once they
-   * are there and attaching has settled: loading and verifying them is start-up, not the run's overhead.
+   * are there: from then on everything the programs run counts, and bpftrace's own CPU counts once
+   * attaching has settled (loading, verifying and attaching them is start-up, not the run's overhead).
    */
   private startMeasuring(): void {
     if (this.meter || this.waitingForPrograms || !this.process?.pid) return;
@@ -181,42 +208,53 @@ export class RunSupervisor {
       }
       clearTimeout(this.attachFallback);
       this.options.log("bpftrace attached", { runId: this.runId, pid, attachMs: this.options.now() - this.startedAt });
-      this.attachPoll = setTimeout(() => this.beginSampling(pid), SETTLE_MS);
+      this.beginSampling(pid, SETTLE_MS);
     };
     poll();
   }
 
-  private beginSampling(pid: number): void {
+  private beginSampling(pid: number, settleMs: number): void {
     if (this.meter || !this.process?.running) return;
     const { order } = this.options;
+    const attachedAt = this.options.now();
+    this.attachedAt = attachedAt;
     this.meter = new OverheadMeter({
       pid,
       budgetPercent: order.limits.cpuBudgetPercent,
       windowSec: order.limits.windowSec,
       clockTicks: this.options.clockTicks,
+      attachedAt,
+      countProcessFrom: attachedAt + settleMs,
       now: this.options.now,
       programName: this.options.programName,
     });
-    this.meter.sample();
-    this.sampler = setInterval(() => this.sampleOverhead(), this.options.sampleMs ?? 1000);
+    this.scheduleSample();
+  }
+
+  private scheduleSample(): void {
+    const periodMs = Math.max(this.options.sampleMs ?? SAMPLE_MS, this.sampleCostMs / MAX_SAMPLING_SHARE);
+    this.sampler = setTimeout(() => {
+      if (!this.process?.running || this.stopRequest) return;
+      const started = performance.now();
+      this.sampleOverhead();
+      this.sampleCostMs = this.sampleCostMs === 0 ? performance.now() - started : 0.8 * this.sampleCostMs + 0.2 * (performance.now() - started);
+      this.scheduleSample();
+    }, periodMs);
   }
 
   private sampleOverhead(): void {
-    if (!this.meter || this.stopRequest) return;
-    this.options.beforeSample?.();
-    const reading = this.meter.sample();
+    const meter = this.meter;
+    if (!meter || this.stopRequest) return;
+    const sampleMs = this.options.sampleMs ?? SAMPLE_MS;
+    if (this.samples++ % Math.max(1, Math.round(1000 / sampleMs)) === 0) this.options.beforeSample?.();
+    const reading = meter.sample();
     if (!reading) return;
-    this.lastOverhead = reading.record;
-    if (reading.overBudget) {
-      this.emit(reading.record);
-      this.lastOverhead = undefined;
-      this.requestStop("overhead-limit", describeOverBudget(reading.record));
+    if (reading.overAllowance) {
+      this.emit(meter.record());
+      this.requestStop("overhead-limit", describeOverAllowance(reading.window));
       return;
     }
-    if (++this.samples % 2 === 0) {
-      this.emit(reading.record);
-      this.lastOverhead = undefined;
-    }
+    if (meter.recordDue(this.options.reportMs ?? REPORT_MS)) this.emit(meter.record());
   }
 
   private emit(record: FrameRecord, delta?: HistRecord): void {
@@ -262,6 +300,7 @@ export class RunSupervisor {
       byExpiry < byDuration
         ? ([byExpiry, "expired", `the approval expired at ${order.expiresAt}`] as const)
         : ([byDuration, "duration-limit", `reached the ${order.limits.durationSec} s duration limit`] as const);
+    this.deadlineAtMs = at;
     this.deadline = setTimeout(() => this.requestStop(reason, detail), Math.max(0, at - this.options.now()));
   }
 

@@ -32,6 +32,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const envelopeShape = z.object({ payload: z.string(), payloadType: z.string(), signatures: z.array(z.unknown()) }).passthrough();
 const replySchemas = {
   "agent:hello": z.object({ hostName: z.string() }).passthrough(),
+  "agent:state": z.object({}).passthrough(),
   "orders:pull": z.object({ orders: z.array(z.object({ runId: z.string().min(1).max(64), envelope: envelopeShape }).strict()).max(50) }).strict(),
   "run:start": z.object({ start: z.boolean(), reason: z.string().nullable() }).strict(),
   "run:frames": z.object({ stored: z.number().int().nonnegative(), ackSeq: z.number().int().nonnegative() }).strict(),

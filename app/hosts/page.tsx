@@ -53,6 +53,12 @@ export default async function HostsPage({ searchParams }: { searchParams: Promis
             <tr key={host.id} data-testid="host-row">
               <td>
                 {host.name} {host.revoked && <span className="badge REJECTED">revoked</span>}
+                {host.localStop && (
+                  <div className="badge PENDING" data-testid="local-stop">
+                    stopped locally since {when(host.localStop.since)} UTC
+                    {host.localStop.reason ? `: ${host.localStop.reason}` : ""}
+                  </div>
+                )}
               </td>
               <td>
                 <HostLabelsEditor hostId={host.id} hostName={host.name} labels={host.labels} canEdit={label} />

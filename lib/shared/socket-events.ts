@@ -39,6 +39,24 @@ export const MAX_CATALOG_PROBES = 50_000;
 export const probeCatalogSchema = z.object({ probes: z.array(z.string().min(1).max(256)).max(MAX_CATALOG_PROBES) }).strict();
 export type ProbeCatalog = z.infer<typeof probeCatalogSchema>;
 
+/**
+ * The agent's local stop switch (a file an operator on the host creates; README, "The local stop
+ * switch"): while engaged, the agent stops its runs and refuses every order and dry run. `since`
+ * (ms since the epoch, the host's clock) is when it was engaged, `reason` what the file says.
+ */
+export const localStopSchema = z
+  .object({
+    engaged: z.boolean(),
+    since: z.number().int().nonnegative().max(8.64e15).nullable(),
+    reason: z.string().max(500).nullable(),
+  })
+  .strict();
+export type LocalStop = z.infer<typeof localStopSchema>;
+
+/** What the agent says about itself when it changes (today: its local stop switch). */
+export const agentStateSchema = z.object({ localStop: localStopSchema }).strict();
+export type AgentState = z.infer<typeof agentStateSchema>;
+
 export const agentHelloSchema = z.object({
   agentVersion: z.string().max(50),
   facts: hostFactsSchema,
@@ -47,6 +65,8 @@ export const agentHelloSchema = z.object({
   activeRunIds: z.array(id).max(1000),
   /** The last key rotation statement this agent applied (0: none). */
   trustSeq: z.number().int().nonnegative().optional(),
+  /** The local stop switch as it is now (agents before 0.3.0 do not send it). */
+  localStop: localStopSchema.optional(),
 });
 export type AgentHello = z.infer<typeof agentHelloSchema>;
 
@@ -100,6 +120,8 @@ export type TrustStatementDelivery = { seq: number; envelope: Envelope };
 
 export interface AgentToServerEvents {
   "agent:hello": (hello: AgentHello, ack: AckFn<{ hostName: string }>) => void;
+  /** The agent's state changed (its local stop switch was engaged or released); also sent in the hello. */
+  "agent:state": (state: AgentState, ack: AckFn<Record<string, never>>) => void;
   "orders:pull": (request: OrdersPull, ack: AckFn<{ orders: RunOrderDelivery[] }>) => void;
   "run:start": (request: RunStart, ack: AckFn<{ start: boolean; reason: string | null }>) => void;
   /** `ackSeq`: the highest seq of the batch, now stored; the agent forgets the batch only then. */

@@ -10,7 +10,12 @@ export type HostSummary = {
   revoked: boolean;
   bpftraceVersion: string | null;
   kernelRelease: string | null;
+  /** The agent's local stop switch, while an operator on the host has it engaged. */
+  localStop: HostLocalStop | null;
 };
+
+/** The host's agent stops its runs and refuses every order since `since` (the host's word), for `reason`. */
+export type HostLocalStop = { since: Date; reason: string | null };
 
 function factString(facts: unknown, key: string): string | null {
   if (typeof facts !== "object" || facts === null) return null;
@@ -22,7 +27,7 @@ export async function listHosts(db: Db, options: { includeRevoked: boolean }): P
   const hosts = await db.host.findMany({
     where: options.includeRevoked ? {} : { revokedAt: null },
     orderBy: { name: "asc" },
-    select: { id: true, name: true, labels: true, enrolledAt: true, lastSeenAt: true, revokedAt: true, facts: true },
+    select: { id: true, name: true, labels: true, enrolledAt: true, lastSeenAt: true, revokedAt: true, facts: true, localStopSince: true, localStopReason: true },
   });
   return hosts.map((host) => ({
     id: host.id,
@@ -33,6 +38,7 @@ export async function listHosts(db: Db, options: { includeRevoked: boolean }): P
     revoked: !!host.revokedAt,
     bpftraceVersion: factString(host.facts, "bpftraceVersion"),
     kernelRelease: factString(host.facts, "kernelRelease"),
+    localStop: host.localStopSince ? { since: host.localStopSince, reason: host.localStopReason } : null,
   }));
 }
 
@@ -112,4 +118,13 @@ export async function revokeHostRecord(tx: Tx, hostId: string, at: Date): Promis
 export async function findHost(db: Db | Tx, hostId: string): Promise<{ id: string; name: string; revoked: boolean; lastSeenAt: Date | null } | null> {
   const host = await db.host.findUnique({ where: { id: hostId }, select: { id: true, name: true, revokedAt: true, lastSeenAt: true } });
   return host && { id: host.id, name: host.name, revoked: !!host.revokedAt, lastSeenAt: host.lastSeenAt };
+}
+
+export async function findHostLocalStop(tx: Tx, hostId: string): Promise<HostLocalStop | null> {
+  const host = await tx.host.findUnique({ where: { id: hostId }, select: { localStopSince: true, localStopReason: true } });
+  return host?.localStopSince ? { since: host.localStopSince, reason: host.localStopReason } : null;
+}
+
+export async function setHostLocalStop(tx: Tx, hostId: string, stop: HostLocalStop | null): Promise<void> {
+  await tx.host.update({ where: { id: hostId }, data: { localStopSince: stop?.since ?? null, localStopReason: stop?.reason ?? null } });
 }

@@ -2,6 +2,7 @@ import "server-only";
 import type { Namespace, Socket } from "socket.io";
 import {
   agentHelloSchema,
+  agentStateSchema,
   ordersPullSchema,
   runEndSchema,
   runFramesSchema,
@@ -20,6 +21,7 @@ import { finishRun } from "@/lib/server/use-cases/finish-run.ts";
 import { listRunOrders } from "@/lib/server/use-cases/list-run-orders.ts";
 import { listTrustStatements } from "@/lib/server/use-cases/list-trust-statements.ts";
 import { recordAgentHello } from "@/lib/server/use-cases/record-agent-hello.ts";
+import { recordAgentState } from "@/lib/server/use-cases/record-agent-state.ts";
 import { recordAgentFrames, type AgentFramesDeps } from "@/lib/server/frames/record-agent-frames.ts";
 import { startRun } from "@/lib/server/use-cases/start-run.ts";
 import { withAck } from "./acks.ts";
@@ -54,7 +56,12 @@ export function setUpAgentNamespace(
 
     socket.on("agent:hello", withAck(agentHelloSchema, async (hello) => {
       await recordAgentHello(db, agent, hello);
+      if (hello.localStop) await recordAgentState(db, agent, { localStop: hello.localStop });
       return { hostName: agent.hostName };
+    }));
+    socket.on("agent:state", withAck(agentStateSchema, async (state) => {
+      await recordAgentState(db, agent, state);
+      return {};
     }));
     socket.on("orders:pull", withAck(ordersPullSchema, async (request) => ({ orders: await listRunOrders(db, agent, request) })));
     socket.on("trust:pull", withAck(trustPullSchema, async (request) => ({ statements: await listTrustStatements(db, request.afterSeq) })));

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Host" ADD COLUMN     "localStopReason" TEXT,
+ADD COLUMN     "localStopSince" TIMESTAMP(3);
