@@ -19,7 +19,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export type WebServer = { url: string; output(): string; stop(): Promise<void> };
+/** `pid`: the server process (node running server.ts), for benchmarks that read its CPU time. */
+export type WebServer = { url: string; pid: number; output(): string; stop(): Promise<void> };
 
 /** The real production server (server.ts: Next + socket.io) on a test database. Needs `npm run build` first. */
 export async function startWebServer(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<WebServer> {
@@ -60,6 +61,7 @@ export async function startWebServer(databaseUrl: string, extraEnv: Record<strin
   );
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
