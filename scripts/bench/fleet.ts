@@ -7,7 +7,7 @@
 // benchmark"). A benchmark, not a test: it asserts nothing.
 //
 //   npm run bench:fleet -- [--loads 50x5,500x10,2000x10] [--search] [--duration 30]
-//     [--warmup 10] [--drain 10] [--processes 1] [--json FILE] [--no-relay]
+//     [--warmup 10] [--drain 15] [--processes 1] [--json FILE] [--no-relay]
 //
 // Needs the web build (bash scripts/setup/build-web.sh) and PostgreSQL at
 // TEST_DATABASE_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
@@ -38,7 +38,7 @@ const { values } = parseArgs({
     "search-minutes": { type: "string", default: "30" },
     duration: { type: "string", default: "30" },
     warmup: { type: "string", default: "10" },
-    drain: { type: "string", default: "10" },
+    drain: { type: "string", default: "15" },
     processes: { type: "string", default: "1" },
     "agents-per-process": { type: "string", default: "500" },
     "viewers-per-process": { type: "string", default: "5" },

@@ -72,3 +72,11 @@ export async function postgresPids(adminUrl: string, database: string): Promise<
     await client.end();
   }
 }
+
+/** The whole machine's CPU time from /proc/stat: busy and total, in clock ticks over all cores. */
+export function sampleMachineCpu(): { busy: number; total: number } {
+  const fields = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  // idle and iowait (fields 4 and 5) are the time no one used.
+  return { busy: total - fields[3]! - fields[4]!, total };
+}

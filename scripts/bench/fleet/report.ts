@@ -1,5 +1,6 @@
 // The figures of bench:fleet as a markdown table (one row per load and
 // system, for the README) followed by what happened during each load.
+import os from "node:os";
 import { AGENT_REQUEST_TIMEOUT_MS } from "./protocol.ts";
 import type { SystemResult } from "./run-load.ts";
 
@@ -63,7 +64,11 @@ export function details(results: SystemResult[]): string {
       for (const step of result.steps) lines.push(`  - ${step}`);
       const cpu = result.postgresCpuSec;
       if (cpu) lines.push(`  - PostgreSQL CPU: ${percent(cpu.backends, result.measuredSec)} in the backends of the bench's database, ${percent(cpu.background, result.measuredSec)} in the background writer, WAL writer and checkpointer`);
-      lines.push(`  - the orchestrator used ${percent(result.clientCpuSec.orchestrator, result.measuredSec)} of a core`);
+      const ours = result.serverCpuSec + (cpu ? cpu.backends + cpu.background : 0) + result.clientCpuSec.agents + result.clientCpuSec.viewers + result.clientCpuSec.orchestrator;
+      lines.push(
+        `  - the machine's cores were busy ${percent(result.machineBusyCpuSec, result.measuredSec)} of one core's time (of ${os.cpus().length * 100}%); ` +
+          `processes outside the bench ${percent(Math.max(0, result.machineBusyCpuSec - ours), result.measuredSec)}; the orchestrator ${percent(result.clientCpuSec.orchestrator, result.measuredSec)}`,
+      );
       if (result.serverLog && result.serverLog.errors > 0) {
         lines.push(`  - server log: ${result.serverLog.errors} errors, ${result.serverLog.warnings} warnings; most frequent: ${result.serverLog.top.map(([m, c]) => `${c}× "${m}"`).join("; ")}`);
       }

@@ -7,7 +7,8 @@
 import type { AgentReport, SimHost } from "./agent-sim.ts";
 import type { SimViewer, ViewerReport } from "./viewer-sim.ts";
 import { approveFleetProgram } from "./approve-fleet.ts";
-import { cpuSecondsBetween, postgresPids, processTree, sampleCpu } from "./cpu.ts";
+import { cpuSecondsBetween, postgresPids, processTree, sampleCpu, sampleMachineCpu } from "./cpu.ts";
+import { clockTicksPerSecond } from "../../../agent/src/proc.ts";
 import { countLogErrors, startServerFleet, type LogCount, type ServerFleet } from "./environment.ts";
 import { LatencyCounts, deliveryAccount, deserializeSummary, mergeSummaries, type DeliverySummary, type MeasuredWindow } from "./stats.ts";
 import { Worker, callAll } from "./workers.ts";
@@ -35,6 +36,8 @@ export type SystemResult = {
   /** The backends of the bench's database, and PostgreSQL's shared writers (cpu.ts). */
   postgresCpuSec: { backends: number; background: number } | null;
   clientCpuSec: { agents: number; viewers: number; orchestrator: number };
+  /** Every core's busy time on the machine, the bench's processes and everyone else's. */
+  machineBusyCpuSec: number;
   serverLog: LogCount | null;
   /** What happened on the way, for the reader of the details. */
   steps: string[];
@@ -77,6 +80,7 @@ type Measured = {
   systemCpuSec: number;
   postgresCpuSec: { backends: number; background: number } | null;
   clientCpuSec: SystemResult["clientCpuSec"];
+  machineBusyCpuSec: number;
   steps: string[];
 };
 
@@ -108,6 +112,7 @@ async function stream(
     agents: sampleCpu(clientPids().agents),
     viewers: sampleCpu(clientPids().viewers),
     orchestrator: sampleCpu(clientPids().orchestrator),
+    machine: sampleMachineCpu(),
   });
   await sleepUntil(window.from);
   const before = await sampleAll();
@@ -152,6 +157,7 @@ async function stream(
       viewers: cpuSecondsBetween(before.viewers, after.viewers),
       orchestrator: cpuSecondsBetween(before.orchestrator, after.orchestrator),
     },
+    machineBusyCpuSec: (after.machine.busy - before.machine.busy) / clockTicksPerSecond(),
     steps,
   };
 }
@@ -192,6 +198,7 @@ function resultOf(system: SystemName, load: Load, measured: Measured, serverLog:
     serverCpuSec: measured.systemCpuSec,
     postgresCpuSec: measured.postgresCpuSec,
     clientCpuSec: measured.clientCpuSec,
+    machineBusyCpuSec: measured.machineBusyCpuSec,
     serverLog,
     steps: notes,
   };
