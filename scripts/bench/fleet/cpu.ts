@@ -54,22 +54,81 @@ export function processTree(roots: number[]): number[] {
 }
 
 /**
- * The PostgreSQL processes that work for the bench: the backends connected
- * to its database (pg_stat_activity by datname: the server's pool, autovacuum
- * on its tables), and the shared background writer, WAL writer and
- * checkpointer, which do the disk work of its writes.
+ * The CPU of the PostgreSQL processes that work for the bench, over a
+ * window: the backends connected to its database (pg_stat_activity by
+ * datname: the server's pool, autovacuum on its tables), and the shared
+ * background writer, WAL writer and checkpointer, which do the disk work of
+ * its writes. Polled several times a second rather than read at the window's
+ * two ends, because a server that opens and closes connections has backends
+ * that live for less than the window: each is counted from its first sample
+ * (from zero if it appeared during the window) to its last, so only the
+ * moments after its last sample are missed. Also counts the sessions opened
+ * on the database (pg_stat_database.sessions), which shows that churn.
  */
-export async function postgresPids(adminUrl: string, database: string): Promise<{ backends: number[]; background: number[] }> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ pid: number; background: boolean }>(
+export class PostgresCpuTracker {
+  private readonly processes = new Map<string, { background: boolean; base: number; last: number }>();
+  private polls = 0;
+  private sessionsBefore = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly database: string,
+  ) {}
+
+  static async start(adminUrl: string, database: string, intervalMs = 200): Promise<PostgresCpuTracker> {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    const tracker = new PostgresCpuTracker(client, database);
+    tracker.sessionsBefore = await tracker.sessions();
+    await tracker.poll();
+    tracker.timer = setInterval(() => {
+      tracker.polling = tracker.polling.then(() => tracker.poll()).catch(() => {});
+    }, intervalMs);
+    return tracker;
+  }
+
+  async stop(): Promise<{ backends: number; background: number; sessions: number }> {
+    clearInterval(this.timer);
+    await this.polling;
+    try {
+      await this.poll();
+      const sessions = (await this.sessions()) - this.sessionsBefore;
+      let backends = 0;
+      let background = 0;
+      for (const process of this.processes.values()) {
+        const ticks = Math.max(0, process.last - process.base);
+        if (process.background) background += ticks;
+        else backends += ticks;
+      }
+      return { backends: backends / clockTicksPerSecond(), background: background / clockTicksPerSecond(), sessions };
+    } finally {
+      await this.client.end();
+    }
+  }
+
+  private async sessions(): Promise<number> {
+    const { rows } = await this.client.query<{ sessions: string | null }>("SELECT sessions::text FROM pg_stat_database WHERE datname = $1", [this.database]);
+    return Number(rows[0]?.sessions ?? 0);
+  }
+
+  private async poll(): Promise<void> {
+    const { rows } = await this.client.query<{ pid: number; background: boolean }>(
       "SELECT pid, datname IS DISTINCT FROM $1 AS background FROM pg_stat_activity WHERE datname = $1 OR backend_type IN ('background writer', 'walwriter', 'checkpointer')",
-      [database],
+      [this.database],
     );
-    return { backends: rows.filter((row) => !row.background).map((row) => row.pid), background: rows.filter((row) => row.background).map((row) => row.pid) };
-  } finally {
-    await client.end();
+    const first = this.polls === 0;
+    this.polls += 1;
+    for (const row of rows) {
+      const stat = readProcStat(row.pid);
+      if (!stat) continue;
+      const ticks = stat.utime + stat.stime;
+      const key = `${row.pid}:${stat.startTime}`;
+      const known = this.processes.get(key);
+      if (known) known.last = ticks;
+      else this.processes.set(key, { background: row.background, base: first ? ticks : 0, last: ticks });
+    }
   }
 }
 

@@ -63,7 +63,12 @@ export function details(results: SystemResult[]): string {
       lines.push(`  - ${(result.within1s * 100).toFixed(2)}% of the owed deliveries arrived within 1 s`);
       for (const step of result.steps) lines.push(`  - ${step}`);
       const cpu = result.postgresCpuSec;
-      if (cpu) lines.push(`  - PostgreSQL CPU: ${percent(cpu.backends, result.measuredSec)} in the backends of the bench's database, ${percent(cpu.background, result.measuredSec)} in the background writer, WAL writer and checkpointer`);
+      if (cpu) {
+        lines.push(
+          `  - PostgreSQL CPU: ${percent(cpu.backends, result.measuredSec)} in the backends of the bench's database, ${percent(cpu.background, result.measuredSec)} in the background writer, WAL writer and checkpointer; ` +
+            `${count(cpu.sessions)} sessions opened on the database in the window`,
+        );
+      }
       const ours = result.serverCpuSec + (cpu ? cpu.backends + cpu.background : 0) + result.clientCpuSec.agents + result.clientCpuSec.viewers + result.clientCpuSec.orchestrator;
       lines.push(
         `  - the machine's cores were busy ${percent(result.machineBusyCpuSec, result.measuredSec)} of one core's time (of ${os.cpus().length * 100}%); ` +

@@ -7,7 +7,7 @@
 import type { AgentReport, SimHost } from "./agent-sim.ts";
 import type { SimViewer, ViewerReport } from "./viewer-sim.ts";
 import { approveFleetProgram } from "./approve-fleet.ts";
-import { cpuSecondsBetween, postgresPids, processTree, sampleCpu, sampleMachineCpu } from "./cpu.ts";
+import { PostgresCpuTracker, cpuSecondsBetween, processTree, sampleCpu, sampleMachineCpu } from "./cpu.ts";
 import { clockTicksPerSecond } from "../../../agent/src/proc.ts";
 import { startServerFleet, type ServerFleet } from "./environment.ts";
 import { countLogErrors, type LogCount } from "./server-log.ts";
@@ -35,7 +35,7 @@ export type SystemResult = {
   agentAckP99Ms: number | null;
   serverCpuSec: number;
   /** The backends of the bench's database, and PostgreSQL's shared writers (cpu.ts). */
-  postgresCpuSec: { backends: number; background: number } | null;
+  postgresCpuSec: { backends: number; background: number; sessions: number } | null;
   clientCpuSec: { agents: number; viewers: number; orchestrator: number };
   /** Every core's busy time on the machine, the bench's processes and everyone else's. */
   machineBusyCpuSec: number;
@@ -79,7 +79,7 @@ type Measured = {
   delivered: DeliverySummary;
   viewersConnected: number;
   systemCpuSec: number;
-  postgresCpuSec: { backends: number; background: number } | null;
+  postgresCpuSec: { backends: number; background: number; sessions: number } | null;
   clientCpuSec: SystemResult["clientCpuSec"];
   machineBusyCpuSec: number;
   steps: string[];
@@ -109,7 +109,6 @@ async function stream(
   const clientPids = () => ({ agents: clients.agents.map((w) => w.pid), viewers: clients.viewers.map((w) => w.pid), orchestrator: [process.pid] });
   const sampleAll = async () => ({
     system: sampleCpu(processTree(measuredPids())),
-    postgres: postgres ? await postgresPids(context.adminUrl, context.database.name).then((pids) => ({ backends: sampleCpu(pids.backends), background: sampleCpu(pids.background) }), () => null) : null,
     agents: sampleCpu(clientPids().agents),
     viewers: sampleCpu(clientPids().viewers),
     orchestrator: sampleCpu(clientPids().orchestrator),
@@ -117,8 +116,10 @@ async function stream(
   });
   await sleepUntil(window.from);
   const before = await sampleAll();
+  const postgresCpu = postgres ? await PostgresCpuTracker.start(context.adminUrl, context.database.name).catch(() => null) : null;
   await sleepUntil(window.to);
   const after = await sampleAll();
+  const postgresCpuSec = postgresCpu ? await postgresCpu.stop().catch(() => null) : null;
 
   // The drain: the window's frames may still be on their way (in an agent's queue, the server, a socket).
   const drainStart = Date.now();
@@ -149,10 +150,7 @@ async function stream(
     delivered: mergeSummaries(viewersOk.map((r) => deserializeSummary(r.summary))),
     viewersConnected: viewersOk.reduce((sum, r) => sum + r.connected, 0),
     systemCpuSec: cpuSecondsBetween(before.system, after.system),
-    postgresCpuSec:
-      before.postgres && after.postgres
-        ? { backends: cpuSecondsBetween(before.postgres.backends, after.postgres.backends), background: cpuSecondsBetween(before.postgres.background, after.postgres.background) }
-        : null,
+    postgresCpuSec,
     clientCpuSec: {
       agents: cpuSecondsBetween(before.agents, after.agents),
       viewers: cpuSecondsBetween(before.viewers, after.viewers),
