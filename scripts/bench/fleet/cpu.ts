@@ -69,6 +69,8 @@ export class PostgresCpuTracker {
   private readonly processes = new Map<string, { background: boolean; base: number; last: number }>();
   private polls = 0;
   private sessionsBefore = 0;
+  private postmaster = 0;
+  private wholeBefore: { own: number; children: Sample } | null = null;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
 
@@ -81,6 +83,10 @@ export class PostgresCpuTracker {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     const tracker = new PostgresCpuTracker(client, database);
+    // The postmaster is the parent of every backend, this connection's included.
+    const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    tracker.postmaster = parentPid(rows[0]!.pid) ?? 0;
+    tracker.wholeBefore = tracker.sampleWhole();
     tracker.sessionsBefore = await tracker.sessions();
     await tracker.poll();
     tracker.timer = setInterval(() => {
@@ -89,11 +95,16 @@ export class PostgresCpuTracker {
     return tracker;
   }
 
-  async stop(): Promise<{ backends: number; background: number; sessions: number }> {
+  async stop(): Promise<{ backends: number; background: number; sessions: number; whole: number | null }> {
     clearInterval(this.timer);
     await this.polling;
     try {
       await this.poll();
+      const wholeAfter = this.sampleWhole();
+      const whole =
+        this.wholeBefore && wholeAfter
+          ? (wholeAfter.own - this.wholeBefore.own) / clockTicksPerSecond() + cpuSecondsBetween(this.wholeBefore.children, wholeAfter.children)
+          : null;
       const sessions = (await this.sessions()) - this.sessionsBefore;
       let backends = 0;
       let background = 0;
@@ -102,10 +113,22 @@ export class PostgresCpuTracker {
         if (process.background) background += ticks;
         else backends += ticks;
       }
-      return { backends: backends / clockTicksPerSecond(), background: background / clockTicksPerSecond(), sessions };
+      return { backends: backends / clockTicksPerSecond(), background: background / clockTicksPerSecond(), sessions, whole };
     } finally {
       await this.client.end();
     }
+  }
+
+  /**
+   * All of PostgreSQL, every database: the postmaster (forking backends is its
+   * work), its live children, and, through its cutime/cstime, the children
+   * it reaped, whole lives included: an upper bound on what the bench cost it.
+   */
+  private sampleWhole(): { own: number; children: Sample } | null {
+    if (!this.postmaster) return null;
+    const own = readCpuWithChildren(this.postmaster);
+    if (own === null) return null;
+    return { own, children: sampleCpu(processTree([this.postmaster]).filter((pid) => pid !== this.postmaster)) };
   }
 
   private async sessions(): Promise<number> {
@@ -129,6 +152,27 @@ export class PostgresCpuTracker {
       if (known) known.last = ticks;
       else this.processes.set(key, { background: row.background, base: first ? ticks : 0, last: ticks });
     }
+  }
+}
+
+/** A process's parent, from /proc/<pid>/stat (field 4). */
+function parentPid(pid: number): number | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime + cutime + cstime (fields 14 to 17): the process and the children it has reaped. */
+function readCpuWithChildren(pid: number): number | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  } catch {
+    return null;
   }
 }
 

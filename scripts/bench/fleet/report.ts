@@ -24,7 +24,7 @@ export const TABLE_HEADER = [
   "send→viewer p50 / p99 / max",
   "agent ack p99",
   "server CPU",
-  "PostgreSQL CPU",
+  "PostgreSQL CPU (all of it)",
   "deliveries per server CPU-s",
   "server log errors",
   "clients' CPU (agents + viewers)",
@@ -44,7 +44,9 @@ export function tableRow(result: SystemResult): string[] {
     `${ms(result.latencyMs.p50)} / ${ms(result.latencyMs.p99)} / ${ms(result.latencyMs.max)}`,
     result.system !== "product" ? "-" : result.agentAckP99Ms !== null && result.agentAckP99Ms >= AGENT_REQUEST_TIMEOUT_MS ? "timed out (15 s)" : ms(result.agentAckP99Ms),
     percent(result.serverCpuSec, s),
-    result.postgresCpuSec === null ? "-" : percent(result.postgresCpuSec.backends + result.postgresCpuSec.background, s),
+    result.postgresCpuSec === null
+      ? "-"
+      : `${percent(result.postgresCpuSec.backends + result.postgresCpuSec.background, s)}${result.postgresCpuSec.whole === null ? "" : ` (all: ${percent(result.postgresCpuSec.whole, s)})`}`,
     result.serverCpuSec > 0 ? count(Math.round(result.delivered / result.serverCpuSec)) : "-",
     result.serverLog === null ? "-" : count(result.serverLog.errors),
     `${percent(result.clientCpuSec.agents, s)} + ${percent(result.clientCpuSec.viewers, s)}`,
@@ -66,13 +68,16 @@ export function details(results: SystemResult[]): string {
       if (cpu) {
         lines.push(
           `  - PostgreSQL CPU: ${percent(cpu.backends, result.measuredSec)} in the backends of the bench's database, ${percent(cpu.background, result.measuredSec)} in the background writer, WAL writer and checkpointer; ` +
-            `${count(cpu.sessions)} sessions opened on the database in the window`,
+            `${count(cpu.sessions)} sessions opened on the database in the window` +
+            (cpu.whole === null ? "" : `; all of PostgreSQL, every database, exited backends and the postmaster included: ${percent(cpu.whole, result.measuredSec)}`),
         );
       }
-      const ours = result.serverCpuSec + (cpu ? cpu.backends + cpu.background : 0) + result.clientCpuSec.agents + result.clientCpuSec.viewers + result.clientCpuSec.orchestrator;
+      const postgres = cpu ? Math.max(cpu.whole ?? 0, cpu.backends + cpu.background) : 0;
+      const ours = result.serverCpuSec + postgres + result.clientCpuSec.agents + result.clientCpuSec.viewers + result.clientCpuSec.orchestrator;
       lines.push(
         `  - the machine's cores were busy ${percent(result.machineBusyCpuSec, result.measuredSec)} of one core's time (of ${os.cpus().length * 100}%); ` +
-          `processes outside the bench ${percent(Math.max(0, result.machineBusyCpuSec - ours), result.measuredSec)}; the orchestrator ${percent(result.clientCpuSec.orchestrator, result.measuredSec)}`,
+          `processes outside the bench${cpu ? " and PostgreSQL" : ""} ${percent(Math.max(0, result.machineBusyCpuSec - ours), result.measuredSec)} (the kernel's own work included); ` +
+          `the orchestrator ${percent(result.clientCpuSec.orchestrator, result.measuredSec)}`,
       );
       if (result.serverLog && result.serverLog.errors > 0) {
         lines.push(`  - server log: ${result.serverLog.errors} errors, ${result.serverLog.warnings} warnings; most frequent: ${result.serverLog.top.map(([m, c]) => `${c}× "${m}"`).join("; ")}`);

@@ -35,7 +35,7 @@ export type SystemResult = {
   agentAckP99Ms: number | null;
   serverCpuSec: number;
   /** The backends of the bench's database, and PostgreSQL's shared writers (cpu.ts). */
-  postgresCpuSec: { backends: number; background: number; sessions: number } | null;
+  postgresCpuSec: { backends: number; background: number; sessions: number; whole: number | null } | null;
   clientCpuSec: { agents: number; viewers: number; orchestrator: number };
   /** Every core's busy time on the machine, the bench's processes and everyone else's. */
   machineBusyCpuSec: number;
@@ -79,7 +79,7 @@ type Measured = {
   delivered: DeliverySummary;
   viewersConnected: number;
   systemCpuSec: number;
-  postgresCpuSec: { backends: number; background: number; sessions: number } | null;
+  postgresCpuSec: { backends: number; background: number; sessions: number; whole: number | null } | null;
   clientCpuSec: SystemResult["clientCpuSec"];
   machineBusyCpuSec: number;
   steps: string[];
@@ -120,6 +120,7 @@ async function stream(
   await sleepUntil(window.to);
   const after = await sampleAll();
   const postgresCpuSec = postgresCpu ? await postgresCpu.stop().catch(() => null) : null;
+  if (postgres && !postgresCpuSec) steps.push("PostgreSQL's CPU could not be read (pg_stat_activity or /proc)");
 
   // The drain: the window's frames may still be on their way (in an agent's queue, the server, a socket).
   const drainStart = Date.now();
@@ -136,7 +137,7 @@ async function stream(
   }
   steps.push(
     unique >= framesInWindow * load.viewers
-      ? `everything arrived ${seconds(drainStart)} after the window`
+      ? `everything had arrived when checked ${seconds(drainStart)} after the window (checked every 0.5 s)`
       : `drain: gave up ${drainSec} s after the window with ${framesInWindow * load.viewers - unique} deliveries missing`,
   );
 
