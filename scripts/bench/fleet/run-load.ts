@@ -37,8 +37,9 @@ export type SystemResult = {
   /** The backends of the bench's database, and PostgreSQL's shared writers (cpu.ts). */
   postgresCpuSec: { backends: number; background: number; sessions: number; whole: number | null } | null;
   clientCpuSec: { agents: number; viewers: number; orchestrator: number };
-  /** Every core's busy time on the machine, the bench's processes and everyone else's. */
+  /** Every core's busy time on the machine, the bench's processes and everyone else's; and all the time the cores accounted for (busy or idle). */
   machineBusyCpuSec: number;
+  machineTotalCpuSec: number;
   serverLog: LogCount | null;
   /** What happened on the way, for the reader of the details. */
   steps: string[];
@@ -82,6 +83,7 @@ type Measured = {
   postgresCpuSec: { backends: number; background: number; sessions: number; whole: number | null } | null;
   clientCpuSec: SystemResult["clientCpuSec"];
   machineBusyCpuSec: number;
+  machineTotalCpuSec: number;
   steps: string[];
 };
 
@@ -158,6 +160,7 @@ async function stream(
       orchestrator: cpuSecondsBetween(before.orchestrator, after.orchestrator),
     },
     machineBusyCpuSec: (after.machine.busy - before.machine.busy) / clockTicksPerSecond(),
+    machineTotalCpuSec: (after.machine.total - before.machine.total) / clockTicksPerSecond(),
     steps,
   };
 }
@@ -199,6 +202,7 @@ function resultOf(system: SystemName, load: Load, measured: Measured, serverLog:
     postgresCpuSec: measured.postgresCpuSec,
     clientCpuSec: measured.clientCpuSec,
     machineBusyCpuSec: measured.machineBusyCpuSec,
+    machineTotalCpuSec: measured.machineTotalCpuSec,
     serverLog,
     steps: notes,
   };
