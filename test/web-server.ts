@@ -22,6 +22,8 @@ function freePort(): Promise<number> {
 export type WebServer = {
   url: string;
   port: number;
+  /** The server process (node running server.ts), for benchmarks that read its CPU time. */
+  pid: number;
   output(): string;
   stop(): Promise<void>;
   /** Kills the process outright (a crash: nothing of it runs afterwards), and resolves once it is gone. */
@@ -71,7 +73,7 @@ export async function startWebServer(databaseUrl: string, extraEnv: Record<strin
       child.once("exit", () => resolve());
       child.kill(signal);
     });
-  return { url, port, output: () => output, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
+  return { url, port, pid: child.pid!, output: () => output, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }
 
 /** Signs in through next-auth's own credentials endpoint, as the login form does; returns the session cookie. */
