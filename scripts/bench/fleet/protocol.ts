@@ -94,9 +94,9 @@ export function connectViewerSocket(serverUrl: string, cookie: string): Socket {
 }
 
 /**
- * Start watching every run of the load. Today that is one `run:watch` per
- * run (a few at a time per viewer, as a page of many hosts would); an
- * approval-wide watch replaces this function's body.
+ * Start watching every run of the load: one `batch:watch` per approval (one
+ * for the whole fleet), as the run page of a fleet does. `concurrency` is
+ * kept for the per-run watch of a viewer of a few hosts; a batch needs one.
  */
 export async function watchEverything(
   socket: Socket,
@@ -106,41 +106,37 @@ export async function watchEverything(
   const errors: Record<string, number> = {};
   let watched = 0;
   let failed = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < load.runIds.length) {
-      const runId = load.runIds[next++]!;
-      const left = options.deadline - Date.now();
-      try {
-        if (left <= 0) throw new RequestError("the watch phase ran out of time", "timeout");
-        await request(socket, "run:watch", { runId }, Math.min(left, AGENT_REQUEST_TIMEOUT_MS));
-        watched += 1;
-      } catch (error) {
-        failed += 1;
-        const message = (error as Error).message.slice(0, 160);
-        errors[message] = (errors[message] ?? 0) + 1;
-      }
+  for (const batchId of load.approvalIds) {
+    const left = options.deadline - Date.now();
+    try {
+      if (left <= 0) throw new RequestError("the watch phase ran out of time", "timeout");
+      const snapshot = await request<{ runs: unknown[] }>(socket, "batch:watch", { batchId }, Math.min(left, 60_000));
+      watched += snapshot.runs.length;
+    } catch (error) {
+      failed += load.runIds.length;
+      const message = (error as Error).message.slice(0, 160);
+      errors[message] = (errors[message] ?? 0) + 1;
     }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  }
   return { watched, failed, errors };
 }
 
 /** The events of /live that carry frames. */
-export const FRAME_EVENTS = ["run:frames"] as const;
+export const FRAME_EVENTS = ["frames"] as const;
 
 export type FrameStamp = { runId: string; seq: number; at: number };
 
 /**
- * The frames one message carries. Today a message is `{ runId, frames }` (the
- * server batches per run); when it carries frames of many runs, only this
- * function changes. Both systems' viewers decode with it.
+ * The frames one message carries. The product sends `Frame[]`: every new
+ * frame of every run the viewer watches, one message per window; the plain
+ * relay sends `{ runId, frames }`, one frame per message. Both systems'
+ * viewers decode with this.
  */
 export function framesOf(message: unknown): FrameStamp[] {
-  const batch = message as { runId?: unknown; frames?: unknown };
-  if (!batch || !Array.isArray(batch.frames)) return [];
-  return (batch.frames as { runId?: unknown; seq?: unknown; at?: unknown }[]).map((frame) => ({
-    runId: String(frame.runId ?? batch.runId),
+  const frames = Array.isArray(message) ? message : (message as { frames?: unknown } | null)?.frames;
+  if (!Array.isArray(frames)) return [];
+  return (frames as { runId?: unknown; seq?: unknown; at?: unknown }[]).map((frame) => ({
+    runId: String(frame.runId),
     seq: Number(frame.seq),
     at: Number(frame.at),
   }));

@@ -221,7 +221,7 @@ async function runProduct(context: BenchContext, load: Load, clients: Clients, s
   started = Date.now();
   const hostIds = context.hosts.slice(0, load.hosts).map((host) => host.hostId);
   const approval = await approveFleetProgram(context.people, hostIds, { name: `bench:fleet ${load.hosts}x${load.viewers}`, durationSec: 3600 });
-  steps.push(`${approval.programs} program(s) submitted and approved, ${approval.runIds.length} runs signed, in ${seconds(started)}`);
+  steps.push(`${approval.programs} program(s) submitted and approved, ${approval.runIds.length} runs signed, in ${seconds(started)} (the approval itself: ${Math.round(approval.approvalMs)} ms)`);
 
   started = Date.now();
   const runs = await callAll<{ started: number; failed: Record<string, number> }>(clients.agents, () => ({ type: "start-runs", runIds: approval.runIds, timeoutMs: timeout(60_000) }), timeout(90_000));
