@@ -1,4 +1,5 @@
 // @ts-check
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 const serverOrUiOnly = [
@@ -36,5 +37,10 @@ export default tseslint.config(
         { patterns: [{ group: ["@/lib/server/db/*", "@prisma/*", "pg"], message: "Client code never touches the database." }] },
       ],
     },
+  },
+  {
+    // The hooks rules (and the React Compiler's checks that ship with them) on the code that renders.
+    files: ["components/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat.recommended,
   },
 );
