@@ -4,8 +4,8 @@
 import { useMemo } from "react";
 import { exportFileName } from "@/lib/shared/run-export.ts";
 import { HistogramPanel } from "./histogram-panel.tsx";
-import { keyLabel, type RunWorkspaceModel } from "./use-run-workspace.ts";
-import { histogramAt } from "./view-model.ts";
+import type { RunWorkspaceModel } from "./use-run-workspace.ts";
+import { histogramAt, keyLabel } from "./view-model.ts";
 
 const TOP_KEYS = 8;
 

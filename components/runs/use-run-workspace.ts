@@ -11,7 +11,7 @@ import { usePlayback, type Playback } from "./use-playback.ts";
 import { useNow } from "./use-now.ts";
 import { useWorkspaceStream } from "./use-workspace-stream.ts";
 import type { WorkspaceView } from "./workspace-store.ts";
-import { ALL_KEYS, binMsOf, hostStatus, resolveSelection, seriesOptions, unitOf, type HostStatus, type Selection, type SeriesOption } from "./view-model.ts";
+import { ALL_KEYS, binMsOf, hostStatus, keyLabel, resolveSelection, seriesOptions, unitOf, type HostStatus, type Selection, type SeriesOption } from "./view-model.ts";
 
 export type ShownSelection = Selection & { map: string | null };
 
@@ -42,7 +42,6 @@ export type RunWorkspaceModel = {
   labels: { selection: string; mode: string; fileBase: string };
 };
 
-export const keyLabel = (key: string | null) => (key === null ? "(no key)" : key === ALL_KEYS ? "all keys" : key);
 export const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 export function useRunWorkspace(initial: RunSnapshotWithOrigin[]): RunWorkspaceModel {

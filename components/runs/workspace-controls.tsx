@@ -3,8 +3,8 @@
 // and the moment (pause and resume live; a slider and play when recorded).
 import type { HistogramUnit } from "@/lib/shared/histogram.ts";
 import { PlaybackBar } from "./playback-bar.tsx";
-import { keyLabel, type RunWorkspaceModel } from "./use-run-workspace.ts";
-import { ALL_KEYS, unitOf, type Selection } from "./view-model.ts";
+import type { RunWorkspaceModel } from "./use-run-workspace.ts";
+import { ALL_KEYS, keyLabel, unitOf, type Selection } from "./view-model.ts";
 
 const UNITS: { value: HistogramUnit | "auto"; label: string }[] = [
   { value: "auto", label: "from the map name" },

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "../..");
-for (const name of ["agent", "frame-storage", "sre-views"]) {
+for (const name of ["agent", "frame-storage", "sre-views", "fleet-view"]) {
   process.stdout.write(`\n== npm run bench:${name}\n`);
   const result = spawnSync(process.execPath, ["--import", "./scripts/node/register.mjs", `scripts/bench/${name}.ts`], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) {

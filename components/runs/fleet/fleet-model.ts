@@ -3,7 +3,8 @@
 // histogram, and one page of the host table.
 import { estimatePercentile, inferUnit, type HistogramBucket, type HistogramUnit } from "@/lib/shared/histogram.ts";
 import { addSparse, sparseTotal, type DenseCounts, type SparseCounts } from "@/lib/shared/run-timeline.ts";
-import { ALL_KEYS, type FleetHost, type FleetPrint, type FleetView, type PrintedSeries } from "./fleet-store.ts";
+import { ALL_KEYS } from "../view-model.ts";
+import type { FleetHost, FleetPrint, FleetView, PrintedSeries } from "./fleet-store.ts";
 
 /**
  * A running host is "reporting" while a frame of it was heard within this

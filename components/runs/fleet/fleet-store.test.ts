@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { estimatePercentile } from "@/lib/shared/histogram.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { AHEAD_BINS, MAX_WINDOW_BINS } from "./fleet-heatmap.ts";
-import { ALL_KEYS, FleetStore, MAX_KEY_HEATMAPS, MAX_KEYS_PER_PRINT, MAX_MAPS_PER_HOST } from "./fleet-store.ts";
+import { ALL_KEYS } from "../view-model.ts";
+import { FleetStore, MAX_KEY_HEATMAPS, MAX_KEYS_PER_PRINT, MAX_MAPS_PER_HOST } from "./fleet-store.ts";
 import { countHosts, describeFleet, hostState, hostTable, mergedHistogram, PAGE_SIZE, type FleetSelection } from "./fleet-model.ts";
 
 const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);

@@ -20,6 +20,7 @@ import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { BucketAxes, sparseTotal, type BucketAxis, type SparseCounts } from "@/lib/shared/run-timeline.ts";
 import { toBigInt } from "@/lib/shared/histogram.ts";
+import { ALL_KEYS } from "../view-model.ts";
 import { FleetHeatmap } from "./fleet-heatmap.ts";
 
 const RENDER_INTERVAL_MS = 200;
@@ -65,11 +66,12 @@ export type FleetView = {
   axes: BucketAxes;
   /** Maps with prints, in the order first seen. */
   maps: readonly string[];
+  /** The merged heatmap of a map (or one key of it, or ALL_KEYS), or null when none is kept for it. */
+  heatmapOf: (map: string, key: string | null) => FleetHeatmap | null;
   rejectedFrames: number;
 };
 
-/** "Every key of the map, summed": no bpftrace key can be this (frames refuse NUL in keys). */
-const ALL = "\u0000all";
+const ALL = ALL_KEYS;
 const heatmapKey = (map: string, key: string | null) => `${map}\u0000${key === ALL ? "*" : key === null ? "-" : `=${key}`}`;
 
 export class FleetStore {
@@ -218,6 +220,11 @@ export class FleetStore {
     }, RENDER_INTERVAL_MS);
   }
 
+  /** Tells the listeners now about frames folded in since the last notification (a benchmark reading every render). */
+  flush(): void {
+    if (this.#timer !== undefined) this.#changed(true);
+  }
+
   #notify(): void {
     this.#version += 1;
     this.#view = this.#makeView();
@@ -225,7 +232,14 @@ export class FleetStore {
   }
 
   #makeView(): FleetView {
-    return { version: this.#version, hosts: [...this.#hosts], axes: this.axes, maps: [...this.#maps], rejectedFrames: this.rejectedFrames };
+    return {
+      version: this.#version,
+      hosts: [...this.#hosts],
+      axes: this.axes,
+      maps: [...this.#maps],
+      heatmapOf: (map, key) => this.heatmap(map, key),
+      rejectedFrames: this.rejectedFrames,
+    };
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -242,7 +256,6 @@ export class FleetStore {
   }
 }
 
-export const ALL_KEYS = ALL;
 
 function sparseOf(buckets: readonly { min: number | string | null; max: number | string | null; count: number | string }[], axis: BucketAxis): SparseCounts {
   const ids: number[] = [];
