@@ -43,4 +43,9 @@ export default tseslint.config(
     files: ["components/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
     ...reactHooks.configs.flat.recommended,
   },
+  {
+    files: ["components/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
+    // A dependency list that does not say what a hook reads is a bug here, not a matter of taste: fail, not warn.
+    rules: { "react-hooks/exhaustive-deps": "error" },
+  },
 );

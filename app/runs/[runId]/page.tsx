@@ -59,7 +59,7 @@ export default async function RunPage({ params, searchParams }: { params: Promis
           One of the {runs.length.toLocaleString("en-US")} hosts this approval signed: <Link href={`/runs/${run.id}`}>all hosts</Link>.
         </p>
       )}
-      {fleet ? <FleetView batchId={fleet} initial={runs} canStop={can(actor, "run.stop")} /> : <RunWorkspace key={`${hostOnly ? "host" : "batch"}:${run.id}`} initial={shown} canStop={can(actor, "run.stop")} />}
+      {fleet ? <FleetView key={fleet} batchId={fleet} initial={runs} canStop={can(actor, "run.stop")} /> : <RunWorkspace key={`${hostOnly ? "host" : "batch"}:${run.id}`} initial={shown} canStop={can(actor, "run.stop")} />}
     </main>
   );
 }

@@ -71,8 +71,7 @@ export type FleetView = {
   rejectedFrames: number;
 };
 
-const ALL = ALL_KEYS;
-const heatmapKey = (map: string, key: string | null) => `${map}\u0000${key === ALL ? "*" : key === null ? "-" : `=${key}`}`;
+const heatmapKey = (map: string, key: string | null) => `${map}\u0000${key === ALL_KEYS ? "*" : key === null ? "-" : `=${key}`}`;
 
 export class FleetStore {
   readonly axes = new BucketAxes();
@@ -162,7 +161,7 @@ export class FleetStore {
     if (!this.#maps.includes(record.map)) this.#maps.push(record.map);
     const print = this.#printOf(frame.seq, frame.at, heardAt, record, frame.delta);
     // The heatmap takes every interval, in any order; "latest" only a newer print.
-    this.#heatmapFor(record.map, ALL, true)?.add(frame.at, print.all.interval, now);
+    this.#heatmapFor(record.map, ALL_KEYS, true)?.add(frame.at, print.all.interval, now);
     for (const [key, series] of print.keys) this.#heatmapFor(record.map, key, false)?.add(frame.at, series.interval, now);
     if (previous && previous.seq > frame.seq) return;
     if (previous) print.intervalMs = frame.at > previous.at ? frame.at - previous.at : previous.intervalMs;
