@@ -135,10 +135,6 @@ export class FleetStore {
     return this.#heatmaps.get(heatmapKey(map, key)) ?? null;
   }
 
-  axisOf(map: string): BucketAxis {
-    return this.axes.of(map);
-  }
-
   #seen(host: FleetHost, seq: number): boolean {
     let recent = this.#recent.get(host.snapshot.id);
     if (!recent) this.#recent.set(host.snapshot.id, (recent = new Set()));
