@@ -142,7 +142,14 @@ test("a fleet of 60 hosts: counts by state, every host merged, silent hosts flag
     expect(errors).toEqual([]);
     await sre.goto(fleetUrl);
     await sre.getByRole("button", { name: `Stop run on all ${HOSTS} hosts` }).click();
-    await expect.poll(() => fleet.count("ended"), { timeout: 60_000 }).toBe(HOSTS);
+    const running = () => agents.filter((agent) => agent.started && !agent.ended).map((agent) => `${agent.host.hostName} (asked: ${agent.stopAsked}, error: ${agent.endError})`);
+    await expect.poll(running, { timeout: 30_000 }).toEqual([]);
+    const stillOn = async () => {
+      const states = await Promise.all(runIds.map(async (id) => ((await (await sre.request.get(`/api/runs/${id}`)).json()) as { run: { hostName: string; status: string } }).run));
+      return states.filter((run) => run.status !== "ENDED").map((run) => `${run.hostName}: ${run.status}`);
+    };
+    await expect.poll(stillOn, { timeout: 30_000 }).toEqual([]);
+    await expect.poll(() => fleet.count("ended"), { timeout: 30_000 }).toBe(HOSTS);
     await expect(sre.getByTestId("fleet-sentence")).toHaveText("Ended on all 60 hosts: 57 stopped, 3 completed.");
     await saveScreenshot(sre, "fleet-stopped");
   } finally {

@@ -12,6 +12,7 @@
 import { frameSchema } from "@/lib/shared/frame.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+import { isNotBehind } from "./snapshot-order.ts";
 
 /** Re-rendering 50 hosts' charts 5 times a second is smooth and costs a few ms each time. */
 const RENDER_INTERVAL_MS = 200;
@@ -108,9 +109,10 @@ export class WorkspaceStore {
     return [...byRun].flatMap(([runId, list]) => this.ingest(runId, list));
   }
 
+  /** A newer state of a run; an older one (a watch answer read before a state push that came first) is ignored. */
   setSnapshot(snapshot: RunSnapshotWithOrigin): void {
     const run = this.#byId.get(snapshot.id);
-    if (!run) return;
+    if (!run || !isNotBehind(snapshot, run.snapshot)) return;
     run.snapshot = snapshot;
     this.#changed(true);
   }

@@ -206,6 +206,14 @@ describe("FleetStore: reporting, silent, starting, queued, ended", () => {
     expect(store.get("a")!.lastHeardAt).toBe(T0);
   });
 
+  it("keeps a run ended when the watch's answer, read before the run ended, arrives after the push that said so", () => {
+    const store = newStore([snapshot("a", { lastSeq: 5 })]);
+    store.setSnapshot(snapshot("a", { status: "ENDED", endReason: "STOPPED", stopRequestedAt: new Date(T0).toISOString(), lastSeq: 7 }));
+    store.setSnapshot(snapshot("a", { status: "RUNNING", lastSeq: 6 }));
+    expect(hostState(store.get("a")!, clock.now)).toBe("ended");
+    expect(countHosts(view(store).hosts, clock.now).endedBy).toEqual([{ reason: "STOPPED", count: 1 }]);
+  });
+
   it("says how the batch is doing when everything is queued, or everything ended", () => {
     const queued = newStore([snapshot("a", { status: "QUEUED" }), snapshot("b", { status: "QUEUED" })]);
     expect(describeFleet(countHosts(view(queued).hosts, clock.now))).toEqual({ tone: "ok", text: "Signed; waiting for the agents of 2 hosts." });

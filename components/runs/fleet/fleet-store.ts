@@ -20,6 +20,7 @@ import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { BucketAxes, sparseTotal, type BucketAxis, type SparseCounts } from "@/lib/shared/run-timeline.ts";
 import { toBigInt } from "@/lib/shared/histogram.ts";
+import { isNotBehind } from "../snapshot-order.ts";
 import { ALL_KEYS } from "../view-model.ts";
 import { FleetHeatmap } from "./fleet-heatmap.ts";
 
@@ -122,10 +123,10 @@ export class FleetStore {
     if (changed) this.#changed();
   }
 
-  /** A newer state of a run (started, asked to stop, ended); shown at once. */
+  /** A newer state of a run (started, asked to stop, ended); shown at once. An older one (a late watch answer) is ignored. */
   setSnapshot(snapshot: RunSnapshotWithOrigin): void {
     const host = this.#byId.get(snapshot.id);
-    if (!host) return;
+    if (!host || !isNotBehind(snapshot, host.snapshot)) return;
     host.snapshot = snapshot;
     this.#changed(true);
   }
