@@ -1,4 +1,5 @@
 // @ts-check
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 const serverOrUiOnly = [
@@ -36,5 +37,15 @@ export default tseslint.config(
         { patterns: [{ group: ["@/lib/server/db/*", "@prisma/*", "pg"], message: "Client code never touches the database." }] },
       ],
     },
+  },
+  {
+    // The hooks rules (and the React Compiler's checks that ship with them) on the code that renders.
+    files: ["components/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat.recommended,
+  },
+  {
+    files: ["components/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
+    // A dependency list that does not say what a hook reads is a bug here, not a matter of taste: fail, not warn.
+    rules: { "react-hooks/exhaustive-deps": "error" },
   },
 );

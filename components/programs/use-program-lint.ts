@@ -5,23 +5,24 @@ import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.t
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import type { EditorMarker } from "@/components/program-editor/index.tsx";
 
-/** The probes the chosen hosts reported; refetched when the choice changes. */
+/**
+ * The probes the chosen hosts reported; refetched when the choice changes.
+ * Until the new choice's catalog arrives the lint runs without one (no
+ * probe is flagged as missing), never with another choice's catalog.
+ */
 export function useProbeCatalog(hostIds: string[]): string[] | undefined {
-  const [catalog, setCatalog] = useState<string[] | undefined>(undefined);
+  const [loaded, setLoaded] = useState<{ key: string; probes: string[] | undefined } | null>(null);
   const key = [...hostIds].sort().join(",");
   useEffect(() => {
-    if (!key) {
-      setCatalog(undefined);
-      return;
-    }
+    if (!key) return;
     const controller = new AbortController();
     fetch(`/api/hosts/probes?hostIds=${encodeURIComponent(key)}`, { signal: controller.signal })
       .then((response) => (response.ok ? (response.json() as Promise<{ probes: string[] | null }>) : { probes: null }))
-      .then((body) => setCatalog(body.probes ?? undefined))
+      .then((body) => setLoaded({ key, probes: body.probes ?? undefined }))
       .catch(() => {});
     return () => controller.abort();
   }, [key]);
-  return catalog;
+  return key && loaded?.key === key ? loaded.probes : undefined;
 }
 
 /**

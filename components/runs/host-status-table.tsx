@@ -29,7 +29,7 @@ export function HostStatusTable({
   snapshots: Map<string, RunSnapshotWithOrigin>;
   canStop: boolean;
   onStop: (runIds: string[]) => void;
-  stopping: Set<string>;
+  stopping: ReadonlySet<string>;
 }) {
   return (
     <table className="list host-status" data-testid="host-status">

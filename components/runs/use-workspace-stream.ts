@@ -4,7 +4,7 @@ import { io, type Socket } from "socket.io-client";
 import type { Frame } from "@/lib/shared/frame.ts";
 import { runSnapshotWithOriginSchema, type RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { LIVE_NAMESPACE, SOCKET_PATH, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
-import { WorkspaceStore, type SeqGap } from "./workspace-store.ts";
+import { WorkspaceStore, type SeqGap, type WorkspaceView } from "./workspace-store.ts";
 
 /**
  * Older frames are fetched over HTTP when the socket's snapshot (the latest
@@ -16,7 +16,7 @@ import { WorkspaceStore, type SeqGap } from "./workspace-store.ts";
 const MAX_BACKFILL_FRAMES = 200_000;
 const PAGE = 5000;
 
-export type WorkspaceStream = { store: WorkspaceStore; version: number; connected: boolean; error: string | null; loading: boolean };
+export type WorkspaceStream = { store: WorkspaceStore; view: WorkspaceView; connected: boolean; error: string | null; loading: boolean };
 type LiveSocket = Socket<LiveServerToClientEvents, LiveClientToServerEvents>;
 
 async function fetchFrames(runId: string, afterSeq: number, limit: number): Promise<{ frames: Frame[]; nextAfterSeq: number }> {
@@ -32,7 +32,7 @@ async function backfillStart(store: WorkspaceStore, runId: string, budget: { lef
   let afterSeq = 0;
   while (!cancelled() && run.timeline.missesEarlyFrames && afterSeq < run.timeline.lowestSeq) {
     if (budget.left <= 0) {
-      store.historyLimited = true;
+      store.markHistoryLimited();
       return;
     }
     const page = await fetchFrames(runId, afterSeq, Math.min(PAGE, budget.left));
@@ -71,7 +71,7 @@ function sharedBatch(runs: readonly RunSnapshotWithOrigin[]): string | null {
  */
 export function useWorkspaceStream(initial: readonly RunSnapshotWithOrigin[]): WorkspaceStream {
   const [store] = useState(() => new WorkspaceStore(initial));
-  const version = useSyncExternalStore(store.subscribe, store.getVersion, store.getVersion);
+  const view = useSyncExternalStore(store.subscribe, store.getView, store.getView);
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -148,5 +148,5 @@ export function useWorkspaceStream(initial: readonly RunSnapshotWithOrigin[]): W
   }, [store]);
 
   useEffect(() => () => store.dispose(), [store]);
-  return { store, version, connected, error, loading };
+  return { store, view, connected, error, loading };
 }

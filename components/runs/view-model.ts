@@ -17,9 +17,10 @@ import {
 } from "@/lib/shared/run-timeline.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 
-/** `ALL_KEYS`: every key of a keyed map summed. */
+/** `ALL_KEYS`: every key of a keyed map summed (no bpftrace key can be this: frames refuse NUL in keys). */
 export const ALL_KEYS = "\u0000all";
 export type KeyChoice = string | null;
+export const keyLabel = (key: KeyChoice) => (key === null ? "(no key)" : key === ALL_KEYS ? "all keys" : key);
 
 export type Selection = {
   map: string | null;

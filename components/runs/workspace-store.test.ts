@@ -47,4 +47,19 @@ describe("WorkspaceStore", () => {
     expect(told).toBe(1);
     expect(store.allEnded).toBe(true);
   });
+
+  it("gives the page one view object per notification: the same until something changed, then a new one with the new state", () => {
+    const store = newStore("a", "b");
+    const first = store.getView();
+    expect(store.getView()).toBe(first);
+    expect(first.range).toBeNull();
+    store.setSnapshot({ ...snapshot("b"), status: "ENDED" } as RunSnapshotWithOrigin);
+    const second = store.getView();
+    expect(second).not.toBe(first);
+    expect(second.runs.map((run) => run.snapshot.status)).toEqual(["RUNNING", "ENDED"]);
+    // The view the page rendered before keeps what it showed.
+    expect(first.runs.map((run) => run.snapshot.status)).toEqual(["RUNNING", "RUNNING"]);
+    store.markHistoryLimited();
+    expect(store.getView().historyLimited).toBe(true);
+  });
 });

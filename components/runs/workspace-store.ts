@@ -5,14 +5,31 @@
 // as they come, while the page re-renders at most every RENDER_INTERVAL_MS.
 // Nothing is dropped while a view is paused: pausing freezes the moment the
 // view shows, not the store.
+//
+// React reads it through `getView()`: a new WorkspaceView object whenever the
+// page should re-render, so every computation that reads the view names it as
+// a dependency (the timelines inside are mutable and read only through it).
 import { frameSchema } from "@/lib/shared/frame.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+import { isNotBehind } from "./snapshot-order.ts";
 
 /** Re-rendering 50 hosts' charts 5 times a second is smooth and costs a few ms each time. */
 const RENDER_INTERVAL_MS = 200;
 
 export type WorkspaceRun = { snapshot: RunSnapshotWithOrigin; timeline: RunTimeline };
+/** What the page renders from, as of the latest notification. */
+export type WorkspaceView = {
+  version: number;
+  /** The runs in page order, with the snapshot each had at that moment. */
+  runs: readonly WorkspaceRun[];
+  timelines: readonly RunTimeline[];
+  axes: BucketAxes;
+  /** First and last frame times over all runs (ms), or null before any frame. */
+  range: { start: number; end: number } | null;
+  allEnded: boolean;
+  historyLimited: boolean;
+};
 /** Frames fromSeq..toSeq of a run were not seen: the view reads them from the database. */
 export type SeqGap = { runId: string; fromSeq: number; toSeq: number };
 
@@ -23,12 +40,21 @@ export class WorkspaceStore {
   readonly #listeners = new Set<() => void>();
   #version = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #view: WorkspaceView;
   /** Frames not loaded because the history was too long to fetch whole (see use-workspace-stream.ts). */
   historyLimited = false;
 
   constructor(snapshots: readonly RunSnapshotWithOrigin[]) {
     this.runs = snapshots.map((snapshot) => ({ snapshot, timeline: new RunTimeline(snapshot.id, this.axes) }));
     for (const run of this.runs) this.#byId.set(run.snapshot.id, run);
+    this.#view = this.#makeView();
+  }
+
+  /** The history was too long to load whole: the page says where its views start. */
+  markHistoryLimited(): void {
+    if (this.historyLimited) return;
+    this.historyLimited = true;
+    this.#changed(true);
   }
 
   get(runId: string): WorkspaceRun | undefined {
@@ -83,9 +109,10 @@ export class WorkspaceStore {
     return [...byRun].flatMap(([runId, list]) => this.ingest(runId, list));
   }
 
+  /** A newer state of a run; an older one (a watch answer read before a state push that came first) is ignored. */
   setSnapshot(snapshot: RunSnapshotWithOrigin): void {
     const run = this.#byId.get(snapshot.id);
-    if (!run) return;
+    if (!run || !isNotBehind(snapshot, run.snapshot)) return;
     run.snapshot = snapshot;
     this.#changed(true);
   }
@@ -106,7 +133,21 @@ export class WorkspaceStore {
 
   #notify(): void {
     this.#version += 1;
+    this.#view = this.#makeView();
     for (const listener of this.#listeners) listener();
+  }
+
+  #makeView(): WorkspaceView {
+    const runs = this.runs.map((run) => ({ ...run }));
+    return {
+      version: this.#version,
+      runs,
+      timelines: runs.map((run) => run.timeline),
+      axes: this.axes,
+      range: this.timeRange(),
+      allEnded: this.allEnded,
+      historyLimited: this.historyLimited,
+    };
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -115,6 +156,9 @@ export class WorkspaceStore {
   };
 
   getVersion = (): number => this.#version;
+
+  /** The same object until the next notification: useSyncExternalStore's snapshot. */
+  getView = (): WorkspaceView => this.#view;
 
   /** First and last frame times over all runs (ms), or null before any frame. */
   timeRange(): { start: number; end: number } | null {

@@ -12,6 +12,7 @@ const benches: [name: string, args: string[]][] = [
   ["overhead-stop", []],
   ["frame-storage", []],
   ["sre-views", []],
+  ["fleet-view", []],
   ["approval", []],
   ["fleet", ["--search"]],
 ];

@@ -8,9 +8,17 @@ import { readRunBatch } from "@/lib/server/use-cases/read-run-batch.ts";
 import { listIncidentsForRun } from "@/lib/server/use-cases/read-incidents.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { RunWorkspace } from "@/components/runs/run-workspace.tsx";
+import { FleetView } from "@/components/runs/fleet/fleet-view.tsx";
+import { isFleet } from "@/components/runs/fleet/fleet-threshold.ts";
 
-export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
+/**
+ * One run, or the runs one approval signed: a few hosts side by side, a
+ * fleet as a fleet. `?view=host` shows the asked-for run alone (a fleet's
+ * host links there), with the way back to its batch.
+ */
+export default async function RunPage({ params, searchParams }: { params: Promise<{ runId: string }>; searchParams: Promise<{ view?: string | string[] }> }) {
   const { runId } = await params;
+  const hostOnly = (await searchParams).view === "host";
   const { actor, allowed } = await requirePageActor("run.read", `/runs/${runId}`);
   if (!allowed) return <Forbidden what="watch runs" />;
   const db = getDb();
@@ -19,6 +27,8 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
     throw error;
   });
   const run = runs[0]!;
+  const fleet = run.origin.kind === "live" && !hostOnly && isFleet(runs.length) ? run.origin.batchId : null;
+  const shown = hostOnly ? [run] : runs;
   const incidents = can(actor, "incident.read") ? await listIncidentsForRun(db, actor, runId) : [];
   return (
     <main>
@@ -29,7 +39,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
           </>
         ) : (
           <>
-            <Link href={`/programs/${run.programId}`}>{run.programName}</Link> r{run.revisionNumber} on {runs.length > 1 ? `${runs.length} hosts` : run.hostName}
+            <Link href={`/programs/${run.programId}`}>{run.programName}</Link> r{run.revisionNumber} on {shown.length > 1 ? `${shown.length.toLocaleString("en-US")} hosts` : run.hostName}
           </>
         )}
       </h1>
@@ -44,7 +54,12 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
           ))}
         </p>
       )}
-      <RunWorkspace initial={runs} canStop={can(actor, "run.stop")} />
+      {hostOnly && runs.length > 1 && (
+        <p className="muted" data-testid="batch-link">
+          One of the {runs.length.toLocaleString("en-US")} hosts this approval signed: <Link href={`/runs/${run.id}`}>all hosts</Link>.
+        </p>
+      )}
+      {fleet ? <FleetView key={fleet} batchId={fleet} initial={runs} canStop={can(actor, "run.stop")} /> : <RunWorkspace key={`${hostOnly ? "host" : "batch"}:${run.id}`} initial={shown} canStop={can(actor, "run.stop")} />}
     </main>
   );
 }
