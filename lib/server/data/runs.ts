@@ -34,13 +34,57 @@ export async function listQueuedOrders(db: Db, hostId: string, now: Date, limit 
   return runs.map((run) => ({ runId: run.id, envelope: run.envelope as Envelope }));
 }
 
-/** QUEUED -> RUNNING for the run's own host only; false if the run was stopped, expired or is not this host's. */
-export async function markRunStarted(tx: Tx, hostId: string, runId: string, startedAt: Date): Promise<boolean> {
-  const { count } = await tx.run.updateMany({
-    where: { id: runId, hostId, status: "QUEUED", expiresAt: { gt: startedAt } },
-    data: { status: "RUNNING", startedAt },
-  });
-  return count === 1;
+/** A time as Prisma stores DateTime columns (timestamp(3) without zone, in UTC), for raw statements. */
+const utcTimestamp = (date: Date) => date.toISOString().slice(0, 23);
+
+/**
+ * QUEUED -> RUNNING for many runs at once, each only for its own host and only
+ * while unexpired; returns the ids that started (the rest were stopped,
+ * expired, already running, or are not that host's).
+ */
+export async function markRunsStarted(tx: Tx, runs: readonly { runId: string; hostId: string }[], startedAt: Date): Promise<Set<string>> {
+  if (runs.length === 0) return new Set();
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    WITH locked AS (
+      -- Rows locked in one order, so batches of starts, stops and revocations never deadlock.
+      SELECT "id" FROM "Run" WHERE "id" = ANY(${runs.map((run) => run.runId)}::text[]) ORDER BY "id" FOR UPDATE
+    )
+    UPDATE "Run" r SET "status" = 'RUNNING', "startedAt" = ${utcTimestamp(startedAt)}::timestamp(3)
+    FROM unnest(${runs.map((run) => run.runId)}::text[], ${runs.map((run) => run.hostId)}::text[]) AS s("id", "hostId")
+    WHERE r."id" = s."id" AND r."id" IN (SELECT "id" FROM locked) AND r."hostId" = s."hostId" AND r."status" = 'QUEUED' AND r."expiresAt" > ${utcTimestamp(startedAt)}::timestamp(3)
+    RETURNING r."id"`;
+  return new Set(rows.map((row) => row.id));
+}
+
+/** The host and state of each of these runs that exists. */
+export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Promise<Map<string, { hostId: string | null; status: RunStatus }>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await tx.run.findMany({ where: { id: { in: [...runIds] } }, select: { id: true, hostId: true, status: true } });
+  return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status }]));
+}
+
+export type RunToEnd = { id: string; hostId: string | null; status: RunStatus; stopReason: string | null };
+
+/** These runs, locked until the transaction ends (an ending and a stop take turns on the row). */
+export async function lockRunsToEnd(tx: Tx, runIds: readonly string[]): Promise<Map<string, RunToEnd>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<RunToEnd[]>`
+    SELECT "id", "hostId", "status", "stopReason" FROM "Run" WHERE "id" = ANY(${[...runIds]}::text[]) ORDER BY "id" FOR UPDATE`;
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Any state but ENDED -> ENDED for many runs; returns the ids that ended now (the first ending wins). */
+export async function markRunsEnded(tx: Tx, ends: readonly { runId: string; reason: RunEndReason; detail: string | null; endedAt: Date }[]): Promise<Set<string>> {
+  if (ends.length === 0) return new Set();
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE "Run" r SET "status" = 'ENDED', "endReason" = e."reason"::"RunEndReason", "endDetail" = e."detail", "endedAt" = e."endedAt"
+    FROM unnest(
+      ${ends.map((end) => end.runId)}::text[], ${ends.map((end) => end.reason)}::text[],
+      ${ends.map((end) => end.detail)}::text[], ${ends.map((end) => utcTimestamp(end.endedAt))}::timestamp(3)[]
+    ) AS e("id", "reason", "detail", "endedAt")
+    WHERE r."id" = e."id" AND r."status" <> 'ENDED'
+    RETURNING r."id"`;
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Any state but ENDED -> ENDED; false when it had already ended (the first ending wins). */

@@ -9,6 +9,8 @@ import {
   runStartSchema,
   trustPullSchema,
   type AgentToServerEvents,
+  type RunEnd,
+  type RunStart,
   type ServerToAgentEvents,
 } from "@/lib/shared/socket-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
@@ -17,14 +19,15 @@ import { recordHostSeen } from "@/lib/server/data/hosts.ts";
 import { publicError } from "@/lib/server/errors.ts";
 import { logInfo } from "@/lib/server/log.ts";
 import { authenticateAgent } from "@/lib/server/use-cases/authenticate-agent.ts";
-import { finishRun } from "@/lib/server/use-cases/finish-run.ts";
+import { finishRuns } from "@/lib/server/use-cases/finish-run.ts";
 import { listRunOrders } from "@/lib/server/use-cases/list-run-orders.ts";
 import { listTrustStatements } from "@/lib/server/use-cases/list-trust-statements.ts";
 import { recordAgentHello } from "@/lib/server/use-cases/record-agent-hello.ts";
 import { recordAgentState } from "@/lib/server/use-cases/record-agent-state.ts";
 import { recordAgentFrames, type AgentFramesDeps } from "@/lib/server/frames/record-agent-frames.ts";
-import { startRun } from "@/lib/server/use-cases/start-run.ts";
+import { startRuns, type StartAnswer } from "@/lib/server/use-cases/start-runs.ts";
 import { withAck } from "./acks.ts";
+import { RequestBatcher } from "./request-batcher.ts";
 
 type AgentSocketData = { agent: AgentIdentity };
 export type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
@@ -37,6 +40,9 @@ export function setUpAgentNamespace(
   deps: { db: Db; frames: AgentFramesDeps },
 ): void {
   const { db } = deps;
+  // A fleet's agents start, and end, their runs within a second of each other: one transaction for all who asked meanwhile.
+  const starts = new RequestBatcher<{ agent: AgentIdentity; request: RunStart }, StartAnswer>((requests) => startRuns(db, requests));
+  const ends = new RequestBatcher<{ agent: AgentIdentity; report: RunEnd }, null>(async (reports) => (await finishRuns(db, reports)).map((error) => error ?? null));
 
   // The credential travels in the handshake's auth payload (never in the URL, which proxies log).
   namespace.use((socket, next) => {
@@ -65,11 +71,11 @@ export function setUpAgentNamespace(
     }));
     socket.on("orders:pull", withAck(ordersPullSchema, async (request) => ({ orders: await listRunOrders(db, agent, request) })));
     socket.on("trust:pull", withAck(trustPullSchema, async (request) => ({ statements: await listTrustStatements(db, request.afterSeq) })));
-    socket.on("run:start", withAck(runStartSchema, (request) => startRun(db, agent, request)));
+    socket.on("run:start", withAck(runStartSchema, (request) => starts.submit({ agent, request })));
     // Stored before the acknowledgement (group commit): an agent only forgets a frame the database has.
     socket.on("run:frames", withAck(runFramesSchema, (batch) => recordAgentFrames(deps.frames, agent, batch)));
     socket.on("run:end", withAck(runEndSchema, async (report) => {
-      await finishRun(db, agent, report);
+      await ends.submit({ agent, report });
       return {};
     }));
     socket.on("disconnect", (reason) => {

@@ -47,10 +47,10 @@ export async function createSignedInUser(server: ServerAddress, admin: Workbench
 
 /** What `workbench-agent enroll` does: a one-time token from an admin, exchanged for the host's credential. */
 export async function enrollHost(server: ServerAddress, admin: WorkbenchApi, hostName: string): Promise<{ hostId: string; hostName: string; credential: string }> {
-  const { token } = await admin.post<{ token: string }>("/api/enrollment-tokens", { ttlMinutes: 60 });
+  const { token } = await admin.post<{ token: string }>("/api/enrollment-tokens", { ttlMinutes: 60, labels: ["bench-fleet"] });
   const { hostId, credential } = await call<{ hostId: string; credential: string }>(server.url, "/api/agent/enroll", {
     method: "POST",
-    body: { token, hostName, labels: ["bench-fleet"] },
+    body: { token, hostName },
   });
   return { hostId, hostName, credential };
 }
