@@ -60,6 +60,22 @@ describe("ViewerRelay", () => {
     expect(messages.get("v2")).toHaveLength(1);
   });
 
+  it("sends a frame after a quiet spell at once, and coalesces frames that come closer together than the window", () => {
+    const { relay, messages } = harness(20);
+    relay.watch("v1", { kind: "batch", batchId: "B" });
+    vi.advanceTimersByTime(100);
+    relay.push([stored("a", "B", 1)]);
+    vi.advanceTimersByTime(1);
+    expect(messages.get("v1")).toEqual([["a#1"]]);
+    relay.push([stored("b", "B", 1)]);
+    vi.advanceTimersByTime(5);
+    relay.push([stored("a", "B", 2)]);
+    vi.advanceTimersByTime(5);
+    expect(messages.get("v1")).toHaveLength(1);
+    vi.advanceTimersByTime(10);
+    expect(messages.get("v1")).toEqual([["a#1"], ["b#1", "a#2"]]);
+  });
+
   it("encodes once for every viewer watching the same runs", () => {
     const { relay, encodes } = harness();
     for (let i = 0; i < 10; i++) relay.watch(`v${i}`, { kind: "batch", batchId: "B" });

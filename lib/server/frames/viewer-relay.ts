@@ -38,7 +38,13 @@ export type ViewerRelayDeps = {
 };
 
 export type ViewerRelayOptions = {
-  /** How long frames wait for company; the message goes out this long after the first frame of a window. */
+  /**
+   * The shortest time between two messages. Frames after a quiet spell go out
+   * at once (on the next turn of the event loop, with whatever else arrived in
+   * that turn); frames arriving sooner wait until this long after the previous
+   * message, with everything else that arrives meanwhile. So a few hosts cost
+   * no latency, and a fleet is coalesced into one message per window.
+   */
   windowMs?: number;
   /** A viewer with more than this many unsent messages, or bytes, is lagging. */
   highWater?: Backlog;
@@ -77,6 +83,7 @@ export class ViewerRelay {
   /** Groups by subscription key ("run:ID", "batch:ID"). */
   readonly #interested = new Map<string, Set<Group>>();
   #timer: NodeJS.Timeout | undefined;
+  #lastFlushAt = -Infinity;
   /** Deliveries (frames times viewers) and messages, for /metrics and the fleet benchmark. */
   readonly stats = { deliveries: 0, messages: 0, dropped: 0 };
 
@@ -143,6 +150,7 @@ export class ViewerRelay {
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#lastFlushAt = performance.now();
     const relayed = new Set<Frame>();
     for (const group of this.#groups.values()) {
       if (group.frames.length === 0 && group.states.length === 0) continue;
@@ -172,7 +180,7 @@ export class ViewerRelay {
   }
 
   #schedule(): void {
-    this.#timer ??= setTimeout(() => this.flush(), this.#windowMs);
+    this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#lastFlushAt + this.#windowMs - performance.now()));
   }
 
   *#groupsFor(runId: string, batchId: string | null): Iterable<Group> {
