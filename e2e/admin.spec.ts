@@ -61,14 +61,20 @@ test("the login form says when to come back after too many failures, whether or 
   const nobody = `nobody-${Date.now()}@workbench.local`;
   await page.goto("/login");
   // Five failures are allowed within the window (WORKBENCH_LOGIN_MAX_FAILURES_PER_ACCOUNT); the sixth attempt is refused.
-  for (let i = 0; i < 5; i++) {
+  // Each attempt waits for the server's answer: the alert of the attempt before
+  // still reads the same, and the form clears its fields when an attempt ends.
+  const attempt = async (password: string) => {
     await page.getByLabel("Email").fill(nobody);
-    await page.getByLabel("Password").fill(`guess ${i}`);
+    await page.getByLabel("Password").fill(password);
+    const answered = page.waitForResponse((response) => response.url().includes("/api/auth/callback/credentials"));
     await page.getByRole("button", { name: "Sign in" }).click();
+    await answered;
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  };
+  for (let i = 0; i < 5; i++) {
+    await attempt(`guess ${i}`);
     await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
   }
-  await page.getByLabel("Email").fill(nobody);
-  await page.getByLabel("Password").fill("guess 5");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await attempt("guess 5");
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("Too many failed sign-ins. Try again in 15 minutes.");
 });

@@ -36,4 +36,15 @@ describe("DbShare", () => {
     await expect(share.run(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     expect(await share.run(async () => 1)).toBe(1);
   });
+
+  it("holds an acquired slot until it is released, and a second release gives nothing extra back", async () => {
+    const share = new DbShare("exports", 1, 0);
+    const release = await share.acquire();
+    await expect(share.run(async () => 1)).rejects.toThrow("The server is busy with exports");
+    release();
+    release();
+    const again = await share.acquire();
+    await expect(share.acquire()).rejects.toThrow("busy");
+    again();
+  });
 });

@@ -21,6 +21,16 @@ export class DbShare {
   ) {}
 
   async run<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  /** A slot held until the returned function is called (once): for work that outlives one call, like a streamed export. */
+  async acquire(): Promise<() => void> {
     if (this.#running >= this.concurrency) {
       if (this.#waiting.length >= this.maxQueue) {
         throw new AppError("TOO_MANY_REQUESTS", `The server is busy with ${this.name}; try again in a moment.`);
@@ -29,14 +39,15 @@ export class DbShare {
     } else {
       this.#running++;
     }
-    try {
-      return await work();
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       // Hand the slot straight to the next in line, or give it back.
       const next = this.#waiting.shift();
       if (next) next();
       else this.#running--;
-    }
+    };
   }
 }
 

@@ -10,6 +10,7 @@ import { approveFleetProgram } from "./approve-fleet.ts";
 import { PostgresCpuTracker, cpuSecondsBetween, processTree, sampleCpu, sampleMachineCpu } from "./cpu.ts";
 import { clockTicksPerSecond } from "../../../agent/src/proc.ts";
 import { startServerFleet, type ServerFleet } from "./environment.ts";
+import { SideTraffic } from "./side-traffic.ts";
 import { countLogErrors, type LogCount } from "./server-log.ts";
 import { LatencyCounts, deliveryAccount, deserializeSummary, mergeSummaries, type DeliverySummary, type MeasuredWindow } from "./stats.ts";
 import { Worker, callAll } from "./workers.ts";
@@ -245,7 +246,10 @@ async function runProduct(context: BenchContext, load: Load, clients: Clients, s
       `${watched} of ${approval.runIds.length * load.viewers} watch requests answered in ${seconds(started)}${Object.keys(watchErrors).length ? ` (${describeErrors(watchErrors)})` : ""}`,
   );
 
+  const sideTraffic = new SideTraffic(context.people, hostIds[0]!);
+  sideTraffic.start();
   const measured = await stream(context, load, clients, () => servers.pids, true);
+  steps.push(await sideTraffic.stop());
 
   started = Date.now();
   const ends = await callAll<{ ended: number; failed: Record<string, number> }>(clients.agents, () => ({ type: "end-runs" }), 60_000);

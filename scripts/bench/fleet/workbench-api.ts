@@ -19,6 +19,13 @@ export class WorkbenchApi {
   async post<T>(path: string, body: unknown): Promise<T> {
     return call<T>(this.server.url, path, { method: "POST", body, cookie: this.cookie });
   }
+
+  /** A page as a browser loads it (server-rendered HTML); throws unless it answers 200. */
+  async page(path: string): Promise<void> {
+    const response = await fetch(new URL(path, this.server.url), { headers: { cookie: this.cookie }, signal: AbortSignal.timeout(60_000) });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new ApiError(`GET ${path}: ${response.status}`);
+  }
 }
 
 async function call<T>(baseUrl: string, path: string, options: { method: string; body?: unknown; cookie?: string }): Promise<T> {

@@ -1,4 +1,5 @@
 import { getDb } from "@/lib/server/db/client.ts";
+import { dbShares } from "@/lib/server/db/db-share.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { runParams } from "@/lib/server/http/params.ts";
 import { exportRun, exportRunQuerySchema } from "@/lib/server/use-cases/export-run.ts";
@@ -7,25 +8,41 @@ import { exportRun, exportRunQuerySchema } from "@/lib/server/use-cases/export-r
 export const GET = defineRoute(
   { access: { kind: "user", action: "run.read" }, params: runParams, query: exportRunQuerySchema },
   async ({ actor, params, query }) => {
-    const { fileName, contentType, lines } = await exportRun(getDb(), actor!, params.runId, query.format);
+    // The export holds one of the bulk-read slots until its last line is sent, or the download is cancelled.
+    const release = await dbShares().bulkReads.acquire();
+    let exported;
+    try {
+      exported = await exportRun(getDb(), actor!, params.runId, query.format);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { fileName, contentType, lines } = exported;
     const encoder = new TextEncoder();
     const iterator = lines[Symbol.asyncIterator]();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         // Several lines per chunk: one enqueue per frame would be thousands of tiny writes.
         let chunk = "";
-        while (chunk.length < 64 * 1024) {
-          const next = await iterator.next();
-          if (next.done) {
-            if (chunk) controller.enqueue(encoder.encode(chunk));
-            controller.close();
-            return;
+        try {
+          while (chunk.length < 64 * 1024) {
+            const next = await iterator.next();
+            if (next.done) {
+              if (chunk) controller.enqueue(encoder.encode(chunk));
+              controller.close();
+              release();
+              return;
+            }
+            chunk += next.value;
           }
-          chunk += next.value;
+        } catch (error) {
+          release();
+          throw error;
         }
         controller.enqueue(encoder.encode(chunk));
       },
       async cancel() {
+        release();
         await iterator.return?.();
       },
     });

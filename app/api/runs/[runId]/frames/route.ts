@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MAX_STORED_INT } from "@/lib/shared/limits.ts";
 import { getDb } from "@/lib/server/db/client.ts";
+import { dbShares } from "@/lib/server/db/db-share.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { runParams } from "@/lib/server/http/params.ts";
 import { getRunFrames } from "@/lib/server/use-cases/read-runs.ts";
@@ -15,7 +16,7 @@ export const GET = defineRoute(
     }),
   },
   async ({ actor, params, query }) => {
-    const frames = await getRunFrames(getDb(), actor!, params.runId, query);
+    const frames = await dbShares().bulkReads.run(() => getRunFrames(getDb(), actor!, params.runId, query));
     return { frames, nextAfterSeq: frames.at(-1)?.seq ?? query.afterSeq };
   },
 );
