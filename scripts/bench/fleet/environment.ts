@@ -61,15 +61,18 @@ export type ServerFleet = { urls: string[]; pids: number[]; output(): string[]; 
 
 /**
  * Starts `count` server processes on the same database, each on its own
- * port. Today's server has no adapter between processes (a viewer sees only
- * the frames of agents on its own process), so more than one loses frames
- * by design until issue 9's Redis adapter lands; `extraEnv` is where its
- * settings go.
+ * port. More than one share rooms and frames through Redis (the Redis
+ * adapter, README "Scaling out"): at BENCH_REDIS_URL, default
+ * redis://127.0.0.1:6379, under a channel prefix of this load's own.
  */
 export async function startServerFleet(count: number, database: string, extraEnv: Record<string, string>): Promise<ServerFleet> {
+  const env =
+    count > 1
+      ? { ...extraEnv, WORKBENCH_REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379", WORKBENCH_REDIS_CHANNEL_PREFIX: `bench-fleet-${randomBytes(4).toString("hex")}` }
+      : extraEnv;
   const servers: WebServer[] = [];
   try {
-    for (let i = 0; i < count; i++) servers.push(await startWebServer(database, extraEnv));
+    for (let i = 0; i < count; i++) servers.push(await startWebServer(database, env));
   } catch (error) {
     await Promise.all(servers.map((server) => stopServer(server)));
     throw error;
