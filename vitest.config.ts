@@ -27,7 +27,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["{lib,agent,app,scripts}/**/*.integration.test.ts"],
+          include: ["{lib,agent,app,scripts,runbooks}/**/*.integration.test.ts"],
           environment: "node",
           globalSetup: ["./test/global-setup.ts"],
           testTimeout: 60_000,
