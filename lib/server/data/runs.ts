@@ -3,22 +3,32 @@ import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { RunEndReason, RunStatus } from "@/lib/server/db/generated/enums.ts";
 import type { Envelope } from "@/lib/shared/dsse.ts";
 
-export type NewRun = { id: string; revisionId: string; hostId: string; approvalId: string; envelope: Envelope; expiresAt: Date };
+export type NewRun = {
+  id: string;
+  revisionId: string;
+  hostId: string;
+  approvalId: string;
+  envelope: Envelope;
+  expiresAt: Date;
+  /** The runbook launch that signed it, if one did. */
+  launchId?: string | null;
+};
 
-/** The runs one approval signed, queued, in one statement (a fleet is thousands of them). */
+/** The runs one approval or one runbook launch signed, queued, in one statement (a fleet is thousands of them). */
 export async function insertRuns(tx: Tx, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
   await tx.$executeRaw`
-    INSERT INTO "Run" ("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt")
-    SELECT r."id", r."revisionId", r."hostId", r."approvalId", r."envelope"::jsonb, r."expiresAt"
+    INSERT INTO "Run" ("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt", "launchId")
+    SELECT r."id", r."revisionId", r."hostId", r."approvalId", r."envelope"::jsonb, r."expiresAt", r."launchId"
     FROM unnest(
       ${runs.map((run) => run.id)}::text[],
       ${runs.map((run) => run.revisionId)}::text[],
       ${runs.map((run) => run.hostId)}::text[],
       ${runs.map((run) => run.approvalId)}::text[],
       ${runs.map((run) => JSON.stringify(run.envelope))}::text[],
-      ${runs.map((run) => run.expiresAt.toISOString().slice(0, 23))}::timestamp(3)[]
-    ) AS r("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt")`;
+      ${runs.map((run) => run.expiresAt.toISOString().slice(0, 23))}::timestamp(3)[],
+      ${runs.map((run) => run.launchId ?? null)}::text[]
+    ) AS r("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt", "launchId")`;
 }
 
 export type RunOrderRow = { runId: string; envelope: Envelope };
@@ -427,7 +437,7 @@ export async function listRunBatches(
   const rows = await db.$queryRaw<
     { key: string; firstRunId: string; hosts: number; hostNames: string[]; runIds: string[]; queued: number; running: number; ended: number; startedAt: Date | null }[]
   >`
-    SELECT COALESCE(r."approvalId", r."id") AS "key",
+    SELECT COALESCE(r."launchId", r."approvalId", r."id") AS "key",
            (array_agg(r."id" ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1] AS "firstRunId",
            count(*)::int AS "hosts",
            (array_agg(COALESCE(h."name", r."replaySourceHost", 'replay') ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1:${shown}::int] AS "hostNames",
