@@ -39,7 +39,7 @@ export function toRunSnapshot(run: RunView): RunSnapshotWithOrigin {
     programId: run.program.id,
     programName: run.program.name,
     revisionNumber: run.revision.number,
-    origin: { kind: "live", batchId: run.approvalId },
+    origin: { kind: "live", batchId: run.launchId ?? run.approvalId },
   };
 }
 

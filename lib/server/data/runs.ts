@@ -165,8 +165,10 @@ export type RunState = {
 export type LiveRunView = RunState & {
   kind: "LIVE";
   hostId: string;
-  /** Runs sharing it are one run of the program on several hosts. */
+  /** Runs sharing it are one run of the program on several hosts (unless a runbook launch signed them: see launchId). */
   approvalId: string;
+  /** The runbook launch that signed it: the runs of one launch are its batch. */
+  launchId: string | null;
   program: { id: string; name: string };
   revision: { id: string; number: number; contentHash: string; source: string };
   approvedBy: string;
@@ -178,6 +180,7 @@ export type ReplayRunView = RunState & {
   kind: "REPLAY";
   hostId: null;
   approvalId: null;
+  launchId: null;
   program: null;
   revision: null;
   approvedBy: null;
@@ -193,6 +196,8 @@ const runViewSelect = {
   kind: true,
   hostId: true,
   approvalId: true,
+  launchId: true,
+  launch: { select: { durationSec: true } },
   status: true,
   endReason: true,
   endDetail: true,
@@ -228,6 +233,8 @@ type RunRow = {
   kind: "LIVE" | "REPLAY";
   hostId: string | null;
   approvalId: string | null;
+  launchId: string | null;
+  launch: { durationSec: number } | null;
   status: RunStatus;
   endReason: RunEndReason | null;
   endDetail: string | null;
@@ -275,6 +282,7 @@ function toRunView(row: RunRow): RunView {
       hostName: row.replaySourceHost ?? "replay",
       durationSec,
       approvalId: null,
+      launchId: null,
       program: null,
       revision: null,
       approvedBy: null,
@@ -297,7 +305,8 @@ function toRunView(row: RunRow): RunView {
     hostId: row.hostId,
     hostName: host.name,
     approvalId: row.approvalId,
-    durationSec: revision.durationSec,
+    launchId: row.launchId,
+    durationSec: row.launch?.durationSec ?? revision.durationSec,
     program: revision.program,
     revision: { id: revision.id, number: revision.number, contentHash: revision.contentHash, source: revision.source },
     approvedBy: approval.reviewer.name,
