@@ -9,14 +9,18 @@ import { storedRunbookPolicy } from "./programs.ts";
 // Runbooks are programs whose revisions carry a launch policy; launches are
 // RunbookLaunch rows with one Run per host. Callers get plain objects.
 
-/** The runbook revision a launch signs from: the program's newest approved revision with a policy. */
+/**
+ * The runbook revision a launch signs from: the program's newest approved
+ * revision with a policy, unless a newer one was approved and then revoked
+ * (revoking the current runbook must not bring back the one it replaced).
+ */
 export async function findLaunchableRevisionId(db: Db | Tx, programId: string): Promise<string | null> {
   const row = await db.revision.findFirst({
-    where: { programId, status: "APPROVED", runbookPolicy: { not: Prisma.DbNull } },
+    where: { programId, status: { in: ["APPROVED", "REVOKED"] }, runbookPolicy: { not: Prisma.DbNull } },
     orderBy: { number: "desc" },
-    select: { id: true },
+    select: { id: true, status: true },
   });
-  return row?.id ?? null;
+  return row?.status === "APPROVED" ? row.id : null;
 }
 
 /** Launches of a revision that still have a run queued or running: those count against maxConcurrentLaunches. */
@@ -132,7 +136,7 @@ export async function findLaunchOfRun(db: Db, runId: string): Promise<RunLaunch 
 export type RunbookListItem = {
   programId: string;
   name: string;
-  /** The revision launches use now (newest approved), or else the newest one. */
+  /** The revision launches use now (the newest approved or revoked one), or else the newest one. */
   revisionId: string;
   revisionNumber: number;
   status: RevisionStatus;
@@ -171,10 +175,13 @@ export async function listRunbooks(db: Db, filter: { search?: string }, now: Dat
       launches: { orderBy: { createdAt: "desc" }, take: 1, select: { createdAt: true } },
     },
   });
+  // Per program (newest first): the newest approved or revoked revision, the one launches use or
+  // used last (findLaunchableRevisionId); a program with neither shows its newest, proposed one.
+  const decided = (status: RevisionStatus) => status === "APPROVED" || status === "REVOKED";
   const byProgram = new Map<string, (typeof revisions)[number]>();
   for (const revision of revisions) {
     const chosen = byProgram.get(revision.programId);
-    if (!chosen || (chosen.status !== "APPROVED" && revision.status === "APPROVED")) byProgram.set(revision.programId, revision);
+    if (!chosen || (!decided(chosen.status) && decided(revision.status))) byProgram.set(revision.programId, revision);
   }
   const items = [...byProgram.values()].map((revision): RunbookListItem => {
     const policy = storedRunbookPolicy(revision.runbookPolicy)!;

@@ -210,4 +210,19 @@ describe("launching a runbook", () => {
     expect(await t.db.auditEvent.count({ where: { action: "run.revoke", targetId: { in: [...first.runIds, ...during.runIds] } } })).toBe(2);
     await expectAppError(launch(sre, programId, { hostIds: [a.hostId], values: { pid: 1, comm: "bash" }, durationSec: 30, reason: "after" }), "NOT_FOUND", /never approved, or its approval was revoked/);
   });
+
+  it("launches the newest approved revision, and revoking it does not bring back the one it replaced", async () => {
+    const role = `new${unique()}`;
+    const a = await enroll([`role=${role}`]);
+    const { programId } = await approvedRunbook(role);
+    const revised = await reviseProgram(t.db, engineer, programId, { baseRevision: 1, source: SOURCE, durationSec: 60, targetSelector: `role=${role}`, runbook: policy() }, RULES);
+    await reviewRevision(t.db, reviewer, revised.revisionId, { decision: "approve", reason: "shorter" }, reviewDeps(key));
+    const input = { hostIds: [a.hostId], values: { pid: 1, comm: "bash" }, durationSec: 90, reason: "r2" };
+    await expectAppError(launch(sre, programId, input), "UNPROCESSABLE", /at most 60 seconds; 90 is longer/);
+    const launched = await launch(sre, programId, { ...input, durationSec: 60 });
+    expect(launched.revisionId).toBe(revised.revisionId);
+    const review = await t.db.review.findFirstOrThrow({ where: { revisionId: revised.revisionId } });
+    await revokeApproval(t.db, reviewer, review.id, { reason: "wrong" });
+    await expectAppError(launch(sre, programId, { ...input, durationSec: 60 }), "NOT_FOUND");
+  });
 });
