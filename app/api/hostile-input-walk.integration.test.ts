@@ -76,6 +76,14 @@ beforeAll(async () => {
   const runId = runIds[0]!;
   const reviewId = (await t.db.review.findFirstOrThrow({ where: { revisionId: approved.revisionId }, select: { id: true } })).id;
   const pending = await create();
+  // A runbook every role may launch, so the sample's caller (the first role the route's action allows) is let through.
+  const runbook = await createProgram(
+    t.db,
+    engineer,
+    { name: "walk runbook", source: SOURCE, durationSec: 5, targetHostIds: [hostId], runbook: { measures: "ticks", params: [{ name: "n", description: "a number", type: "integer", min: 0, max: 9, default: 1 }], maxHostsPerLaunch: 1, maxConcurrentLaunches: 100, launchRoles: [...ROLES] } },
+    { maxDurationSec: 600 },
+  );
+  await post(cookies.get("REVIEWER")!, `/api/revisions/${runbook.revisionId}/reviews`, { decision: "approve", reason: "walk" });
   const toRevise = await create();
   const { incidentId } = (await post(cookies.get("ENGINEER")!, "/api/incidents", { title: "Walk incident" })) as { incidentId: string };
   await post(cookies.get("ENGINEER")!, `/api/incidents/${incidentId}/runs`, { runId, role: "INCIDENT" });
@@ -96,7 +104,7 @@ beforeAll(async () => {
     keyId: "0".repeat(64),
   };
   pathFor = (route, override = {}) => {
-    const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : {};
+    const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : route.template.startsWith("runbooks/") ? { programId: runbook.programId } : {};
     const values: Record<string, string> = { ...ids, ...own, ...override };
     return `/api/${route.template.replace(/\[([^\]]+)\]/g, (_, name: string) => values[name] ?? "walk0id")}`;
   };
@@ -111,6 +119,7 @@ beforeAll(async () => {
     ["POST programs", { body: { name: "walk program", source: SOURCE, durationSec: 5, targetHostIds: [hostId], targetSelector: "rack=a1" } }],
     ["POST programs/[programId]/revisions", { body: { source: SOURCE, durationSec: 6, targetHostIds: [hostId], targetSelector: "role=db,zone!=eu-2", baseRevision: 1 } }],
     ["POST revisions/[revisionId]/comments", { body: { line: 1, body: "a comment" } }],
+    ["POST runbooks/[programId]/launches", { body: { hostIds: [hostId], values: { n: 3 }, durationSec: 5, reason: "walk", incidentId } }],
     ["POST revisions/[revisionId]/dry-runs", { body: { hostId } }],
     ["POST revisions/[revisionId]/reviews", { body: { decision: "reject", reason: "walk" } }],
     ["POST incidents", { body: { title: "Another incident", summary: "what happened" } }],
