@@ -119,7 +119,6 @@ beforeAll(async () => {
     ["POST programs", { body: { name: "walk program", source: SOURCE, durationSec: 5, targetHostIds: [hostId], targetSelector: "rack=a1" } }],
     ["POST programs/[programId]/revisions", { body: { source: SOURCE, durationSec: 6, targetHostIds: [hostId], targetSelector: "role=db,zone!=eu-2", baseRevision: 1 } }],
     ["POST revisions/[revisionId]/comments", { body: { line: 1, body: "a comment" } }],
-    ["POST runbooks/[programId]/launches", { body: { hostIds: [hostId], values: { n: 3 }, durationSec: 5, reason: "walk", incidentId } }],
     ["POST revisions/[revisionId]/dry-runs", { body: { hostId } }],
     ["POST revisions/[revisionId]/reviews", { body: { decision: "reject", reason: "walk" } }],
     ["POST incidents", { body: { title: "Another incident", summary: "what happened" } }],
@@ -158,6 +157,8 @@ beforeAll(async () => {
     ["GET runs/[runId]/export", { query: { format: "csv" } }],
     ["GET runs/[runId]/frames", { query: { afterSeq: "0", limit: "10" } }],
     ["GET runs/comparison", { query: { a: runId, b: replayRunId, aFrom: "0", aTo: "10", bFrom: "0", bTo: "10", map: "@usecs", key: "k" } }],
+    // Last: the launch attaches its run to the incident, which would change what the incident's comparison above compares.
+    ["POST runbooks/[programId]/launches", { body: { hostIds: [hostId], values: { n: 3 }, durationSec: 5, reason: "walk", incidentId } }],
   ]);
 }, 240_000);
 
