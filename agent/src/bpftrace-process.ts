@@ -22,6 +22,11 @@ export type BpftraceStartOptions = {
   program: string;
   /** Extra arguments before `-e` (a dry run's flag); never `--unsafe`. */
   extraArgs?: string[];
+  /**
+   * A runbook launch's checked values, bpftrace's $1, $2, ...: after `--`, so none is ever read
+   * as an option (`-o file` would be one), each one argv element, never part of the program text.
+   */
+  positionalArgs?: string[];
   /** The complete environment of the child: nothing of the agent's own (credentials!) leaks into it. */
   env: Record<string, string>;
   onStdout(chunk: Buffer): void;
@@ -31,6 +36,12 @@ const STDERR_KEEP_BYTES = 8 * 1024;
 // bpftrace 0.17 prints this on every start when it cannot raise the locked-memory limit; kernels with
 // memcg-based BPF accounting (5.11+) do not need it. It is not an error of the program.
 const STDERR_NOISE = /couldn't set RLIMIT_MEMLOCK/;
+
+/** bpftrace's argv (after setpriv): the program as one element, then `--` and the positional parameters, if any. */
+export function bpftraceArgv(bpftracePath: string, program: string, extraArgs: readonly string[], positionalArgs: readonly string[]): string[] {
+  const argv = [bpftracePath, "-f", "json", ...extraArgs, "-e", program];
+  return positionalArgs.length > 0 ? [...argv, "--", ...positionalArgs] : argv;
+}
 
 export class BpftraceProcess {
   readonly exited: Promise<BpftraceExit>;
@@ -60,7 +71,7 @@ export class BpftraceProcess {
     if (extra.includes("--unsafe")) throw new Error("refusing to run bpftrace with --unsafe");
     const child = spawn(
       options.setprivPath,
-      ["--pdeathsig", "KILL", "--", options.bpftracePath, "-f", "json", ...extra, "-e", options.program],
+      ["--pdeathsig", "KILL", "--", ...bpftraceArgv(options.bpftracePath, options.program, extra, options.positionalArgs ?? [])],
       { env: options.env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] },
     );
     const process = new BpftraceProcess(child);

@@ -6,6 +6,7 @@ import { MAX_FRAME_BYTES, type Frame, type FrameRecord } from "@/lib/shared/fram
 import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";
 import { OutputParser, type ParsedLine } from "@/lib/shared/bpftrace/parse-output.ts";
 import { BpftraceProcess, type BpftraceExit } from "./bpftrace-process.ts";
+import { positionalArgs } from "@/lib/shared/runbook-params.ts";
 import { OutputGuard } from "./output-guard.ts";
 import { OverheadMeter, describeOverAllowance } from "./overhead-meter.ts";
 import { findBpfProgramFds } from "./proc.ts";
@@ -137,6 +138,8 @@ export class RunSupervisor {
       bpftracePath: this.options.bpftracePath,
       setprivPath: this.options.setprivPath,
       program: order.program.source,
+      // Checked against the signed schema by the order gate (verifyRunOrder) before this run was admitted.
+      positionalArgs: order.runbook ? positionalArgs(order.runbook.params, order.runbook.values) : [],
       env: this.options.env,
       onStdout: (chunk) => {
         if (!this.stopRequest) {

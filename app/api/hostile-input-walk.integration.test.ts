@@ -76,6 +76,14 @@ beforeAll(async () => {
   const runId = runIds[0]!;
   const reviewId = (await t.db.review.findFirstOrThrow({ where: { revisionId: approved.revisionId }, select: { id: true } })).id;
   const pending = await create();
+  // A runbook every role may launch, so the sample's caller (the first role the route's action allows) is let through.
+  const runbook = await createProgram(
+    t.db,
+    engineer,
+    { name: "walk runbook", source: SOURCE, durationSec: 5, targetHostIds: [hostId], runbook: { measures: "ticks", params: [{ name: "n", description: "a number", type: "integer", min: 0, max: 9, default: 1 }], maxHostsPerLaunch: 1, maxConcurrentLaunches: 100, launchRoles: [...ROLES] } },
+    { maxDurationSec: 600 },
+  );
+  await post(cookies.get("REVIEWER")!, `/api/revisions/${runbook.revisionId}/reviews`, { decision: "approve", reason: "walk" });
   const toRevise = await create();
   const { incidentId } = (await post(cookies.get("ENGINEER")!, "/api/incidents", { title: "Walk incident" })) as { incidentId: string };
   await post(cookies.get("ENGINEER")!, `/api/incidents/${incidentId}/runs`, { runId, role: "INCIDENT" });
@@ -96,7 +104,7 @@ beforeAll(async () => {
     keyId: "0".repeat(64),
   };
   pathFor = (route, override = {}) => {
-    const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : {};
+    const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : route.template.startsWith("runbooks/") ? { programId: runbook.programId } : {};
     const values: Record<string, string> = { ...ids, ...own, ...override };
     return `/api/${route.template.replace(/\[([^\]]+)\]/g, (_, name: string) => values[name] ?? "walk0id")}`;
   };
@@ -149,6 +157,8 @@ beforeAll(async () => {
     ["GET runs/[runId]/export", { query: { format: "csv" } }],
     ["GET runs/[runId]/frames", { query: { afterSeq: "0", limit: "10" } }],
     ["GET runs/comparison", { query: { a: runId, b: replayRunId, aFrom: "0", aTo: "10", bFrom: "0", bTo: "10", map: "@usecs", key: "k" } }],
+    // Last: the launch attaches its run to the incident, which would change what the incident's comparison above compares.
+    ["POST runbooks/[programId]/launches", { body: { hostIds: [hostId], values: { n: 3 }, durationSec: 5, reason: "walk", incidentId } }],
   ]);
 }, 240_000);
 

@@ -14,6 +14,7 @@ export async function TopBar() {
         {actor && (
           <nav className="actions">
             <Link href="/programs">Programs</Link>
+            <Link href="/runbooks">Runbooks</Link>
             {can(actor, "revision.review") && <Link href="/reviews">Reviews</Link>}
             <Link href="/runs">Runs</Link>
             {can(actor, "incident.read") && <Link href="/incidents">Incidents</Link>}

@@ -16,11 +16,11 @@ export function describeRun(run: RunView): string {
     : `${run.program.name} r${run.revision.number} on ${run.hostName}, ${when(run.startedAt)}`;
 }
 
-/** Runs grouped by the approval that signed them, newest first; a replay is its own group. */
+/** Runs grouped by the approval or the runbook launch that signed them, newest first; a replay is its own group. */
 export function groupRunsByBatch(runs: readonly RunView[]): RunBatch[] {
   const batches = new Map<string, RunView[]>();
   for (const run of runs) {
-    const key = run.kind === "LIVE" ? run.approvalId : `replay:${run.id}`;
+    const key = run.kind === "LIVE" ? (run.launchId ?? run.approvalId) : `replay:${run.id}`;
     const batch = batches.get(key);
     if (batch) batch.push(run);
     else batches.set(key, [run]);

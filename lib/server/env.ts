@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/limits.ts";
+import { DEFAULT_RUNBOOK_VALIDITY_DAYS, MAX_RUNBOOK_VALIDITY_DAYS_CEILING } from "@/lib/shared/runbook-policy.ts";
 import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
 
 // Every setting the server reads from its environment, validated once. The
@@ -45,6 +46,8 @@ const envSchema = z
     WORKBENCH_MAX_DURATION_SEC: z.coerce.number().int().min(1).max(MAX_DURATION_SEC_CEILING).default(3600),
     /** The most hosts one approval signs orders for (named hosts plus those its selector matches). */
     WORKBENCH_MAX_HOSTS_PER_APPROVAL: z.coerce.number().int().min(1).max(MAX_HOSTS_PER_APPROVAL_CEILING).default(DEFAULT_MAX_HOSTS_PER_APPROVAL),
+    /** The longest a runbook's approval may last: a policy asking for more is refused at submission, and approvals are capped at it. */
+    WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS: z.coerce.number().int().min(1).max(MAX_RUNBOOK_VALIDITY_DAYS_CEILING).default(DEFAULT_RUNBOOK_VALIDITY_DAYS),
     /**
      * Days the frames of an ended run are kept; then the retention sweep deletes them, except the
      * frames of runs attached to an incident. 0 keeps every frame.

@@ -5,8 +5,9 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { EnvelopeError, maxEnvelopeJsonBytes, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
-import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "./limits.ts";
+import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES, MAX_REASON_LENGTH } from "./limits.ts";
 import { runLimitsSchema } from "./run-limits.ts";
+import { checkParamValues, paramValuesSchema, runbookParamsSchema } from "./runbook-params.ts";
 
 export const RUN_ORDER_PAYLOAD_TYPE = "application/vnd.bpftrace-workbench.run-order+json";
 
@@ -60,12 +61,27 @@ export const runOrderSchema = z
       .strict(),
     issuedAt: isoTime,
     expiresAt: isoTime,
+    /**
+     * Present when a runbook launch signed the order (docs/run-order.md, "Runbook launches"): the
+     * approval above is the runbook's, and the values reach bpftrace as positional parameters
+     * after the program, each checked first against the parameter schema signed beside it.
+     */
+    runbook: z
+      .object({
+        launchId: z.string().min(1).max(64),
+        launchedBy: z.string().min(1).max(200),
+        reason: z.string().min(1).max(MAX_REASON_LENGTH),
+        params: runbookParamsSchema,
+        values: paramValuesSchema,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export type RunOrder = z.infer<typeof runOrderSchema>;
 
-export type RunOrderRefusal = EnvelopeRefusal | "malformed-order" | "other-host" | "expired" | "not-yet-valid";
+export type RunOrderRefusal = EnvelopeRefusal | "malformed-order" | "other-host" | "expired" | "not-yet-valid" | "params";
 
 export class RunOrderError extends Error {
   override name = "RunOrderError";
@@ -125,6 +141,14 @@ export function verifyRunOrder(envelope: unknown, options: VerifyRunOrderOptions
   }
   if (Date.parse(order.issuedAt) - CLOCK_SKEW_MS > now) {
     throw new RunOrderError("not-yet-valid", `the order is issued at ${order.issuedAt}, in the future`);
+  }
+  if (order.runbook) {
+    // The server checked them at launch; the host checks again against the schema signed beside
+    // them, so a server that signs what its policy forbids still cannot run it here.
+    const problems = checkParamValues(order.runbook.params, order.runbook.values);
+    if (problems.length > 0) {
+      throw new RunOrderError("params", `the parameter values break the signed schema: ${problems.map((p) => p.message).join(" ")}`);
+    }
   }
   return { order, keyId: verified.keyId };
 }

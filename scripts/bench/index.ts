@@ -15,6 +15,7 @@ const benches: [name: string, args: string[]][] = [
   ["fleet-view", []],
   ["approval", []],
   ["fleet", ["--search"]],
+  ["launch", []],
 ];
 for (const [name, args] of benches) {
   process.stdout.write(`\n== npm run bench:${name}${args.length ? ` -- ${args.join(" ")}` : ""}\n`);

@@ -20,6 +20,6 @@ export const POST = defineRoute(
   { access: { kind: "user", action: "program.create" }, body: createProgramInput, successStatus: 201 },
   async ({ actor, body }) => {
     const env = loadServerEnv();
-    return createProgram(getDb(), actor!, body, { maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC, maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL });
+    return createProgram(getDb(), actor!, body, { maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC, maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL, maxRunbookValidityDays: env.WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS });
   },
 );

@@ -66,6 +66,11 @@ export default async function IncidentPage({ params, searchParams }: { params: P
             {incident.status.toLowerCase()}
           </span>
         </h1>
+        {incident.status === "OPEN" && can(actor, "runbook.launch") && (
+          <Link href={`/runbooks?incident=${incident.id}`} data-testid="launch-runbook-for-incident">
+            <button type="button">Launch a runbook for this incident</button>
+          </Link>
+        )}
         {manage && <StatusButton incidentId={incident.id} status={incident.status} />}
       </div>
       <p className="muted">

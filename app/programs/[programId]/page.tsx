@@ -36,6 +36,12 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
       <h1>{program.name}</h1>
       <p className="muted">
         by {program.authorName} · {program.revisions.length} revision{program.revisions.length === 1 ? "" : "s"}
+        {program.revisions.some((revision) => revision.runbookPolicy) && (
+          <>
+            {" "}
+            · a runbook: <Link href={`/runbooks/${program.id}`}>its launch page</Link>
+          </>
+        )}
       </p>
       {latest && (
         <section className="panel">

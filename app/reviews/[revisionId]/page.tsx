@@ -16,6 +16,7 @@ import { RevisionDiff } from "@/components/reviews/revision-diff.tsx";
 import { DryRunPanel } from "@/components/reviews/dry-run-panel.tsx";
 import { TargetResolution } from "@/components/reviews/target-resolution.tsx";
 import { dryRunProps, listDryRunsFor } from "@/lib/server/use-cases/read-dry-runs.ts";
+import { RunbookPolicyView } from "@/components/runbooks/runbook-policy-view.tsx";
 import { ReviewForm } from "./review-form.tsx";
 
 export default async function ReviewPage({ params }: { params: Promise<{ revisionId: string }> }) {
@@ -46,7 +47,17 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
           limit are signed together, in one order per host.
         </p>
         <RevisionSummary revision={revision} canRevoke={can(actor, "approval.revoke")} showSource={false} />
-        <h2>Where it runs</h2>
+        {revision.runbookPolicy && (
+          <>
+            <h2>Runbook launch policy</h2>
+            <p className="muted">
+              Approving a runbook signs no order now: it lets the roles below launch this exact program on hosts of its scope, with values
+              within these bounds, until the approval&apos;s validity ends. The policy is part of the content hash you approve.
+            </p>
+            <RunbookPolicyView policy={revision.runbookPolicy} durationSec={revision.durationSec} />
+          </>
+        )}
+        <h2>{revision.runbookPolicy ? "Scope (where launches may run)" : "Where it runs"}</h2>
         <TargetResolution
           selector={revision.targetSelector}
           namedCount={revision.targets.length}

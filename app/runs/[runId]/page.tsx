@@ -6,6 +6,7 @@ import { can } from "@/lib/server/auth/permissions.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { readRunBatch } from "@/lib/server/use-cases/read-run-batch.ts";
 import { listIncidentsForRun } from "@/lib/server/use-cases/read-incidents.ts";
+import { readLaunchOfRun } from "@/lib/server/use-cases/read-runbooks.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { RunWorkspace } from "@/components/runs/run-workspace.tsx";
 import { FleetView } from "@/components/runs/fleet/fleet-view.tsx";
@@ -30,6 +31,7 @@ export default async function RunPage({ params, searchParams }: { params: Promis
   const fleet = run.origin.kind === "live" && !hostOnly && isFleet(runs.length) ? run.origin.batchId : null;
   const shown = hostOnly ? [run] : runs;
   const incidents = can(actor, "incident.read") ? await listIncidentsForRun(db, actor, runId) : [];
+  const launch = await readLaunchOfRun(db, actor, runId);
   return (
     <main>
       <h1>
@@ -43,6 +45,21 @@ export default async function RunPage({ params, searchParams }: { params: Promis
           </>
         )}
       </h1>
+      {launch && (
+        <p data-testid="run-launch">
+          Runbook <Link href={`/runbooks/${launch.programId}`}>{launch.programName}</Link> r{launch.revisionNumber}, launched by <strong>{launch.launchedBy}</strong>: {launch.reason}.
+          Values:{" "}
+          {launch.params.map((param, i) => (
+            <span key={param.name}>
+              {i > 0 && ", "}
+              <code>
+                {param.name}={JSON.stringify(launch.values[param.name])}
+              </code>
+            </span>
+          ))}
+          {launch.params.length === 0 && <span className="muted">none</span>}
+        </p>
+      )}
       {incidents.length > 0 && (
         <p className="muted" data-testid="run-incidents">
           Attached to{" "}

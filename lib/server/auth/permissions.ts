@@ -19,6 +19,11 @@ export const PERMISSIONS = {
    */
   "revision.dry-run": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER"],
   "approval.revoke": ["REVIEWER", "SECURITY_REVIEWER", "ADMIN"],
+  /**
+   * Ask to launch a runbook. Who actually may is the runbook's own signed policy (its launch roles,
+   * SRE by default), checked by the use case once it has read the runbook.
+   */
+  "runbook.launch": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.stop": ["SRE", "ADMIN"],
   /** Upload a recorded bpftrace capture as a replay run (workbench-agent replay). */

@@ -3,6 +3,7 @@ import { labelMap } from "@/lib/shared/host-labels.ts";
 import { selectorMatchesLabels, storedSelector } from "@/lib/shared/host-selector.ts";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { RevisionStatus, ReviewDecision } from "@/lib/server/db/generated/enums.ts";
+import { runbookPolicySchema, type RunbookPolicy } from "@/lib/shared/runbook-policy.ts";
 
 export type RevisionContent = {
   source: string;
@@ -12,6 +13,8 @@ export type RevisionContent = {
   /** Canonical label selector, or null. */
   targetSelector: string | null;
   contentHash: string;
+  /** A runbook's launch policy (lib/shared/runbook-policy.ts), or null for an ordinary revision. */
+  runbookPolicy: RunbookPolicy | null;
 };
 
 /**
@@ -62,6 +65,7 @@ export async function insertNextRevision(
       durationSec: input.content.durationSec,
       contentHash: input.content.contentHash,
       targetSelector: input.content.targetSelector,
+      ...(input.content.runbookPolicy ? { runbookPolicy: input.content.runbookPolicy } : {}),
       authorId: input.authorId,
       lint: input.review.lint,
       approvalsRequired: input.review.approvalsRequired,
@@ -146,6 +150,8 @@ export type RevisionView = {
   approvalsRequired: number;
   securityReviewRequired: boolean;
   reviewDeadline: Date | null;
+  /** A runbook's launch policy, or null for an ordinary revision. */
+  runbookPolicy: RunbookPolicy | null;
 };
 
 const revisionViewSelect = {
@@ -165,6 +171,7 @@ const revisionViewSelect = {
   approvalsRequired: true,
   securityReviewRequired: true,
   reviewDeadline: true,
+  runbookPolicy: true,
   reviews: {
     orderBy: { createdAt: "asc" as const },
     select: {
@@ -202,6 +209,7 @@ type RevisionRow = {
   approvalsRequired: number;
   securityReviewRequired: boolean;
   reviewDeadline: Date | null;
+  runbookPolicy: unknown;
   targets: { host: { id: string; name: string } }[];
   targetSelector: string | null;
   reviews: {
@@ -252,7 +260,13 @@ function toRevisionView(row: RevisionRow): RevisionView {
     approvalsRequired: row.approvalsRequired,
     securityReviewRequired: row.securityReviewRequired,
     reviewDeadline: row.reviewDeadline,
+    runbookPolicy: storedRunbookPolicy(row.runbookPolicy),
   };
+}
+
+/** The stored policy as written at submission (already canonical); null when the column is. */
+export function storedRunbookPolicy(value: unknown): RunbookPolicy | null {
+  return value === null || value === undefined ? null : runbookPolicySchema.parse(value);
 }
 
 export type ProgramDetail = {

@@ -39,7 +39,7 @@ export function toRunSnapshot(run: RunView): RunSnapshotWithOrigin {
     programId: run.program.id,
     programName: run.program.name,
     revisionNumber: run.revision.number,
-    origin: { kind: "live", batchId: run.approvalId },
+    origin: { kind: "live", batchId: run.launchId ?? run.approvalId },
   };
 }
 
@@ -47,6 +47,8 @@ const snapshotSelect = {
   id: true,
   kind: true,
   approvalId: true,
+  launchId: true,
+  launch: { select: { durationSec: true } },
   status: true,
   endReason: true,
   endDetail: true,
@@ -69,6 +71,8 @@ type SnapshotRow = {
   id: string;
   kind: "LIVE" | "REPLAY";
   approvalId: string | null;
+  launchId: string | null;
+  launch: { durationSec: number } | null;
   status: RunSnapshotWithOrigin["status"];
   endReason: string | null;
   endDetail: string | null;
@@ -119,18 +123,20 @@ function fromRow(row: SnapshotRow): RunSnapshotWithOrigin {
   return {
     ...common,
     hostName: row.host?.name ?? "",
-    durationSec: row.revision.durationSec,
+    // A runbook launch signs its own duration, at most the revision's.
+    durationSec: row.launch?.durationSec ?? row.revision.durationSec,
     programId: row.revision.program.id,
     programName: row.revision.program.name,
     revisionNumber: row.revision.number,
-    origin: { kind: "live", batchId: row.approvalId },
+    origin: { kind: "live", batchId: row.launchId ?? row.approvalId },
   };
 }
 
 /** Snapshots of these runs (any order), or of every run of a batch by host name, at most `take`. */
 export async function listRunSnapshots(db: Db, filter: { ids: readonly string[] } | { batchId: string; take: number }): Promise<RunSnapshotWithOrigin[]> {
   const rows = await db.run.findMany({
-    where: "ids" in filter ? { id: { in: [...filter.ids] } } : { approvalId: filter.batchId },
+    // A batch id is a runbook launch's id, or an approval's for the runs it signed itself.
+    where: "ids" in filter ? { id: { in: [...filter.ids] } } : { OR: [{ launchId: filter.batchId }, { approvalId: filter.batchId, launchId: null }] },
     ...("ids" in filter ? {} : { orderBy: { host: { name: "asc" } }, take: filter.take }),
     select: snapshotSelect,
   });

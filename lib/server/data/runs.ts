@@ -3,22 +3,32 @@ import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { RunEndReason, RunStatus } from "@/lib/server/db/generated/enums.ts";
 import type { Envelope } from "@/lib/shared/dsse.ts";
 
-export type NewRun = { id: string; revisionId: string; hostId: string; approvalId: string; envelope: Envelope; expiresAt: Date };
+export type NewRun = {
+  id: string;
+  revisionId: string;
+  hostId: string;
+  approvalId: string;
+  envelope: Envelope;
+  expiresAt: Date;
+  /** The runbook launch that signed it, if one did. */
+  launchId?: string | null;
+};
 
-/** The runs one approval signed, queued, in one statement (a fleet is thousands of them). */
+/** The runs one approval or one runbook launch signed, queued, in one statement (a fleet is thousands of them). */
 export async function insertRuns(tx: Tx, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
   await tx.$executeRaw`
-    INSERT INTO "Run" ("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt")
-    SELECT r."id", r."revisionId", r."hostId", r."approvalId", r."envelope"::jsonb, r."expiresAt"
+    INSERT INTO "Run" ("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt", "launchId")
+    SELECT r."id", r."revisionId", r."hostId", r."approvalId", r."envelope"::jsonb, r."expiresAt", r."launchId"
     FROM unnest(
       ${runs.map((run) => run.id)}::text[],
       ${runs.map((run) => run.revisionId)}::text[],
       ${runs.map((run) => run.hostId)}::text[],
       ${runs.map((run) => run.approvalId)}::text[],
       ${runs.map((run) => JSON.stringify(run.envelope))}::text[],
-      ${runs.map((run) => run.expiresAt.toISOString().slice(0, 23))}::timestamp(3)[]
-    ) AS r("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt")`;
+      ${runs.map((run) => run.expiresAt.toISOString().slice(0, 23))}::timestamp(3)[],
+      ${runs.map((run) => run.launchId ?? null)}::text[]
+    ) AS r("id", "revisionId", "hostId", "approvalId", "envelope", "expiresAt", "launchId")`;
 }
 
 export type RunOrderRow = { runId: string; envelope: Envelope };
@@ -155,8 +165,10 @@ export type RunState = {
 export type LiveRunView = RunState & {
   kind: "LIVE";
   hostId: string;
-  /** Runs sharing it are one run of the program on several hosts. */
+  /** Runs sharing it are one run of the program on several hosts (unless a runbook launch signed them: see launchId). */
   approvalId: string;
+  /** The runbook launch that signed it: the runs of one launch are its batch. */
+  launchId: string | null;
   program: { id: string; name: string };
   revision: { id: string; number: number; contentHash: string; source: string };
   approvedBy: string;
@@ -168,6 +180,7 @@ export type ReplayRunView = RunState & {
   kind: "REPLAY";
   hostId: null;
   approvalId: null;
+  launchId: null;
   program: null;
   revision: null;
   approvedBy: null;
@@ -183,6 +196,8 @@ const runViewSelect = {
   kind: true,
   hostId: true,
   approvalId: true,
+  launchId: true,
+  launch: { select: { durationSec: true } },
   status: true,
   endReason: true,
   endDetail: true,
@@ -218,6 +233,8 @@ type RunRow = {
   kind: "LIVE" | "REPLAY";
   hostId: string | null;
   approvalId: string | null;
+  launchId: string | null;
+  launch: { durationSec: number } | null;
   status: RunStatus;
   endReason: RunEndReason | null;
   endDetail: string | null;
@@ -265,6 +282,7 @@ function toRunView(row: RunRow): RunView {
       hostName: row.replaySourceHost ?? "replay",
       durationSec,
       approvalId: null,
+      launchId: null,
       program: null,
       revision: null,
       approvedBy: null,
@@ -287,7 +305,8 @@ function toRunView(row: RunRow): RunView {
     hostId: row.hostId,
     hostName: host.name,
     approvalId: row.approvalId,
-    durationSec: revision.durationSec,
+    launchId: row.launchId,
+    durationSec: row.launch?.durationSec ?? revision.durationSec,
     program: revision.program,
     revision: { id: revision.id, number: revision.number, contentHash: revision.contentHash, source: revision.source },
     approvedBy: approval.reviewer.name,
@@ -427,7 +446,7 @@ export async function listRunBatches(
   const rows = await db.$queryRaw<
     { key: string; firstRunId: string; hosts: number; hostNames: string[]; runIds: string[]; queued: number; running: number; ended: number; startedAt: Date | null }[]
   >`
-    SELECT COALESCE(r."approvalId", r."id") AS "key",
+    SELECT COALESCE(r."launchId", r."approvalId", r."id") AS "key",
            (array_agg(r."id" ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1] AS "firstRunId",
            count(*)::int AS "hosts",
            (array_agg(COALESCE(h."name", r."replaySourceHost", 'replay') ORDER BY COALESCE(h."name", r."replaySourceHost", ''), r."id"))[1:${shown}::int] AS "hostNames",

@@ -29,14 +29,15 @@ export class RunDirectory {
   async find(runId: string): Promise<FrameRoute | null> {
     const cached = this.#routes.get(runId);
     if (cached) return cached;
-    const { rows } = await this.pool.query<{ frameKey: number; hostId: string | null; approvalId: string | null }>({
+    // A batch is the runs one approval signed, or those of one runbook launch (which share the runbook's approval).
+    const { rows } = await this.pool.query<{ frameKey: number; hostId: string | null; batchId: string | null }>({
       name: "frame-route",
-      text: `SELECT "frameKey", "hostId", "approvalId" FROM "Run" WHERE "id" = $1`,
+      text: `SELECT "frameKey", "hostId", COALESCE("launchId", "approvalId") AS "batchId" FROM "Run" WHERE "id" = $1`,
       values: [runId],
     });
     const row = rows[0];
     if (!row) return null;
-    const route: FrameRoute = { runId, runKey: row.frameKey, hostId: row.hostId, batchId: row.approvalId };
+    const route: FrameRoute = { runId, runKey: row.frameKey, hostId: row.hostId, batchId: row.batchId };
     this.#routes.set(runId, route);
     if (this.#routes.size > CACHED_ROUTES) this.#routes.delete(this.#routes.keys().next().value!);
     return route;

@@ -26,7 +26,7 @@ export async function createProgram(
   db: Db,
   actor: Actor,
   rawInput: CreateProgramInput,
-  rules: { maxDurationSec: number; maxHostsPerApproval?: number },
+  rules: { maxDurationSec: number; maxHostsPerApproval?: number; maxRunbookValidityDays?: number },
   now = new Date(),
 ): Promise<{ programId: string; revisionId: string }> {
   authorize(actor, "program.create");
@@ -50,7 +50,7 @@ export async function createProgram(
       target: { type: "revision", id: revision.id },
       toState: "PENDING",
       contentHash: prepared.content.contentHash,
-      data: { programId: program.id, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector },
+      data: { programId: program.id, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector, runbook: prepared.content.runbookPolicy !== null },
     });
     return { programId: program.id, revisionId: revision.id };
   });

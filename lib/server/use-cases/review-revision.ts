@@ -2,6 +2,7 @@ import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
+import { DEFAULT_RUNBOOK_VALIDITY_DAYS } from "@/lib/shared/runbook-policy.ts";
 import type { RunOrder } from "@/lib/shared/run-order.ts";
 import type { Envelope } from "@/lib/shared/dsse.ts";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
@@ -33,6 +34,8 @@ export type ReviewDeps = {
   now(): Date;
   /** WORKBENCH_MAX_HOSTS_PER_APPROVAL (default DEFAULT_MAX_HOSTS_PER_APPROVAL). */
   maxHostsPerApproval?: number;
+  /** WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS: no runbook approval lasts longer, whatever its policy asks. */
+  maxRunbookValidityDays?: number;
 };
 
 export type ReviewOutcome = {
@@ -94,7 +97,7 @@ export async function reviewRevision(
       // or requesting changes stays possible, so the revision can still be sent back.
       if (decision === "APPROVE") await assertCurrentPolicyAllows(tx, revision);
       const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
-      const validUntil = decision === "APPROVE" ? new Date(now.getTime() + reviewRules.approvalValidHours * 3_600_000) : null;
+      const validUntil = decision === "APPROVE" ? approvalValidUntil(revision, now, reviewRules.approvalValidHours, deps) : null;
       const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });
       const who = { type: "user" as const, id: actor.id, name: actor.name };
       await appendAudit(tx, {
@@ -125,6 +128,20 @@ export async function reviewRevision(
         };
       }
       await decide(tx, revision, "APPROVED", who, input.reason);
+      if (revision.runbookPolicy) {
+        // A runbook's approval signs nothing now: each launch signs its own orders within the policy,
+        // until the first of the approvals that carried the decision runs out.
+        const validUntil = new Date(Math.min(...approvals.map((a) => a.validUntil?.getTime() ?? Number.POSITIVE_INFINITY)));
+        await appendAudit(tx, {
+          actor: who,
+          action: "runbook.approve",
+          target: { type: "revision", id: revision.id },
+          toState: "APPROVED",
+          contentHash: revision.contentHash,
+          data: { reviewId: review.id, validUntil: validUntil.toISOString(), launchRoles: revision.runbookPolicy.launchRoles, maxHostsPerLaunch: revision.runbookPolicy.maxHostsPerLaunch },
+        });
+        return { reviewId: review.id, status: "APPROVED", approvals: approvals.length, approvalsRequired: revision.approvalsRequired, securityApprovalMissing: false, runIds: [] };
+      }
       // The orders expire with the first of the approvals that carried the decision.
       const expiresAt = new Date(Math.min(...approvals.map((a) => a.validUntil?.getTime() ?? Number.POSITIVE_INFINITY)));
       const runIds = await signRunOrders(tx, revision, { reviewId: review.id, at: review.createdAt, approvers: approvals.map((a) => a.reviewerName), securityReview: approvals.some((a) => a.bySecurityReviewer) }, now, expiresAt, deps);
@@ -141,6 +158,17 @@ export async function reviewRevision(
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", "You have already reviewed this revision.");
     throw error;
   }
+}
+
+/**
+ * Until when an approval counts: the review rules' hours for a revision that
+ * signs its orders now; for a runbook, the validity its policy asks, capped by
+ * the server's WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS.
+ */
+function approvalValidUntil(revision: RevisionWithProgram, now: Date, approvalValidHours: number, deps: ReviewDeps): Date {
+  if (!revision.runbookPolicy) return new Date(now.getTime() + approvalValidHours * 3_600_000);
+  const days = Math.min(revision.runbookPolicy.validityDays, deps.maxRunbookValidityDays ?? DEFAULT_RUNBOOK_VALIDITY_DAYS);
+  return new Date(now.getTime() + days * 86_400_000);
 }
 
 async function decide(

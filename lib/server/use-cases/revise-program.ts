@@ -29,7 +29,7 @@ export async function reviseProgram(
   actor: Actor,
   programId: string,
   rawInput: ReviseProgramInput,
-  rules: { maxDurationSec: number; maxHostsPerApproval?: number },
+  rules: { maxDurationSec: number; maxHostsPerApproval?: number; maxRunbookValidityDays?: number },
   now = new Date(),
 ): Promise<{ revisionId: string; number: number }> {
   authorize(actor, "program.revise");
@@ -70,7 +70,7 @@ export async function reviseProgram(
       target: { type: "revision", id: revision.id },
       toState: "PENDING",
       contentHash: prepared.content.contentHash,
-      data: { programId, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector },
+      data: { programId, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector, runbook: prepared.content.runbookPolicy !== null },
     });
     return { revisionId: revision.id, number: revision.number };
   });

@@ -3,6 +3,8 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "@/lib/shared/canonical-json.ts";
 import { hostSelectorSchema } from "@/lib/shared/host-selector.ts";
+import { runbookPolicySchema, undeclaredParamProblem, type RunbookPolicy } from "@/lib/shared/runbook-policy.ts";
+import { DEFAULT_RUNBOOK_VALIDITY_DAYS } from "@/lib/shared/runbook-policy.ts";
 import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
@@ -33,6 +35,8 @@ export const revisionContentInput = z.object({
     .default([]),
   /** And/or every host whose labels a selector matches when the revision is approved (lib/shared/host-selector.ts). */
   targetSelector: hostSelectorSchema,
+  /** Makes the revision a runbook: its launch policy, approved with it (lib/shared/runbook-policy.ts). */
+  runbook: runbookPolicySchema.optional(),
 });
 
 /** A revision runs somewhere: refuses content with neither named hosts nor a selector (applied to each request schema built on revisionContentInput). */
@@ -47,15 +51,23 @@ export type RevisionContentInput = z.infer<typeof revisionContentInput>;
 
 /**
  * What a revision's content hash covers: the program, its limits, the hosts
- * it names and its selector (canonical). A revision without a selector hashes
- * exactly as before selectors existed, so earlier hashes still check out.
+ * it names, its selector (canonical) and a runbook's launch policy. A
+ * revision without a selector or a policy hashes exactly as before they
+ * existed, so earlier hashes still check out.
  */
-export function revisionContentHash(content: { source: string; durationSec: number; targetNames: string[]; targetSelector?: string | null }): string {
+export function revisionContentHash(content: {
+  source: string;
+  durationSec: number;
+  targetNames: string[];
+  targetSelector?: string | null;
+  runbookPolicy?: RunbookPolicy | null;
+}): string {
   const canonical = canonicalJson({
     source: content.source,
     limits: { durationSec: content.durationSec },
     targets: [...content.targetNames].sort(),
     selector: content.targetSelector ?? undefined,
+    runbook: content.runbookPolicy ?? undefined,
   });
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
 }
@@ -77,10 +89,18 @@ export type PreparedRevision = {
 export async function prepareRevisionContent(
   tx: Tx,
   input: RevisionContentInput,
-  rules: { maxDurationSec: number; maxHostsPerApproval?: number; now: Date },
+  rules: { maxDurationSec: number; maxHostsPerApproval?: number; maxRunbookValidityDays?: number; now: Date },
 ): Promise<PreparedRevision> {
   if (input.durationSec > rules.maxDurationSec) {
     throw new AppError("UNPROCESSABLE", `The duration limit is at most ${rules.maxDurationSec} seconds on this server.`);
+  }
+  const runbookPolicy = input.runbook ?? null;
+  if (runbookPolicy) {
+    assertRunbookPolicyAllowed(input.source, runbookPolicy, rules.maxRunbookValidityDays ?? DEFAULT_RUNBOOK_VALIDITY_DAYS);
+    const cap = rules.maxHostsPerApproval ?? DEFAULT_MAX_HOSTS_PER_APPROVAL;
+    if (runbookPolicy.maxHostsPerLaunch > cap) {
+      throw new AppError("UNPROCESSABLE", `One launch signs orders for at most ${cap} hosts on this server (WORKBENCH_MAX_HOSTS_PER_APPROVAL); the policy asks for ${runbookPolicy.maxHostsPerLaunch}.`);
+    }
   }
   const ids = [...new Set(input.targetHostIds)];
   const hosts = await findActiveHosts(tx, ids);
@@ -93,7 +113,8 @@ export async function prepareRevisionContent(
   // matches more than an approval may sign would only be refused there.
   const targetSelector = input.targetSelector ?? null;
   const resolved = await resolveRevisionTargets(tx, { targets: hosts, targetSelector });
-  assertWithinHostCap(resolved.hosts.length, rules.maxHostsPerApproval, targetSelector);
+  // A runbook's scope may be wider than one approval's cap: each launch takes at most maxHostsPerLaunch of it.
+  if (!runbookPolicy) assertWithinHostCap(resolved.hosts.length, rules.maxHostsPerApproval, targetSelector);
   const settings = await readSettings(tx);
   const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, resolved.hosts.map((host) => host.id)));
   if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
@@ -104,11 +125,13 @@ export async function prepareRevisionContent(
       durationSec: input.durationSec,
       targets,
       targetSelector,
+      runbookPolicy,
       contentHash: revisionContentHash({
         source: input.source,
         durationSec: input.durationSec,
         targetNames: targets.map((t) => t.name),
         targetSelector,
+        runbookPolicy,
       }),
     },
     lint,
@@ -151,6 +174,19 @@ export function revisionReview(prepared: PreparedRevision) {
     securityReviewRequired: prepared.securityReviewRequired,
     reviewDeadline: prepared.reviewDeadline,
   };
+}
+
+/**
+ * What a launch policy must hold before a reviewer sees it: a validity within
+ * the admin's cap (WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS), a parameter for every
+ * `$N` the program reads, and no more hosts per launch than an approval may sign.
+ */
+export function assertRunbookPolicyAllowed(source: string, policy: RunbookPolicy, maxValidityDays: number): void {
+  if (policy.validityDays > maxValidityDays) {
+    throw new AppError("UNPROCESSABLE", `A runbook's approval lasts at most ${maxValidityDays} days on this server (WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS); ${policy.validityDays} asks for more.`);
+  }
+  const undeclared = undeclaredParamProblem(source, policy);
+  if (undeclared) throw new AppError("UNPROCESSABLE", undeclared);
 }
 
 /** UNPROCESSABLE when a revision resolves to more hosts than one approval may sign for. */

@@ -28,6 +28,8 @@ const WHY_ELEVATED: Record<string, string> = {
   kretfunc: "attaches to an arbitrary kernel function, and a hot one taxes every call on the host",
 };
 
+const POSITIONAL_IN_SPEC = /\$(?:\d|#)/;
+
 export function checkProbes(
   blocks: readonly ActionBlock[],
   policy: LintPolicy,
@@ -42,6 +44,17 @@ export function checkProbes(
     const at = { start: token.start, end: token.end };
     const typeFinding = checkProbeType(spec, policy);
     if (typeFinding) findings.push({ ...typeFinding, ...at });
+    // A value is opaque to the lint: in an action it is data, but bpftrace 0.17 substitutes `$1` in
+    // an attach point as text (`sys_enter_$1` with `read` attaches sys_enter_read), so a runbook
+    // launch could choose its own probes.
+    if (POSITIONAL_IN_SPEC.test(token.text)) {
+      findings.push({
+        code: "probe-positional",
+        severity: "error",
+        message: "This probe name holds a positional parameter; a launch's value would choose the probe. Name the probe in full and compare the value in a predicate.",
+        ...at,
+      });
+    }
     const { count, finding } = countProbe(token.text, spec, policy, catalog);
     if (finding) findings.push({ ...finding, ...at });
     probes.push({ spec: token.text, type: spec.type ?? null, count, token });

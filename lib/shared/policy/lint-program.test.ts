@@ -66,6 +66,8 @@ const CASES: Case[] = [
   },
   { name: "cat()", source: 'BEGIN { cat("/etc/shadow"); }', expected: ["file-read"] },
   { name: "skboutput()", source: 'tracepoint:net:netif_receive_skb { $r = skboutput("/tmp/x.pcap", args.skbaddr, 64, 0); }', expected: ["file-write"] },
+  { name: "a positional parameter in a probe name", source: "tracepoint:syscalls:sys_enter_$1 { @ = count(); }", expected: ["probe-positional"] },
+  { name: "positional parameters as values", source: 't:syscalls:sys_enter_read /pid == $1/ { @[str($2)] = count(); } interval:s:1 { print($#); }', expected: [] },
   { name: "a refused call in a predicate", source: 'BEGIN /system("id")/ { exit(); }', expected: ["unsafe-builtin"] },
   { name: "a refused call in a macro body", source: 'macro run() { system("id") }\nBEGIN { run(); }', expected: ["unsafe-builtin"] },
   { name: "a #define that names system", source: '#define RUN system\nBEGIN { RUN("id"); }', expected: ["unsafe-builtin"] },

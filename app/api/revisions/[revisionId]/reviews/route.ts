@@ -12,5 +12,6 @@ export const POST = defineRoute(
       signRunOrder: (order) => signRunOrder(order),
       now: () => new Date(),
       maxHostsPerApproval: loadServerEnv().WORKBENCH_MAX_HOSTS_PER_APPROVAL,
+      maxRunbookValidityDays: loadServerEnv().WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS,
     }),
 );
