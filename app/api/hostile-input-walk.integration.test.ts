@@ -122,6 +122,8 @@ beforeAll(async () => {
     ["POST replays/[runId]/frames", { body: { frames: [{ seq: 1, at: 1_700_000_000_000, record: hist, delta: hist }] } }],
     ["POST replays/[runId]/end", { body: { endedAt: 1_700_000_001_000, skippedLines: 0 } }],
     ["POST runs/[runId]/stop", {}],
+    ["POST stop-switches", { body: { scope: { kind: "label", label: "rack=walk-none" }, reason: "walk" } }],
+    ["POST stop-switches/[switchId]/release", { body: { reason: "walk" } }],
     ["POST reviews/[reviewId]/revoke", { body: { reason: "walk" } }],
     [
       "PUT settings",
@@ -146,6 +148,7 @@ beforeAll(async () => {
     ["GET incidents/[incidentId]/comparison", { query: { map: "@usecs", key: "k" } }],
     ["GET programs", { query: { mine: "1", status: "PENDING" } }],
     ["GET runs", { query: { status: "QUEUED" } }],
+    ["GET runs/[runId]/rollout", {}],
     ["GET runs/[runId]/export", { query: { format: "csv" } }],
     ["GET runs/[runId]/frames", { query: { afterSeq: "0", limit: "10" } }],
     ["GET runs/comparison", { query: { a: runId, b: replayRunId, aFrom: "0", aTo: "10", bFrom: "0", bTo: "10", map: "@usecs", key: "k" } }],

@@ -11,6 +11,8 @@ export type RevisionContent = {
   targets: { id: string; name: string }[];
   /** Canonical label selector, or null. */
   targetSelector: string | null;
+  /** The canary rule (host names, seconds; 0 s: none chosen), or null for a revision that runs on one host. */
+  canary: { hosts: string[]; periodSec: number } | null;
   contentHash: string;
 };
 
@@ -62,6 +64,8 @@ export async function insertNextRevision(
       durationSec: input.content.durationSec,
       contentHash: input.content.contentHash,
       targetSelector: input.content.targetSelector,
+      canaryPeriodSec: input.content.canary?.periodSec ?? null,
+      canaryHosts: input.content.canary?.hosts ?? [],
       authorId: input.authorId,
       lint: input.review.lint,
       approvalsRequired: input.review.approvalsRequired,
@@ -140,6 +144,8 @@ export type RevisionView = {
   targets: { id: string; name: string }[];
   /** Canonical label selector (lib/shared/host-selector.ts), resolved at approval; null when it names its hosts only. */
   targetSelector: string | null;
+  /** The canary rule the reviewers sign (host names, seconds; 0 s: none), or null when it runs on one host. */
+  canary: { hosts: string[]; periodSec: number } | null;
   reviews: ReviewView[];
   comments: CommentView[];
   lint: unknown;
@@ -161,6 +167,8 @@ const revisionViewSelect = {
   author: { select: { name: true } },
   targets: { select: { host: { select: { id: true, name: true } } } },
   targetSelector: true,
+  canaryPeriodSec: true,
+  canaryHosts: true,
   lint: true,
   approvalsRequired: true,
   securityReviewRequired: true,
@@ -204,6 +212,8 @@ type RevisionRow = {
   reviewDeadline: Date | null;
   targets: { host: { id: string; name: string } }[];
   targetSelector: string | null;
+  canaryPeriodSec: number | null;
+  canaryHosts: string[];
   reviews: {
     id: string;
     reviewerId: string;
@@ -234,6 +244,7 @@ function toRevisionView(row: RevisionRow): RevisionView {
     decidedAt: row.decidedAt,
     targets: row.targets.map((t) => t.host).sort((a, b) => a.name.localeCompare(b.name)),
     targetSelector: row.targetSelector,
+    canary: row.canaryPeriodSec === null ? null : { hosts: row.canaryHosts, periodSec: row.canaryPeriodSec },
     reviews: row.reviews.map((r) => ({
       id: r.id,
       reviewerId: r.reviewerId,

@@ -16,6 +16,8 @@ import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 import { assertCurrentPolicyAllows, assertWithinHostCap } from "./revision-content.ts";
 import { signedLimits } from "./run-limits.ts";
+import { planRollout, stageRollout } from "./stage-rollout.ts";
+import { assertNoStopSwitchCovers } from "./stop-switch-scope.ts";
 
 export const reviewRevisionInput = z.object({
   decision: z.enum(["approve", "reject", "request-changes"], { error: 'The decision is "approve", "reject" or "request-changes".' }),
@@ -193,7 +195,11 @@ async function signRunOrders(
     );
   }
   assertWithinHostCap(hosts.length, deps.maxHostsPerApproval, revision.targetSelector);
+  // An engaged stop switch covering any of these hosts or this program refuses the approval (and rolls back the review).
+  await assertNoStopSwitchCovers(tx, { programId: revision.program.id, hosts });
   const limits = signedLimits(revision);
+  // The canary hosts are chosen before signing: every order names them.
+  const rollout = planRollout(revision.canary, hosts);
   const program = {
     id: revision.program.id,
     name: revision.program.name,
@@ -214,6 +220,7 @@ async function signRunOrders(
       program,
       limits,
       approval: signedApproval,
+      ...(rollout ? { rollout: rollout.signed } : {}),
       issuedAt: issuedAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
     };
@@ -244,11 +251,23 @@ async function signRunOrders(
       // sha256 over the chosen hosts' names, sorted, one per line: the list itself is in the orders and their run.sign entries.
       hostsHash: `sha256:${createHash("sha256").update(names.join("\n")).digest("hex")}`,
       ...(hosts.length <= 20 ? { hostNames: names } : {}),
+      canary: rollout ? { hosts: rollout.signed.canaryHosts, periodSec: rollout.signed.periodSec } : null,
       expiresAt: expiresAt.toISOString(),
     },
   });
   await insertRuns(tx, runs);
+  let notifyHostIds = hosts.map((host) => host.id);
+  if (rollout) {
+    // Only the canaries' agents hear of their orders now; the rest are held until the canary passes.
+    const staged = await stageRollout(
+      tx,
+      { approvalId: approval.reviewId, runIds: runs.map((run) => run.id), budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash },
+      rollout,
+    );
+    notifyHostIds = staged.notifyHostIds;
+    audit.splice(1, 0, staged.audit);
+  }
   await appendAuditBatch(tx, audit);
-  await notifyAllAfterCommit(tx, runsQueuedEvents(hosts.map((host) => host.id)));
+  await notifyAllAfterCommit(tx, runsQueuedEvents(notifyHostIds));
   return runs.map((run) => run.id);
 }

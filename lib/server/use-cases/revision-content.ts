@@ -3,7 +3,15 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "@/lib/shared/canonical-json.ts";
 import { hostSelectorSchema } from "@/lib/shared/host-selector.ts";
-import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
+import {
+  DEFAULT_CANARY_PERIOD_SEC,
+  DEFAULT_MAX_HOSTS_PER_APPROVAL,
+  MAX_CANARY_HOSTS,
+  MAX_CANARY_PERIOD_SEC,
+  MAX_HOSTS_PER_APPROVAL_CEILING,
+  MAX_PROGRAM_BYTES,
+  MIN_DURATION_SEC,
+} from "@/lib/shared/limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
 import { findActiveHosts } from "@/lib/server/data/hosts.ts";
@@ -33,6 +41,29 @@ export const revisionContentInput = z.object({
     .default([]),
   /** And/or every host whose labels a selector matches when the revision is approved (lib/shared/host-selector.ts). */
   targetSelector: hostSelectorSchema,
+  /**
+   * The canary rule for a revision that may run on more than one host (docs/run-order.md, "Canary"):
+   * the hosts to start on first (default: the first target by name) and how long they run before
+   * the others start (default DEFAULT_CANARY_PERIOD_SEC; 0: no canary, every host at once).
+   */
+  canary: z
+    .object(
+      {
+        hostIds: z
+          .array(z.string().min(1).max(64), { error: "Canary hosts are a list of host ids." })
+          .max(MAX_CANARY_HOSTS, `At most ${MAX_CANARY_HOSTS} canary hosts.`)
+          .default([]),
+        periodSec: z
+          .number({ error: "The canary period must be a number of seconds." })
+          .int("The canary period must be a whole number of seconds.")
+          .min(0, "The canary period cannot be negative.")
+          .max(MAX_CANARY_PERIOD_SEC, `The canary period is at most ${MAX_CANARY_PERIOD_SEC} seconds.`)
+          .default(DEFAULT_CANARY_PERIOD_SEC),
+      },
+      { error: "The canary is an object: { hostIds, periodSec }." },
+    )
+    .strict()
+    .optional(),
 });
 
 /** A revision runs somewhere: refuses content with neither named hosts nor a selector (applied to each request schema built on revisionContentInput). */
@@ -47,17 +78,54 @@ export type RevisionContentInput = z.infer<typeof revisionContentInput>;
 
 /**
  * What a revision's content hash covers: the program, its limits, the hosts
- * it names and its selector (canonical). A revision without a selector hashes
- * exactly as before selectors existed, so earlier hashes still check out.
+ * it names, its selector (canonical) and its canary rule. A revision without
+ * a selector or a canary rule hashes exactly as before they existed, so
+ * earlier hashes still check out.
  */
-export function revisionContentHash(content: { source: string; durationSec: number; targetNames: string[]; targetSelector?: string | null }): string {
+export function revisionContentHash(content: {
+  source: string;
+  durationSec: number;
+  targetNames: string[];
+  targetSelector?: string | null;
+  canary?: CanaryRule | null;
+}): string {
   const canonical = canonicalJson({
     source: content.source,
     limits: { durationSec: content.durationSec },
     targets: [...content.targetNames].sort(),
     selector: content.targetSelector ?? undefined,
+    canary: content.canary ? { hosts: [...content.canary.hosts].sort(), periodSec: content.canary.periodSec } : undefined,
   });
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
+}
+
+/** A revision's canary rule: host names (empty: the first target by name) and seconds (0: none). */
+export type CanaryRule = { hosts: string[]; periodSec: number };
+
+/**
+ * The canary rule a revision is submitted with: none when it can only run on
+ * one host (one named host, no selector); otherwise the author's, or the
+ * default. Named canary hosts must be targets of the revision now.
+ */
+function resolveCanaryRule(
+  input: RevisionContentInput["canary"],
+  targets: { named: { id: string; name: string }[]; resolved: { id: string; name: string }[]; selector: string | null },
+): CanaryRule | null {
+  const several = targets.selector !== null || targets.named.length > 1;
+  if (!several) {
+    if (input?.hostIds.length) throw new AppError("UNPROCESSABLE", "A canary needs more than one target host; this revision runs on one.");
+    return null;
+  }
+  const periodSec = input?.periodSec ?? DEFAULT_CANARY_PERIOD_SEC;
+  const ids = [...new Set(input?.hostIds ?? [])];
+  if (periodSec === 0) {
+    if (ids.length) throw new AppError("UNPROCESSABLE", "Canary hosts need a canary period of at least 1 second (0 means no canary).");
+    return { hosts: [], periodSec: 0 };
+  }
+  const byId = new Map(targets.resolved.map((host) => [host.id, host.name]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length) throw new AppError("UNPROCESSABLE", `A canary host must be one of the revision's target hosts: ${missing.slice(0, 5).join(", ")} is not.`);
+  return { hosts: ids.map((id) => byId.get(id)!).sort(), periodSec };
 }
 
 export type PreparedRevision = {
@@ -98,17 +166,20 @@ export async function prepareRevisionContent(
   const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, resolved.hosts.map((host) => host.id)));
   if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
   const targets = hosts.map(({ id, name }) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+  const canary = resolveCanaryRule(input.canary, { named: targets, resolved: resolved.hosts, selector: targetSelector });
   return {
     content: {
       source: input.source,
       durationSec: input.durationSec,
       targets,
       targetSelector,
+      canary,
       contentHash: revisionContentHash({
         source: input.source,
         durationSec: input.durationSec,
         targetNames: targets.map((t) => t.name),
         targetSelector,
+        canary,
       }),
     },
     lint,
