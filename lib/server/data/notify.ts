@@ -16,8 +16,6 @@ export type WorkbenchEvent =
   | { type: "host.revoked"; hostId: string; reason?: string }
   /** A user signed out, was disabled or had roles changed: their live sockets are checked again (and cut if need be). */
   | { type: "user.access-changed"; userId: string }
-  /** A stop switch was engaged or released: viewers of the Runs page read the switches again. */
-  | { type: "stop-switch.changed" }
   // Agent-side events (lib/server/realtime/agent-events.ts): a key rotation to announce, a dry run to ask for.
   | { type: "trust.rotated"; seq: number }
   | { type: "dry-run.requested"; dryRunId: string; hostId: string };

@@ -68,7 +68,6 @@ export async function engageStopSwitch(
       ...stopping.map((run) => ({ type: "run.stop-requested" as const, runId: run.id, hostId: run.hostId, cause: "user" as const, reason: detail })),
       ...ended.map((runId) => ({ type: "run.changed" as const, runId })),
       ...stopping.map((run) => ({ type: "run.changed" as const, runId: run.id })),
-      { type: "stop-switch.changed" as const },
     ];
     await notifyAllAfterCommit(tx, events);
     return { switchId: engaged.id, endedQueued: ended.length, stoppedRunning: stopping.length };

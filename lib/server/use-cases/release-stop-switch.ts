@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";
-import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findStopSwitch, markStopSwitchReleased } from "@/lib/server/data/stop-switches.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { stopSwitchReason } from "./engage-stop-switch.ts";
@@ -32,7 +31,6 @@ export async function releaseStopSwitch(db: Db, actor: Actor, switchId: string, 
       reason: input.reason,
       data: { scope: engaged.scope, scopeName: engaged.scopeName, engagedBy: engaged.engagedBy },
     });
-    await notifyAfterCommit(tx, { type: "stop-switch.changed" });
     return { released: true };
   });
 }
