@@ -94,7 +94,12 @@ export async function reviewRevision(
       const decision = DECISIONS[input.decision];
       // Nothing is recorded or signed for an approval the policy of the moment refuses; rejecting
       // or requesting changes stays possible, so the revision can still be sent back.
-      if (decision === "APPROVE") await assertCurrentPolicyAllows(tx, revision);
+      if (decision === "APPROVE") {
+        await assertCurrentPolicyAllows(tx, revision);
+        // Nor while a stop switch covers the program or a host it would run on (the shared lock taken
+        // here holds until commit, so a switch engaged meanwhile waits and then stops what this signs).
+        await assertNoStopSwitchCovers(tx, { programId: revision.program.id, hosts: (await resolveRevisionTargets(tx, revision)).hosts });
+      }
       const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
       const validUntil = decision === "APPROVE" ? new Date(now.getTime() + reviewRules.approvalValidHours * 3_600_000) : null;
       const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });
@@ -195,8 +200,6 @@ async function signRunOrders(
     );
   }
   assertWithinHostCap(hosts.length, deps.maxHostsPerApproval, revision.targetSelector);
-  // An engaged stop switch covering any of these hosts or this program refuses the approval (and rolls back the review).
-  await assertNoStopSwitchCovers(tx, { programId: revision.program.id, hosts });
   const limits = signedLimits(revision);
   // The canary hosts are chosen before signing: every order names them.
   const rollout = planRollout(revision.canary, hosts);
