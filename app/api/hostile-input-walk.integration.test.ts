@@ -85,6 +85,8 @@ beforeAll(async () => {
   // It lets the agent propose labels, so the enrollment sample's labels are accepted and walked.
   const { token } = (await post(cookies.get("ADMIN")!, "/api/enrollment-tokens", { ttlMinutes: 30, allowAgentLabels: true })) as { token: string };
 
+  // A switch over a label no host carries, for the release sample to release.
+  const { switchId } = (await post(cookies.get("SRE")!, "/api/stop-switches", { scope: { kind: "label", label: "rack=walk-setup" }, reason: "walk" })) as { switchId: string };
   const ids: Record<string, string> = {
     hostId: spareHostId,
     programId: toRevise.programId,
@@ -94,6 +96,7 @@ beforeAll(async () => {
     incidentId,
     userId: toDisable.id,
     keyId: "0".repeat(64),
+    switchId,
   };
   pathFor = (route, override = {}) => {
     const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : {};
