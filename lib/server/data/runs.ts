@@ -57,10 +57,10 @@ export async function markRunsStarted(tx: Tx, runs: readonly { runId: string; ho
 }
 
 /** The host and state of each of these runs that exists. */
-export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Promise<Map<string, { hostId: string | null; status: RunStatus }>> {
+export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Promise<Map<string, { hostId: string | null; status: RunStatus; heldForCanary: boolean }>> {
   if (runIds.length === 0) return new Map();
-  const rows = await tx.run.findMany({ where: { id: { in: [...runIds] } }, select: { id: true, hostId: true, status: true } });
-  return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status }]));
+  const rows = await tx.run.findMany({ where: { id: { in: [...runIds] } }, select: { id: true, hostId: true, status: true, heldForCanary: true } });
+  return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status, heldForCanary: row.heldForCanary }]));
 }
 
 export type RunToEnd = { id: string; hostId: string | null; status: RunStatus; stopReason: string | null };

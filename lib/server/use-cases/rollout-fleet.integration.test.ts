@@ -72,7 +72,7 @@ describe("a canary rollout of 2,000 hosts", () => {
     const canaryRunId = canaryOrders[0]!.runId;
     const heldRunId = (await t.db.run.findFirstOrThrow({ where: { id: { in: runIds }, hostId: heldHost.hostId }, select: { id: true } })).id;
     // A held run does not start even if its agent asks.
-    expect(await startRuns(t.db, [{ agent: heldHost, request: { runId: heldRunId, startedAt: Date.now() } }])).toEqual([{ start: false, reason: "the run order has expired" }]);
+    expect(await startRuns(t.db, [{ agent: heldHost, request: { runId: heldRunId, startedAt: Date.now() } }])).toEqual([{ start: false, reason: "the run waits for its launch's canary" }]);
     expect(await startRuns(t.db, [{ agent: canaryHost, request: { runId: canaryRunId, startedAt: Date.now() } }])).toEqual([{ start: true, reason: null }]);
     expect(await decideRollouts(t.db)).toBe(0);
 
