@@ -37,14 +37,15 @@ test("a fleet of 60 hosts: counts by state, every host merged, silent hosts flag
   const stamp = Date.now().toString(36);
   const names = Array.from({ length: HOSTS }, (_, i) => `fleet-${stamp}-${String(i).padStart(2, "0")}`);
 
-  // An admin enrolls the hosts; an engineer writes one program for all of them; a reviewer approves it.
+  // An admin enrolls the hosts; an engineer writes one program for all of them (every host at once:
+  // this is about the fleet view, not the canary); a reviewer approves it.
   const admin = await browser.newPage();
   await signIn(admin, "admin");
   const hosts = await enrollHosts(admin, names);
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
   const created = await engineer.request.post("/api/programs", {
-    data: { name: `fleet latency ${stamp}`, source: SOURCE, durationSec: 600, targetHostIds: hosts.map((host) => host.hostId) },
+    data: { name: `fleet latency ${stamp}`, source: SOURCE, durationSec: 600, targetHostIds: hosts.map((host) => host.hostId), canary: { periodSec: 0 } },
   });
   expect(created.status(), await created.text()).toBe(201);
   const { revisionId } = (await created.json()) as { revisionId: string };

@@ -93,6 +93,8 @@ beforeAll(async () => {
   // It lets the agent propose labels, so the enrollment sample's labels are accepted and walked.
   const { token } = (await post(cookies.get("ADMIN")!, "/api/enrollment-tokens", { ttlMinutes: 30, allowAgentLabels: true })) as { token: string };
 
+  // A switch over a label no host carries, for the release sample to release.
+  const { switchId } = (await post(cookies.get("SRE")!, "/api/stop-switches", { scope: { kind: "label", label: "rack=walk-setup" }, reason: "walk" })) as { switchId: string };
   const ids: Record<string, string> = {
     hostId: spareHostId,
     programId: toRevise.programId,
@@ -102,6 +104,7 @@ beforeAll(async () => {
     incidentId,
     userId: toDisable.id,
     keyId: "0".repeat(64),
+    switchId,
   };
   pathFor = (route, override = {}) => {
     const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : route.template.startsWith("runbooks/") ? { programId: runbook.programId } : {};
@@ -130,6 +133,8 @@ beforeAll(async () => {
     ["POST replays/[runId]/frames", { body: { frames: [{ seq: 1, at: 1_700_000_000_000, record: hist, delta: hist }] } }],
     ["POST replays/[runId]/end", { body: { endedAt: 1_700_000_001_000, skippedLines: 0 } }],
     ["POST runs/[runId]/stop", {}],
+    ["POST stop-switches", { body: { scope: { kind: "label", label: "rack=walk-none" }, reason: "walk" } }],
+    ["POST stop-switches/[switchId]/release", { body: { reason: "walk" } }],
     ["POST reviews/[reviewId]/revoke", { body: { reason: "walk" } }],
     [
       "PUT settings",
@@ -154,6 +159,7 @@ beforeAll(async () => {
     ["GET incidents/[incidentId]/comparison", { query: { map: "@usecs", key: "k" } }],
     ["GET programs", { query: { mine: "1", status: "PENDING" } }],
     ["GET runs", { query: { status: "QUEUED" } }],
+    ["GET runs/[runId]/rollout", {}],
     ["GET runs/[runId]/export", { query: { format: "csv" } }],
     ["GET runs/[runId]/frames", { query: { afterSeq: "0", limit: "10" } }],
     ["GET runs/comparison", { query: { a: runId, b: replayRunId, aFrom: "0", aTo: "10", bFrom: "0", bTo: "10", map: "@usecs", key: "k" } }],

@@ -6,6 +6,7 @@ import { ProgramEditor } from "@/components/program-editor/index.tsx";
 import { ApiError, callApi } from "@/lib/client/api.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { parseCompileErrors } from "@/lib/shared/bpftrace/compile-errors.ts";
+import { DEFAULT_CANARY_PERIOD_SEC, MAX_CANARY_PERIOD_SEC } from "@/lib/shared/limits.ts";
 import { DryRunPanel, type DryRun } from "@/components/reviews/dry-run-panel.tsx";
 import { TargetPicker, type HostOption } from "./target-picker.tsx";
 import { useProbeCatalog, useProgramLint } from "./use-program-lint.ts";
@@ -22,7 +23,7 @@ type Props = {
   maxHostsPerApproval: number;
   /** The server's lint policy, so the editor flags exactly what submission would refuse. */
   lintPolicy: LintPolicy;
-  initial: { name: string; source: string; durationSec: number; targetHostIds: string[]; targetSelector: string | null };
+  initial: { name: string; source: string; durationSec: number; targetHostIds: string[]; targetSelector: string | null; canaryPeriodSec?: number | null };
 } & (
   | { mode: "create" }
   | {
@@ -42,6 +43,7 @@ export function ProgramForm(props: Props) {
   const [durationSec, setDurationSec] = useState(String(props.initial.durationSec));
   const [targets, setTargets] = useState<string[]>(props.initial.targetHostIds);
   const [selector, setSelector] = useState(props.initial.targetSelector ?? "");
+  const [canaryPeriodSec, setCanaryPeriodSec] = useState(String(props.initial.canaryPeriodSec ?? DEFAULT_CANARY_PERIOD_SEC));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -62,7 +64,14 @@ export function ProgramForm(props: Props) {
     setBusy(true);
     setError(null);
     // A blank selector is sent as none (left out).
-    const content = { source, durationSec: Number(durationSec), targetHostIds: targets, ...(selector.trim() === "" ? {} : { targetSelector: selector }) };
+    const several = targets.length > 1 || selector.trim() !== "";
+    const content = {
+      source,
+      durationSec: Number(durationSec),
+      targetHostIds: targets,
+      ...(selector.trim() === "" ? {} : { targetSelector: selector }),
+      ...(several ? { canary: { periodSec: Number(canaryPeriodSec) } } : {}),
+    };
     try {
       if (props.mode === "create") {
         const created = await callApi<{ programId: string }>("POST", "/api/programs", { name, ...content });
@@ -130,6 +139,15 @@ export function ProgramForm(props: Props) {
           />
           <span className="hint">The agent stops bpftrace after this long. At most {props.maxDurationSec} s on this server.</span>
         </div>
+        {(targets.length > 1 || selector.trim() !== "") && (
+          <div className="form-row">
+            <label htmlFor="canary-period">Canary period (seconds)</label>
+            <input id="canary-period" type="number" min={0} max={MAX_CANARY_PERIOD_SEC} value={canaryPeriodSec} onChange={(e) => setCanaryPeriodSec(e.target.value)} required />
+            <span className="hint">
+              The first host by name starts first; the others only after it ran this long under its CPU budget without error. 0: every host at once.
+            </span>
+          </div>
+        )}
       </div>
       {error && (
         <p className="error" role="alert">

@@ -30,6 +30,16 @@ export function RevisionSummary({ revision, canRevoke = false, showSource = true
             </dd>
           </>
         )}
+        {revision.canary && (
+          <>
+            <dt>Canary</dt>
+            <dd data-testid="canary-rule">
+              {revision.canary.periodSec === 0
+                ? "none: every host starts at once"
+                : `${revision.canary.hosts.length > 0 ? revision.canary.hosts.join(", ") : "the first target host by name"} first; the others start after it ran ${revision.canary.periodSec} s under its CPU budget without error, and never if it did not`}
+            </dd>
+          </>
+        )}
         <dt>Duration limit</dt>
         <dd>{revision.durationSec} s</dd>
         <dt>Content hash</dt>

@@ -23,6 +23,8 @@ export function describeRunEnd(reason: string | null, detail: string | null, dur
       return `Refused: ${detail ?? "the agent refused the signed order"}`;
     case "AGENT_LOST":
       return sentence(`Lost: ${detail ?? "the agent lost the run"}`);
+    case "CANARY_ABORTED":
+      return sentence(`Never started, the launch was aborted: ${detail ?? "its canary failed"}`);
     default:
       return "Ended.";
   }

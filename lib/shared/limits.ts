@@ -23,3 +23,10 @@ export const HOST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
  * 400, not an overflow in the database.
  */
 export const MAX_STORED_INT = 2_147_483_647;
+
+/** The canary period when a revision for several hosts does not name one (docs/run-order.md, "Canary"). */
+export const DEFAULT_CANARY_PERIOD_SEC = 10;
+/** The longest canary period a revision may ask for. */
+export const MAX_CANARY_PERIOD_SEC = 600;
+/** The most canary hosts a revision may name: every order of the launch carries their names. */
+export const MAX_CANARY_HOSTS = 20;

@@ -5,7 +5,7 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { EnvelopeError, maxEnvelopeJsonBytes, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
-import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES, MAX_REASON_LENGTH } from "./limits.ts";
+import { HOST_NAME_PATTERN, MAX_CANARY_HOSTS, MAX_CANARY_PERIOD_SEC, MAX_PROGRAM_BYTES, MAX_REASON_LENGTH } from "./limits.ts";
 import { runLimitsSchema } from "./run-limits.ts";
 import { checkParamValues, paramValuesSchema, runbookParamsSchema } from "./runbook-params.ts";
 
@@ -59,6 +59,19 @@ export const runOrderSchema = z
         securityReview: z.boolean(),
       })
       .strict(),
+    /**
+     * The canary rule the reviewers approved, the same in every order of the launch: the runs on
+     * `canaryHosts` start first, the others only after they ran `periodSec` seconds under budget
+     * without error. The server holds the others' orders back until then (docs/run-order.md,
+     * "Canary"); absent when the approval signed no canary (one host, or the author chose none).
+     */
+    rollout: z
+      .object({
+        canaryHosts: z.array(z.string().regex(HOST_NAME_PATTERN)).min(1).max(MAX_CANARY_HOSTS),
+        periodSec: z.number().int().min(1).max(MAX_CANARY_PERIOD_SEC),
+      })
+      .strict()
+      .optional(),
     issuedAt: isoTime,
     expiresAt: isoTime,
     /**

@@ -10,6 +10,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const benches: [name: string, args: string[]][] = [
   ["agent", []],
   ["overhead-stop", []],
+  ["stop-switch", []],
   ["frame-storage", []],
   ["sre-views", []],
   ["fleet-view", []],

@@ -7,10 +7,12 @@ import { AppError } from "@/lib/server/errors.ts";
 import { readRunBatch } from "@/lib/server/use-cases/read-run-batch.ts";
 import { listIncidentsForRun } from "@/lib/server/use-cases/read-incidents.ts";
 import { readLaunchOfRun } from "@/lib/server/use-cases/read-runbooks.ts";
+import { readRolloutOfRun } from "@/lib/server/use-cases/read-rollout.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { RunWorkspace } from "@/components/runs/run-workspace.tsx";
 import { FleetView } from "@/components/runs/fleet/fleet-view.tsx";
 import { isFleet } from "@/components/runs/fleet/fleet-threshold.ts";
+import { RolloutPanel } from "@/components/runs/rollout-panel.tsx";
 
 /**
  * One run, or the runs one approval signed: a few hosts side by side, a
@@ -32,6 +34,7 @@ export default async function RunPage({ params, searchParams }: { params: Promis
   const shown = hostOnly ? [run] : runs;
   const incidents = can(actor, "incident.read") ? await listIncidentsForRun(db, actor, runId) : [];
   const launch = await readLaunchOfRun(db, actor, runId);
+  const { rollout } = await readRolloutOfRun(db, actor, runId);
   return (
     <main>
       <h1>
@@ -75,6 +78,12 @@ export default async function RunPage({ params, searchParams }: { params: Promis
         <p className="muted" data-testid="batch-link">
           One of the {runs.length.toLocaleString("en-US")} hosts this approval signed: <Link href={`/runs/${run.id}`}>all hosts</Link>.
         </p>
+      )}
+      {rollout && (
+        <RolloutPanel
+          runId={runId}
+          initial={{ ...rollout, decidedAt: rollout.decidedAt?.toISOString() ?? null }}
+        />
       )}
       {fleet ? <FleetView key={fleet} batchId={fleet} initial={runs} canStop={can(actor, "run.stop")} /> : <RunWorkspace key={`${hostOnly ? "host" : "batch"}:${run.id}`} initial={shown} canStop={can(actor, "run.stop")} />}
     </main>

@@ -60,6 +60,7 @@ const END_LABELS: Record<string, string> = {
   EXPIRED: "expired",
   REFUSED: "refused",
   AGENT_LOST: "lost",
+  CANARY_ABORTED: "aborted after its canary",
 };
 export const endLabel = (reason: string) => END_LABELS[reason] ?? reason.toLowerCase();
 /** End reasons that mean something went wrong on the host, not that the run was over. */

@@ -26,6 +26,10 @@ export const PERMISSIONS = {
   "runbook.launch": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "run.stop": ["SRE", "ADMIN"],
+  /** Engage a stop switch: stop every run in a scope and refuse approvals there until it is released. */
+  "stop-switch.engage": ["SRE", "ADMIN"],
+  /** Release a stop switch: approvals in its scope are signed again. */
+  "stop-switch.release": ["ADMIN"],
   /** Upload a recorded bpftrace capture as a replay run (workbench-agent replay). */
   "replay.create": ["ENGINEER", "SRE", "ADMIN"],
   "incident.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],

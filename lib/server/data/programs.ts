@@ -12,6 +12,8 @@ export type RevisionContent = {
   targets: { id: string; name: string }[];
   /** Canonical label selector, or null. */
   targetSelector: string | null;
+  /** The canary rule (host names, seconds; 0 s: none chosen), or null for a revision that runs on one host. */
+  canary: { hosts: string[]; periodSec: number } | null;
   contentHash: string;
   /** A runbook's launch policy (lib/shared/runbook-policy.ts), or null for an ordinary revision. */
   runbookPolicy: RunbookPolicy | null;
@@ -66,6 +68,8 @@ export async function insertNextRevision(
       contentHash: input.content.contentHash,
       targetSelector: input.content.targetSelector,
       ...(input.content.runbookPolicy ? { runbookPolicy: input.content.runbookPolicy } : {}),
+      canaryPeriodSec: input.content.canary?.periodSec ?? null,
+      canaryHosts: input.content.canary?.hosts ?? [],
       authorId: input.authorId,
       lint: input.review.lint,
       approvalsRequired: input.review.approvalsRequired,
@@ -144,6 +148,8 @@ export type RevisionView = {
   targets: { id: string; name: string }[];
   /** Canonical label selector (lib/shared/host-selector.ts), resolved at approval; null when it names its hosts only. */
   targetSelector: string | null;
+  /** The canary rule the reviewers sign (host names, seconds; 0 s: none), or null when it runs on one host. */
+  canary: { hosts: string[]; periodSec: number } | null;
   reviews: ReviewView[];
   comments: CommentView[];
   lint: unknown;
@@ -167,6 +173,8 @@ const revisionViewSelect = {
   author: { select: { name: true } },
   targets: { select: { host: { select: { id: true, name: true } } } },
   targetSelector: true,
+  canaryPeriodSec: true,
+  canaryHosts: true,
   lint: true,
   approvalsRequired: true,
   securityReviewRequired: true,
@@ -212,6 +220,8 @@ type RevisionRow = {
   runbookPolicy: unknown;
   targets: { host: { id: string; name: string } }[];
   targetSelector: string | null;
+  canaryPeriodSec: number | null;
+  canaryHosts: string[];
   reviews: {
     id: string;
     reviewerId: string;
@@ -242,6 +252,7 @@ function toRevisionView(row: RevisionRow): RevisionView {
     decidedAt: row.decidedAt,
     targets: row.targets.map((t) => t.host).sort((a, b) => a.name.localeCompare(b.name)),
     targetSelector: row.targetSelector,
+    canary: row.canaryPeriodSec === null ? null : { hosts: row.canaryHosts, periodSec: row.canaryPeriodSec },
     reviews: row.reviews.map((r) => ({
       id: r.id,
       reviewerId: r.reviewerId,

@@ -33,10 +33,10 @@ export async function insertRuns(tx: Tx, runs: readonly NewRun[]): Promise<void>
 
 export type RunOrderRow = { runId: string; envelope: Envelope };
 
-/** Signed orders waiting for this host, oldest first. */
+/** Signed orders waiting for this host, oldest first; none held behind a canary. */
 export async function listQueuedOrders(db: Db, hostId: string, now: Date, limit = 50): Promise<RunOrderRow[]> {
   const runs = await db.run.findMany({
-    where: { hostId, status: "QUEUED", expiresAt: { gt: now } },
+    where: { hostId, status: "QUEUED", heldForCanary: false, expiresAt: { gt: now } },
     orderBy: { createdAt: "asc" },
     take: limit,
     select: { id: true, envelope: true },
@@ -48,8 +48,8 @@ export async function listQueuedOrders(db: Db, hostId: string, now: Date, limit 
 const utcTimestamp = (date: Date) => date.toISOString().slice(0, 23);
 
 /**
- * QUEUED -> RUNNING for many runs at once, each only for its own host and only
- * while unexpired; returns the ids that started (the rest were stopped,
+ * QUEUED -> RUNNING for many runs at once, each only for its own host, only
+ * while unexpired and not held behind its launch's canary; returns the ids that started (the rest were stopped,
  * expired, already running, or are not that host's).
  */
 export async function markRunsStarted(tx: Tx, runs: readonly { runId: string; hostId: string }[], startedAt: Date): Promise<Set<string>> {
@@ -61,16 +61,16 @@ export async function markRunsStarted(tx: Tx, runs: readonly { runId: string; ho
     )
     UPDATE "Run" r SET "status" = 'RUNNING', "startedAt" = ${utcTimestamp(startedAt)}::timestamp(3)
     FROM unnest(${runs.map((run) => run.runId)}::text[], ${runs.map((run) => run.hostId)}::text[]) AS s("id", "hostId")
-    WHERE r."id" = s."id" AND r."id" IN (SELECT "id" FROM locked) AND r."hostId" = s."hostId" AND r."status" = 'QUEUED' AND r."expiresAt" > ${utcTimestamp(startedAt)}::timestamp(3)
+    WHERE r."id" = s."id" AND r."id" IN (SELECT "id" FROM locked) AND r."hostId" = s."hostId" AND r."status" = 'QUEUED' AND NOT r."heldForCanary" AND r."expiresAt" > ${utcTimestamp(startedAt)}::timestamp(3)
     RETURNING r."id"`;
   return new Set(rows.map((row) => row.id));
 }
 
 /** The host and state of each of these runs that exists. */
-export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Promise<Map<string, { hostId: string | null; status: RunStatus }>> {
+export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Promise<Map<string, { hostId: string | null; status: RunStatus; heldForCanary: boolean }>> {
   if (runIds.length === 0) return new Map();
-  const rows = await tx.run.findMany({ where: { id: { in: [...runIds] } }, select: { id: true, hostId: true, status: true } });
-  return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status }]));
+  const rows = await tx.run.findMany({ where: { id: { in: [...runIds] } }, select: { id: true, hostId: true, status: true, heldForCanary: true } });
+  return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status, heldForCanary: row.heldForCanary }]));
 }
 
 export type RunToEnd = { id: string; hostId: string | null; status: RunStatus; stopReason: string | null };
@@ -467,4 +467,24 @@ export async function listRunBatches(
     const first = byId.get(row.firstRunId);
     return first ? [{ key: row.key, first, hosts: row.hosts, hostNames: row.hostNames, runIds: row.runIds, queued: row.queued, running: row.running, ended: row.ended, startedAt: row.startedAt }] : [];
   });
+}
+
+/**
+ * RUNNING runs not yet asked to stop are asked, in one statement (a stop
+ * switch over a fleet, an aborted canary); by a user, or by the server itself
+ * (userId null). Returns the runs asked now, with their hosts to tell.
+ */
+export async function markRunsStopRequested(
+  tx: Tx,
+  runIds: readonly string[],
+  request: { userId: string | null; reason: string; at: Date },
+): Promise<{ id: string; hostId: string }[]> {
+  if (runIds.length === 0) return [];
+  return tx.$queryRaw<{ id: string; hostId: string }[]>`
+    WITH locked AS (
+      SELECT "id" FROM "Run" WHERE "id" = ANY(${[...runIds]}::text[]) ORDER BY "id" FOR UPDATE
+    )
+    UPDATE "Run" SET "stopRequestedAt" = ${utcTimestamp(request.at)}::timestamp(3), "stopRequestedById" = ${request.userId}, "stopReason" = ${request.reason}
+    WHERE "id" IN (SELECT "id" FROM locked) AND "status" = 'RUNNING' AND "stopRequestedAt" IS NULL
+    RETURNING "id", "hostId"`;
 }

@@ -12,4 +12,5 @@ export const reviewParams = z.object({ reviewId: id("reviewId") });
 export const hostParams = z.object({ hostId: id("hostId") });
 export const userParams = z.object({ userId: id("userId") });
 export const incidentParams = z.object({ incidentId: id("incidentId") });
+export const stopSwitchParams = z.object({ switchId: id("switchId") });
 export const incidentRunParams = z.object({ incidentId: id("incidentId"), runId: id("runId") });

@@ -15,6 +15,7 @@ import { logError, logInfo } from "@/lib/server/log.ts";
 import { expireQueuedRuns } from "@/lib/server/use-cases/expire-queued-runs.ts";
 import { expirePendingRevisions } from "@/lib/server/use-cases/expire-pending-revisions.ts";
 import { endAbandonedReplays } from "@/lib/server/use-cases/end-abandoned-replays.ts";
+import { decideRollouts } from "@/lib/server/use-cases/decide-rollouts.ts";
 import { loadKeyring, keyringDepsFromEnv, type KeyringDeps } from "@/lib/server/signing/keyring.ts";
 import { hostRoom, setUpAgentNamespace, type AgentNamespace } from "./agent-namespace.ts";
 import { handleAgentEvent } from "./agent-events.ts";
@@ -40,6 +41,8 @@ export type RealtimeOptions = {
   redisChannelPrefix?: string;
   /** Connections of the frame path's own pool (WORKBENCH_HOT_PATH_POOL_SIZE). */
   hotPathPoolSize?: number;
+  /** How often undecided canaries are looked at (default 1 s). */
+  canarySweepMs?: number;
 };
 
 export type Realtime = { io: Server; dispose(): Promise<void> };
@@ -154,6 +157,14 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   sweep.unref();
   const sessions = setInterval(() => void viewers.recheckAll().catch(() => {}), SESSION_RECHECK_MS);
   sessions.unref();
+  // Canary decisions (docs/run-order.md, "Canary"): every process looks, one decides each rollout (row lock, conditional update).
+  let deciding: Promise<unknown> | undefined;
+  const canaries = setInterval(() => {
+    deciding ??= decideRollouts(db)
+      .catch((error: unknown) => logError("canary decision sweep failed", error))
+      .finally(() => (deciding = undefined));
+  }, options.canarySweepMs ?? 1_000);
+  canaries.unref();
 
   logInfo("realtime ready", { path: SOCKET_PATH, namespaces: [AGENT_NAMESPACE, LIVE_NAMESPACE], cluster: cluster ? "redis" : "single process" });
   return {
@@ -161,6 +172,8 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     async dispose() {
       clearInterval(sweep);
       clearInterval(sessions);
+      clearInterval(canaries);
+      await deciding;
       stopPruning.abort();
       await pruning;
       await listener.dispose();

@@ -74,7 +74,7 @@ beforeAll(async () => {
   const { revisionId } = await createProgram(
     t.db,
     engineer,
-    { name: "fleet", source: "interval:s:1 { @usecs = hist(1); }", durationSec: 600, targetHostIds: enrolled.map((host) => host.hostId) },
+    { name: "fleet", source: "interval:s:1 { @usecs = hist(1); }", durationSec: 600, targetHostIds: enrolled.map((host) => host.hostId), canary: { periodSec: 0 } },
     { maxDurationSec: 3600 },
   );
   const outcome = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()));

@@ -199,11 +199,12 @@ describe("a revision that targets a label selector", () => {
     });
     expect(await t.db.auditEvent.count({ where: { action: "run.sign", targetId: { in: runs.map((run) => run.id) } } })).toBe(4);
 
-    // Agents are told after commit: every chosen host, once, in payloads PostgreSQL accepts.
+    // Agents are told after commit: the canary's (the first host by name, under the default canary rule)
+    // now, in payloads PostgreSQL accepts; the others when the canary has passed (rollout-fleet.integration.test.ts).
     await new Promise((resolve) => setTimeout(resolve, 200));
     await listener.end();
     const told = payloads.map((payload) => JSON.parse(payload) as { type: string; hostIds?: string[] }).filter((event) => event.type === "runs.queued");
-    expect(told.flatMap((event) => event.hostIds!).sort()).toEqual(runs.map((run) => run.hostId!).sort());
+    expect(told.flatMap((event) => event.hostIds!)).toEqual([runs.find((run) => run.host!.name === expected[0])!.hostId]);
 
     // A host enrolled after the approval gets no order from it.
     const after = await enroll(`${team}-db-after`, [`team=${team}`, "role=db"]);
@@ -256,7 +257,8 @@ describe("the content hash covers the selector", () => {
     const { programId, revisionId } = await createProgram(t.db, engineer, { name: "hash", source: SOURCE, durationSec: 30, targetSelector: `team=${team},role=db` }, RULES);
     const hashOf = async (id: string) => (await t.db.revision.findUniqueOrThrow({ where: { id }, select: { contentHash: true } })).contentHash;
     const first = await hashOf(revisionId);
-    expect(first).toBe(revisionContentHash({ source: SOURCE, durationSec: 30, targetNames: [], targetSelector: `role=db,team=${team}` }));
+    // A selector may match several hosts, so the default canary rule is part of what is hashed (and signed).
+    expect(first).toBe(revisionContentHash({ source: SOURCE, durationSec: 30, targetNames: [], targetSelector: `role=db,team=${team}`, canary: { hosts: [], periodSec: 10 } }));
 
     const same = await reviseProgram(t.db, engineer, programId, { source: SOURCE, durationSec: 30, targetSelector: `role = db, team = ${team}`, baseRevision: 1 }, RULES);
     expect(await hashOf(same.revisionId)).toBe(first);

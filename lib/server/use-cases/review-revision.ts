@@ -17,6 +17,8 @@ import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 import { assertCurrentPolicyAllows, assertWithinHostCap } from "./revision-content.ts";
 import { signedLimits } from "./run-limits.ts";
+import { planRollout, stageRollout } from "./stage-rollout.ts";
+import { assertNoStopSwitchCovers } from "./stop-switch-scope.ts";
 
 export const reviewRevisionInput = z.object({
   decision: z.enum(["approve", "reject", "request-changes"], { error: 'The decision is "approve", "reject" or "request-changes".' }),
@@ -95,7 +97,12 @@ export async function reviewRevision(
       const decision = DECISIONS[input.decision];
       // Nothing is recorded or signed for an approval the policy of the moment refuses; rejecting
       // or requesting changes stays possible, so the revision can still be sent back.
-      if (decision === "APPROVE") await assertCurrentPolicyAllows(tx, revision);
+      if (decision === "APPROVE") {
+        await assertCurrentPolicyAllows(tx, revision);
+        // Nor while a stop switch covers the program or a host it would run on (the shared lock taken
+        // here holds until commit, so a switch engaged meanwhile waits and then stops what this signs).
+        await assertNoStopSwitchCovers(tx, { programId: revision.program.id, hosts: (await resolveRevisionTargets(tx, revision)).hosts });
+      }
       const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
       const validUntil = decision === "APPROVE" ? approvalValidUntil(revision, now, reviewRules.approvalValidHours, deps) : null;
       const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });
@@ -222,6 +229,8 @@ async function signRunOrders(
   }
   assertWithinHostCap(hosts.length, deps.maxHostsPerApproval, revision.targetSelector);
   const limits = signedLimits(revision);
+  // The canary hosts are chosen before signing: every order names them.
+  const rollout = planRollout(revision.canary, hosts);
   const program = {
     id: revision.program.id,
     name: revision.program.name,
@@ -242,6 +251,7 @@ async function signRunOrders(
       program,
       limits,
       approval: signedApproval,
+      ...(rollout ? { rollout: rollout.signed } : {}),
       issuedAt: issuedAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
     };
@@ -272,11 +282,23 @@ async function signRunOrders(
       // sha256 over the chosen hosts' names, sorted, one per line: the list itself is in the orders and their run.sign entries.
       hostsHash: `sha256:${createHash("sha256").update(names.join("\n")).digest("hex")}`,
       ...(hosts.length <= 20 ? { hostNames: names } : {}),
+      canary: rollout ? { hosts: rollout.signed.canaryHosts, periodSec: rollout.signed.periodSec } : null,
       expiresAt: expiresAt.toISOString(),
     },
   });
   await insertRuns(tx, runs);
+  let notifyHostIds = hosts.map((host) => host.id);
+  if (rollout) {
+    // Only the canaries' agents hear of their orders now; the rest are held until the canary passes.
+    const staged = await stageRollout(
+      tx,
+      { approvalId: approval.reviewId, runIds: runs.map((run) => run.id), budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash },
+      rollout,
+    );
+    notifyHostIds = staged.notifyHostIds;
+    audit.splice(1, 0, staged.audit);
+  }
   await appendAuditBatch(tx, audit);
-  await notifyAllAfterCommit(tx, runsQueuedEvents(hosts.map((host) => host.id)));
+  await notifyAllAfterCommit(tx, runsQueuedEvents(notifyHostIds));
   return runs.map((run) => run.id);
 }

@@ -3,9 +3,16 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "@/lib/shared/canonical-json.ts";
 import { hostSelectorSchema } from "@/lib/shared/host-selector.ts";
-import { runbookPolicySchema, undeclaredParamProblem, type RunbookPolicy } from "@/lib/shared/runbook-policy.ts";
-import { DEFAULT_RUNBOOK_VALIDITY_DAYS } from "@/lib/shared/runbook-policy.ts";
-import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
+import { DEFAULT_RUNBOOK_VALIDITY_DAYS, runbookPolicySchema, undeclaredParamProblem, type RunbookPolicy } from "@/lib/shared/runbook-policy.ts";
+import {
+  DEFAULT_CANARY_PERIOD_SEC,
+  DEFAULT_MAX_HOSTS_PER_APPROVAL,
+  MAX_CANARY_HOSTS,
+  MAX_CANARY_PERIOD_SEC,
+  MAX_HOSTS_PER_APPROVAL_CEILING,
+  MAX_PROGRAM_BYTES,
+  MIN_DURATION_SEC,
+} from "@/lib/shared/limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
 import { findActiveHosts } from "@/lib/server/data/hosts.ts";
@@ -37,6 +44,29 @@ export const revisionContentInput = z.object({
   targetSelector: hostSelectorSchema,
   /** Makes the revision a runbook: its launch policy, approved with it (lib/shared/runbook-policy.ts). */
   runbook: runbookPolicySchema.optional(),
+  /**
+   * The canary rule for a revision that may run on more than one host (docs/run-order.md, "Canary"):
+   * the hosts to start on first (default: the first target by name) and how long they run before
+   * the others start (default DEFAULT_CANARY_PERIOD_SEC; 0: no canary, every host at once).
+   */
+  canary: z
+    .object(
+      {
+        hostIds: z
+          .array(z.string().min(1).max(64), { error: "Canary hosts are a list of host ids." })
+          .max(MAX_CANARY_HOSTS, `At most ${MAX_CANARY_HOSTS} canary hosts.`)
+          .default([]),
+        periodSec: z
+          .number({ error: "The canary period must be a number of seconds." })
+          .int("The canary period must be a whole number of seconds.")
+          .min(0, "The canary period cannot be negative.")
+          .max(MAX_CANARY_PERIOD_SEC, `The canary period is at most ${MAX_CANARY_PERIOD_SEC} seconds.`)
+          .default(DEFAULT_CANARY_PERIOD_SEC),
+      },
+      { error: "The canary is an object: { hostIds, periodSec }." },
+    )
+    .strict()
+    .optional(),
 });
 
 /** A revision runs somewhere: refuses content with neither named hosts nor a selector (applied to each request schema built on revisionContentInput). */
@@ -51,9 +81,9 @@ export type RevisionContentInput = z.infer<typeof revisionContentInput>;
 
 /**
  * What a revision's content hash covers: the program, its limits, the hosts
- * it names, its selector (canonical) and a runbook's launch policy. A
- * revision without a selector or a policy hashes exactly as before they
- * existed, so earlier hashes still check out.
+ * it names, its selector (canonical), a runbook's launch policy and its
+ * canary rule. A revision without a selector, a policy or a canary rule
+ * hashes exactly as before they existed, so earlier hashes still check out.
  */
 export function revisionContentHash(content: {
   source: string;
@@ -61,6 +91,7 @@ export function revisionContentHash(content: {
   targetNames: string[];
   targetSelector?: string | null;
   runbookPolicy?: RunbookPolicy | null;
+  canary?: CanaryRule | null;
 }): string {
   const canonical = canonicalJson({
     source: content.source,
@@ -68,8 +99,38 @@ export function revisionContentHash(content: {
     targets: [...content.targetNames].sort(),
     selector: content.targetSelector ?? undefined,
     runbook: content.runbookPolicy ?? undefined,
+    canary: content.canary ? { hosts: [...content.canary.hosts].sort(), periodSec: content.canary.periodSec } : undefined,
   });
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
+}
+
+/** A revision's canary rule: host names (empty: the first target by name) and seconds (0: none). */
+export type CanaryRule = { hosts: string[]; periodSec: number };
+
+/**
+ * The canary rule a revision is submitted with: none when it can only run on
+ * one host (one named host, no selector); otherwise the author's, or the
+ * default. Named canary hosts must be targets of the revision now.
+ */
+function resolveCanaryRule(
+  input: RevisionContentInput["canary"],
+  targets: { named: { id: string; name: string }[]; resolved: { id: string; name: string }[]; selector: string | null },
+): CanaryRule | null {
+  const several = targets.selector !== null || targets.named.length > 1;
+  if (!several) {
+    if (input?.hostIds.length) throw new AppError("UNPROCESSABLE", "A canary needs more than one target host; this revision runs on one.");
+    return null;
+  }
+  const periodSec = input?.periodSec ?? DEFAULT_CANARY_PERIOD_SEC;
+  const ids = [...new Set(input?.hostIds ?? [])];
+  if (periodSec === 0) {
+    if (ids.length) throw new AppError("UNPROCESSABLE", "Canary hosts need a canary period of at least 1 second (0 means no canary).");
+    return { hosts: [], periodSec: 0 };
+  }
+  const byId = new Map(targets.resolved.map((host) => [host.id, host.name]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length) throw new AppError("UNPROCESSABLE", `A canary host must be one of the revision's target hosts: ${missing.slice(0, 5).join(", ")} is not.`);
+  return { hosts: ids.map((id) => byId.get(id)!).sort(), periodSec };
 }
 
 export type PreparedRevision = {
@@ -119,6 +180,7 @@ export async function prepareRevisionContent(
   const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, resolved.hosts.map((host) => host.id)));
   if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
   const targets = hosts.map(({ id, name }) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+  const canary = resolveCanaryRule(input.canary, { named: targets, resolved: resolved.hosts, selector: targetSelector });
   return {
     content: {
       source: input.source,
@@ -126,12 +188,14 @@ export async function prepareRevisionContent(
       targets,
       targetSelector,
       runbookPolicy,
+      canary,
       contentHash: revisionContentHash({
         source: input.source,
         durationSec: input.durationSec,
         targetNames: targets.map((t) => t.name),
         targetSelector,
         runbookPolicy,
+        canary,
       }),
     },
     lint,

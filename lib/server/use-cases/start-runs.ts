@@ -57,6 +57,7 @@ export async function startRuns(db: Db, requests: readonly { agent: AgentIdentit
       }
       if (run.status === "RUNNING") return { start: false, reason: "the run has already started" };
       if (run.status === "ENDED") return { start: false, reason: "the run has ended (stopped or expired)" };
+      if (run.heldForCanary) return { start: false, reason: "the run waits for its launch's canary" };
       return { start: false, reason: "the run order has expired" };
     });
   });

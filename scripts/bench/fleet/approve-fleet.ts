@@ -25,6 +25,8 @@ export async function approveFleetProgram(
     source: FLEET_PROGRAM,
     durationSec: options.durationSec,
     targetHostIds: hostIds,
+    // Every host at once: the bench measures a fleet's start and stream, not a canary's wait.
+    canary: { periodSec: 0 },
   });
   const started = performance.now();
   const review = await people.reviewer.post<{ reviewId: string; status: string; runIds: string[] }>(`/api/revisions/${revisionId}/reviews`, {

@@ -1,0 +1,8 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { stopSwitchParams } from "@/lib/server/http/params.ts";
+import { releaseStopSwitch, releaseStopSwitchInput } from "@/lib/server/use-cases/release-stop-switch.ts";
+
+export const POST = defineRoute({ access: { kind: "user", action: "stop-switch.release" }, params: stopSwitchParams, body: releaseStopSwitchInput }, async ({ actor, params, body }) =>
+  releaseStopSwitch(getDb(), actor!, params.switchId, body),
+);
