@@ -15,6 +15,8 @@ import { getRevision, listValidApprovals, lockRevision } from "@/lib/server/data
 import { probeCatalogOf } from "@/lib/server/data/probe-catalog.ts";
 import { attachLaunchRunsToIncident, countActiveLaunches, findLaunchableRevisionId, insertLaunch } from "@/lib/server/data/runbooks.ts";
 import { insertRuns, type NewRun } from "@/lib/server/data/runs.ts";
+import { planRollout, stageRollout } from "./stage-rollout.ts";
+import { assertNoStopSwitchCovers } from "./stop-switch-scope.ts";
 import { readSettings } from "@/lib/server/data/settings.ts";
 import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -115,6 +117,13 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
       );
     }
     const hosts = hostIds.map((id) => scope.get(id)!).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    await assertNoStopSwitchCovers(tx, { programId: revision.program.id, hosts });
+    // A launch on several hosts starts on the canary the reviewers signed first (stage-rollout.ts).
+    const canaryHosts = revision.canary?.hosts ?? [];
+    if (canaryHosts.length > 0 && hosts.length > 1 && !hosts.some((host) => canaryHosts.includes(host.name))) {
+      throw new AppError("UNPROCESSABLE", `This runbook's signed canary is ${canaryHosts.join(", ")}: a launch on several hosts must include one of them.`);
+    }
+    const rollout = planRollout(revision.canary, hosts);
     const active = await countActiveLaunches(tx, revisionId);
     if (active >= policy.maxConcurrentLaunches) {
       throw new AppError("UNPROCESSABLE", `${active} launch${active === 1 ? " of this runbook is" : "es of this runbook are"} still queued or running; its policy allows ${policy.maxConcurrentLaunches} at once.`);
@@ -169,6 +178,7 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
         program,
         limits,
         approval: signedApproval,
+        ...(rollout ? { rollout: rollout.signed } : {}),
         issuedAt: now.toISOString(),
         expiresAt: endsAt.toISOString(),
         runbook,
@@ -177,6 +187,13 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
     });
     await insertRuns(tx, runs);
     const runIds = runs.map((run) => run.id);
+    let notifyHostIds = hosts.map((host) => host.id);
+    let staged: Awaited<ReturnType<typeof stageRollout>> | null = null;
+    if (rollout) {
+      // Only the canaries' agents hear of their orders now; the rest wait for the canary's decision.
+      staged = await stageRollout(tx, { approvalId: null, runIds, budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash }, rollout);
+      notifyHostIds = staged.notifyHostIds;
+    }
     if (input.incidentId) await attachLaunchRunsToIncident(tx, { incidentId: input.incidentId, runIds, addedById: actor.id });
     const names = hosts.map((host) => host.name);
     await appendAudit(tx, {
@@ -196,10 +213,12 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
         hostsHash: `sha256:${createHash("sha256").update(names.join("\n")).digest("hex")}`,
         ...(hosts.length <= AUDITED_HOST_NAMES ? { hostNames: names } : {}),
         incidentId: input.incidentId ?? null,
+        canary: rollout ? { hosts: rollout.signed.canaryHosts, periodSec: rollout.signed.periodSec } : null,
         endsAt: endsAt.toISOString(),
       },
     });
-    await notifyAllAfterCommit(tx, runsQueuedEvents(hosts.map((host) => host.id)));
+    if (staged) await appendAudit(tx, staged.audit);
+    await notifyAllAfterCommit(tx, runsQueuedEvents(notifyHostIds));
     return { launchId, revisionId, runIds, endsAt: endsAt.toISOString() };
   }, LAUNCH_TRANSACTION);
 }

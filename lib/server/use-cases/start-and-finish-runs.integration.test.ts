@@ -28,7 +28,7 @@ beforeAll(async () => {
     const host = await enrollTestHost(t.db, admin);
     agents.push({ hostId: host.hostId, hostName: host.hostName } as AgentIdentity);
   }
-  const { revisionId } = await createProgram(t.db, engineer, { name: "fleet", source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: agents.map((a) => a.hostId) }, { maxDurationSec: 600 });
+  const { revisionId } = await createProgram(t.db, engineer, { name: "fleet", source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: agents.map((a) => a.hostId), canary: { periodSec: 0 } }, { maxDurationSec: 600 });
   await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()));
   const runs = await t.db.run.findMany({ where: { revisionId }, select: { id: true, hostId: true } });
   runIds = agents.map((agent) => runs.find((run) => run.hostId === agent.hostId)!.id);
