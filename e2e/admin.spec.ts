@@ -10,7 +10,7 @@ async function signInAs(page: Page, email: string, password: string): Promise<vo
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 test("an admin adds a user, changes their roles, disables them, and reads it all in the audit trail", async ({ page, browser }) => {
@@ -64,11 +64,11 @@ test("the login form says when to come back after too many failures, whether or 
   for (let i = 0; i < 5; i++) {
     await page.getByLabel("Email").fill(nobody);
     await page.getByLabel("Password").fill(`guess ${i}`);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
   }
   await page.getByLabel("Email").fill(nobody);
   await page.getByLabel("Password").fill("guess 5");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("Too many failed sign-ins. Try again in 15 minutes.");
 });
