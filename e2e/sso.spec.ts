@@ -55,7 +55,29 @@ async function signInAtProvider(page: Page, accountId: string): Promise<void> {
 
 /** The provider's authorization endpoint, where the browser is sent with the request's parameters. */
 const isAuthorizationRequest = (url: URL) => url.origin === E2E_OIDC.issuer && url.pathname === "/auth";
-const isCallback = (url: URL) => url.href.startsWith(`${CALLBACK}?`);
+
+/**
+ * Lets the test change the provider's redirect back to the workbench before
+ * the browser follows it. Playwright routes only a navigation's first
+ * request, not the redirects after it, so the route takes the provider's
+ * sign-in form submission and follows its redirects itself (with the
+ * context's cookies) up to the one that goes to the workbench.
+ */
+async function onTheWayBack(page: Page, change: (callback: URL) => Promise<void> | void): Promise<void> {
+  await page.route(
+    (url) => url.origin === E2E_OIDC.issuer && url.pathname.startsWith("/interaction/"),
+    async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      let location = (await route.fetch({ maxRedirects: 0 })).headers()["location"];
+      while (location && !location.startsWith(`${CALLBACK}?`)) {
+        location = (await page.context().request.get(new URL(location, E2E_OIDC.issuer).href, { maxRedirects: 0 })).headers()["location"];
+      }
+      const callback = new URL(location!);
+      await change(callback);
+      await route.fulfill({ status: 303, headers: { location: callback.href } });
+    },
+  );
+}
 
 async function expectSignedOut(page: Page): Promise<void> {
   await page.goto("/programs");
@@ -105,11 +127,7 @@ test.describe("refused sign-ins", () => {
   });
 
   test("a tampered state", async ({ page }) => {
-    await page.route(isCallback, (route) => {
-      const url = new URL(route.request().url());
-      url.searchParams.set("state", `${url.searchParams.get("state")}x`);
-      return route.continue({ url: url.href });
-    });
+    await onTheWayBack(page, (callback) => callback.searchParams.set("state", `${callback.searchParams.get("state")}x`));
     await signInAtProvider(page, account.id);
     await expect(page.getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
     await expectSignedOut(page);
@@ -130,10 +148,7 @@ test.describe("refused sign-ins", () => {
     const slow = { ...account, id: `${account.id}-slow`, codeTtlSec: 1 };
     await defineAccount(request, slow);
     // The browser is held on its way back until the provider's 1 s code lifetime has passed.
-    await page.route(isCallback, async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      await route.continue();
-    });
+    await onTheWayBack(page, () => new Promise((resolve) => setTimeout(resolve, 2_500)));
     await signInAtProvider(page, slow.id);
     await expect(page.getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
     await expectSignedOut(page);

@@ -8,8 +8,9 @@
 // query of the shipped Grafana dashboard. Needs root, bpftrace and
 // `npm run build`.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import type { ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
@@ -212,5 +213,18 @@ describe("Prometheus scraping /metrics", () => {
     expect(answers.get("Frames per second/A")![0]).toBeGreaterThan(0);
     expect(Number.isFinite(answers.get("Relay latency/B")![0])).toBe(true);
     expect(answers.get("Live runs and viewers/A")).toEqual([1]);
+  });
+
+  it("ships a Prometheus config for the monitoring profile that promtool accepts", () => {
+    // The token file the container's entrypoint writes, here a temporary one.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-promconfig-"));
+    const config = fs.readFileSync(path.resolve(import.meta.dirname, "../../../deploy/prometheus/prometheus.yml"), "utf8");
+    expect(config).toContain("credentials_file: /prometheus/workbench-metrics-token");
+    fs.writeFileSync(path.join(dir, "token"), METRICS_TOKEN);
+    fs.writeFileSync(path.join(dir, "prometheus.yml"), config.replace("/prometheus/workbench-metrics-token", path.join(dir, "token")));
+    const check = spawnSync("promtool", ["check", "config", path.join(dir, "prometheus.yml")], { encoding: "utf8" });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(check.stdout + check.stderr).toContain("SUCCESS");
+    expect(check.status).toBe(0);
   });
 });
