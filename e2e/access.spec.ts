@@ -54,7 +54,7 @@ for (const callbackUrl of ["/%5Cevil.example", "/%09/evil.example", "/%5C%5Cevil
     await page.goto(`/login?callbackUrl=${callbackUrl}`);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.getByTestId("signed-in-as")).toBeVisible();
     expect(new URL(page.url()).origin).toBe(new URL(test.info().project.use.baseURL!).origin);
     expect(foreign).toEqual([]);

@@ -10,7 +10,7 @@ async function signInAs(page: Page, email: string, password: string): Promise<vo
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 test("an admin adds a user, changes their roles, disables them, and reads it all in the audit trail", async ({ page, browser }) => {
@@ -67,9 +67,9 @@ test("the login form says when to come back after too many failures, whether or 
     await page.getByLabel("Email").fill(nobody);
     await page.getByLabel("Password").fill(password);
     const answered = page.waitForResponse((response) => response.url().includes("/api/auth/callback/credentials"));
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await answered;
-    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
   };
   for (let i = 0; i < 5; i++) {
     await attempt(`guess ${i}`);

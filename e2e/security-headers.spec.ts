@@ -70,6 +70,6 @@ test("a script slipped into a page without the page's nonce does not run, and th
   await expect.poll(() => complaints.some((text) => /script-src/.test(text))).toBe(true);
   // The page's own scripts did run: signing in is done by them, in the browser.
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("signed-in-as")).toBeVisible();
 });

@@ -24,6 +24,9 @@ echo "== typecheck"; npm run typecheck
 echo "== lint"; npm run lint
 echo "== unit tests"; npx vitest run --project unit
 echo "== compose file"; NEXTAUTH_SECRET=validate POSTGRES_PASSWORD=validate docker-compose -f docker-compose.yml config -q
+echo "== compose file, monitoring profile"
+NEXTAUTH_SECRET=validate POSTGRES_PASSWORD=validate WORKBENCH_METRICS_TOKEN=validate-validate-validate docker-compose -f docker-compose.yml --profile monitoring config -q
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' deploy/grafana/dashboards/bpftrace-workbench.json
 echo "== build"; bash scripts/setup/build-web.sh
 echo "== integration tests (PostgreSQL, bpftrace, the built server)"; npx vitest run --project integration
 echo "== browser tests"; npx playwright test

@@ -8,7 +8,7 @@ import { waitFor } from "./processes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

@@ -224,19 +224,22 @@ describe("behind a trusted proxy, and single sign-on (mock OIDC issuer)", () => 
     expect(await getWithCookie(web.url, "/api/users", cookie)).toBe(403);
     const login = await t.db.auditEvent.findFirst({ where: { action: "auth.login", targetId: engineer.id }, select: { actorName: true, data: true } });
     expect(login).toMatchObject({ actorName: engineer.name, data: { provider: "oidc" } });
+    // The session row expires as a password session's does (e2e/sso.spec.ts signs out of one through the real provider).
+    await t.db.session.updateMany({ where: { userId: engineer.id, revokedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await getWithCookie(web.url, "/api/programs", cookie)).toBe(401);
   });
 
   it("refuses and audits an email no workbench user has, and an email the IdP has not verified", async () => {
     idp.signInAs({ sub: "idp-stranger", email: "stranger@elsewhere.example", email_verified: true });
     const stranger = await signInWithIdp();
     expect(stranger.session).toBeNull();
-    expect(stranger.location).toContain("error=AccessDenied");
+    expect(stranger.location).toBe("/login?error=SsoNoAccount");
 
     const engineer = await createUser(t.db, ["ENGINEER"]);
     idp.signInAs({ sub: "idp-unverified", email: engineer.email, email_verified: false });
     const unverified = await signInWithIdp();
     expect(unverified.session).toBeNull();
-    expect(unverified.location).toContain("error=AccessDenied");
+    expect(unverified.location).toBe("/login?error=SsoEmailUnverified");
 
     const refusals = await t.db.auditEvent.findMany({
       where: { action: "auth.login-failed", data: { path: ["provider"], equals: "oidc" } },

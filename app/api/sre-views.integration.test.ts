@@ -331,11 +331,11 @@ describe("/metrics", () => {
     await send(engineer, "POST", `/api/replays/${runId}/frames`, { frames: [{ seq: 1, at: Date.now(), record: hist([3, 1]) }] });
     const scrape = () => get(null, "/metrics", { authorization: `Bearer ${METRICS_TOKEN}` }).then((r) => r.text);
     const labels = `run="${runId}",host="lab-9",program="metered",source="replay",map="@usecs",key="",unit="us"`;
-    await waitFor("the run's histogram in /metrics", async () => (await scrape()).includes(`workbench_run_histogram_bucket{${labels},le="15"} 3`), 10_000);
+    await waitFor("the run's histogram in /metrics", async () => (await scrape()).includes(`workbench_run_map_bucket{${labels},le="15"} 3`), 10_000);
     const text = await scrape();
-    expect(text).toContain(`workbench_run_histogram_bucket{${labels},le="31"} 4`);
-    expect(text).toContain(`workbench_run_histogram_bucket{${labels},le="+Inf"} 4`);
-    expect(text).toContain(`workbench_run_histogram_count{${labels}} 4`);
+    expect(text).toContain(`workbench_run_map_bucket{${labels},le="31"} 4`);
+    expect(text).toContain(`workbench_run_map_bucket{${labels},le="+Inf"} 4`);
+    expect(text).toContain(`workbench_run_map_count{${labels}} 4`);
     await send(engineer, "POST", `/api/replays/${runId}/end`, { endedAt: Date.now() });
     await waitFor("the ended run to leave /metrics", async () => !(await scrape()).includes(runId), 10_000);
   });

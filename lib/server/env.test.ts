@@ -51,3 +51,27 @@ describe("hosts per approval", () => {
     }
   });
 });
+
+describe("single sign-on settings", () => {
+  const oidc = { WORKBENCH_AUTH_PROVIDERS: "oidc", WORKBENCH_OIDC_ISSUER: "https://idp.example.com", WORKBENCH_OIDC_CLIENT_ID: "wb", WORKBENCH_OIDC_CLIENT_SECRET: "s" };
+
+  it("asks for openid email profile unless told otherwise, and refuses scopes without openid", () => {
+    expect(load(oidc).WORKBENCH_OIDC_SCOPES).toBe("openid email profile");
+    expect(load({ ...oidc, WORKBENCH_OIDC_SCOPES: "openid email profile groups" }).WORKBENCH_OIDC_SCOPES).toBe("openid email profile groups");
+    expect(() => load({ ...oidc, WORKBENCH_OIDC_SCOPES: "email profile" })).toThrow(/WORKBENCH_OIDC_SCOPES: the scopes must include openid/);
+    expect(() => load({ ...oidc, WORKBENCH_OIDC_SCOPES: 'openid "groups"' })).toThrow(/WORKBENCH_OIDC_SCOPES: space-separated scope names/);
+  });
+
+  it("leaves roles to the Users page without a group mapping, and refuses a mapping it cannot read, naming the entry", () => {
+    expect(load(oidc).WORKBENCH_OIDC_GROUP_ROLES).toBeUndefined();
+    expect([...load({ ...oidc, WORKBENCH_OIDC_GROUP_ROLES: "ops=SRE" }).WORKBENCH_OIDC_GROUP_ROLES!]).toEqual([["ops", ["SRE"]]]);
+    expect(() => load({ ...oidc, WORKBENCH_OIDC_GROUP_ROLES: "ops=ROOT" })).toThrow(/WORKBENCH_OIDC_GROUP_ROLES: "ops=ROOT": the role is one of/);
+  });
+});
+
+describe("metrics token", () => {
+  it("treats an empty token as none (metrics off), and refuses a short one", () => {
+    expect(load({ WORKBENCH_METRICS_TOKEN: "" }).WORKBENCH_METRICS_TOKEN).toBeUndefined();
+    expect(() => load({ WORKBENCH_METRICS_TOKEN: "short" })).toThrow(/WORKBENCH_METRICS_TOKEN: must be at least 24 characters/);
+  });
+});

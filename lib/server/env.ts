@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/limits.ts";
 import { DEFAULT_RUNBOOK_VALIDITY_DAYS, MAX_RUNBOOK_VALIDITY_DAYS_CEILING } from "@/lib/shared/runbook-policy.ts";
 import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
+import { groupRolesSetting } from "@/lib/server/auth/group-roles.ts";
 
 // Every setting the server reads from its environment, validated once. The
 // custom server calls loadServerEnv() before anything else, so a wrong value
@@ -61,6 +62,15 @@ const envSchema = z
     WORKBENCH_OIDC_CLIENT_SECRET: z.string().optional(),
     /** The sign-in button's label, e.g. the company's IdP name. */
     WORKBENCH_OIDC_NAME: z.string().trim().min(1).max(60).default("Single sign-on"),
+    /** The scopes asked for; add the one that makes your provider send groups (often `groups`) when mapping them to roles. */
+    WORKBENCH_OIDC_SCOPES: z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "space-separated scope names (RFC 6749 §3.3)").default("openid email profile"),
+    /**
+     * `group=ROLE,...`: when set, each single sign-on sets the person's roles to those their groups give
+     * (lib/server/auth/group-roles.ts); unset, roles are managed on the Users page only.
+     */
+    WORKBENCH_OIDC_GROUP_ROLES: groupRolesSetting.optional(),
+    /** The ID token claim that lists the person's groups. */
+    WORKBENCH_OIDC_GROUPS_CLAIM: z.string().trim().min(1).max(100).default("groups"),
     /**
      * Failed password sign-ins allowed within the throttle window, per email
      * typed and per client address; one more is refused until the oldest of
@@ -80,11 +90,15 @@ const envSchema = z
      * The bearer token Prometheus sends to scrape /metrics (live histograms of running runs and the
      * server's own metrics). Without it /metrics answers 404.
      */
-    WORKBENCH_METRICS_TOKEN: z
-      .string()
-      .min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)")
-      .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (it travels in an HTTP header)")
-      .optional(),
+    // Empty counts as unset: docker-compose.yml passes `${WORKBENCH_METRICS_TOKEN:-}` through.
+    WORKBENCH_METRICS_TOKEN: z.preprocess(
+      (value) => (value === "" ? undefined : value),
+      z
+        .string()
+        .min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)")
+        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (it travels in an HTTP header)")
+        .optional(),
+    ),
     /**
      * Redis (redis://host:port) when the server runs as several processes: they share sockets' rooms
      * and every stored frame through it (socket.io's Redis adapter). Unset: one process.
@@ -128,6 +142,9 @@ const envSchema = z
         path: ["WORKBENCH_OIDC_ISSUER"],
         message: "oidc needs WORKBENCH_OIDC_ISSUER, WORKBENCH_OIDC_CLIENT_ID and WORKBENCH_OIDC_CLIENT_SECRET",
       });
+    }
+    if (!env.WORKBENCH_OIDC_SCOPES.split(" ").includes("openid")) {
+      ctx.addIssue({ code: "custom", path: ["WORKBENCH_OIDC_SCOPES"], message: "the scopes must include openid" });
     }
   });
 

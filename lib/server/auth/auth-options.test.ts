@@ -31,7 +31,8 @@ describe("sign-in providers from the environment", () => {
       wellKnown: "https://idp.example.com/realms/ops/.well-known/openid-configuration",
       clientId: "workbench",
       idToken: true,
-      checks: ["pkce", "state"],
+      checks: ["pkce", "state", "nonce"],
+      authorization: { params: { scope: "openid email profile" } },
     });
     // The login page learns the buttons to draw, never the client secret.
     const choices = signInChoices(env);

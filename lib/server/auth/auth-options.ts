@@ -6,7 +6,7 @@ import { getDb } from "@/lib/server/db/client.ts";
 import { loadServerEnv, type ServerEnv } from "@/lib/server/env.ts";
 import { clientAddress } from "@/lib/server/http/client-address.ts";
 import { passwordSignInInput, signInWithPassword } from "@/lib/server/use-cases/sign-in-with-password.ts";
-import { matchSingleSignOnUser, type SingleSignOnClaims } from "@/lib/server/use-cases/match-single-sign-on-user.ts";
+import { matchSingleSignOnUser, type SingleSignOnClaims, type SingleSignOnRefusal } from "@/lib/server/use-cases/match-single-sign-on-user.ts";
 import { startSession } from "@/lib/server/use-cases/start-session.ts";
 import { signOut } from "@/lib/server/use-cases/sign-out.ts";
 import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
@@ -15,6 +15,8 @@ declare module "next-auth" {
   interface User {
     /** Where a password sign-in came from, carried from authorize() to the session's audit entry. */
     signInAddress?: string | null;
+    /** The workbench user a single sign-on matched, carried from the signIn callback to jwt (one match, one audit entry). */
+    workbenchUser?: { id: string; name: string };
   }
 }
 
@@ -79,9 +81,12 @@ function oidcProvider(env: ServerEnv): OAuthConfig<OidcClaims> {
     wellKnown: `${issuer}/.well-known/openid-configuration`,
     clientId: env.WORKBENCH_OIDC_CLIENT_ID,
     clientSecret: env.WORKBENCH_OIDC_CLIENT_SECRET,
-    authorization: { params: { scope: "openid email profile" } },
+    authorization: { params: { scope: env.WORKBENCH_OIDC_SCOPES } },
     idToken: true,
-    checks: ["pkce", "state"],
+    // PKCE (RFC 7636) binds the code to this browser's sign-in; state and the
+    // ID token's nonce (OIDC Core 1.0 §3.1.2.1) to this very request, each kept
+    // in a cookie and checked on the way back.
+    checks: ["pkce", "state", "nonce"],
     profile: (claims) => ({ id: claims.sub, name: claims.name ?? claims.email ?? claims.sub, email: claims.email ?? null }),
   };
 }
@@ -119,7 +124,21 @@ export function redirectWithinSite({ url, baseUrl }: { url: string; baseUrl: str
   return new URL(sameOriginPath(url, baseUrl), baseUrl).href;
 }
 
-const oidcIssuer = (env: ServerEnv) => ({ id: OIDC_PROVIDER_ID, issuer: env.WORKBENCH_OIDC_ISSUER ?? "" });
+const oidcIssuer = (env: ServerEnv) => ({
+  id: OIDC_PROVIDER_ID,
+  issuer: env.WORKBENCH_OIDC_ISSUER ?? "",
+  groupRoles: env.WORKBENCH_OIDC_GROUP_ROLES,
+  groupsClaim: env.WORKBENCH_OIDC_GROUPS_CLAIM,
+});
+
+/** What the sign-in page gets in ?error= for a refused single sign-on (app/login/page.tsx explains each). */
+export const SINGLE_SIGN_ON_ERRORS: Record<SingleSignOnRefusal, string> = {
+  "no-email": "SsoNoEmail",
+  "email-unverified": "SsoEmailUnverified",
+  "no-account": "SsoNoAccount",
+  "account-disabled": "SsoAccountDisabled",
+  "no-role": "SsoNoRole",
+};
 
 const globalForAuth = globalThis as unknown as { workbenchAuthOptions?: NextAuthOptions };
 
@@ -138,18 +157,19 @@ export function getAuthOptions(): NextAuthOptions {
     providers: configuredProviders(env),
     callbacks: {
       redirect: async (params) => redirectWithinSite(params),
-      async signIn({ account, profile }) {
+      async signIn({ user, account, profile }) {
         // Password sign-ins were decided in authorize(); single sign-on is decided here.
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
-        return (await matchSingleSignOnUser(getDb(), oidcIssuer(env), profile ?? {})) !== null;
+        const match = await matchSingleSignOnUser(getDb(), oidcIssuer(env), (profile ?? {}) as SingleSignOnClaims);
+        if (!match.ok) return `/login?error=${SINGLE_SIGN_ON_ERRORS[match.refusal]}`;
+        // next-auth hands jwt() this same object next.
+        user.workbenchUser = match.user;
+        return true;
       },
-      async jwt({ token, user, account, profile }) {
+      async jwt({ token, user, account }) {
         if (user && account) {
           const db = getDb();
-          const workbenchUser =
-            account.provider === OIDC_PROVIDER_ID
-              ? await matchSingleSignOnUser(db, oidcIssuer(env), profile ?? {})
-              : { id: user.id, name: user.name ?? user.id };
+          const workbenchUser = account.provider === OIDC_PROVIDER_ID ? user.workbenchUser : { id: user.id, name: user.name ?? user.id };
           if (!workbenchUser) throw new Error("AccessDenied");
           token.sid = await startSession(
             db,

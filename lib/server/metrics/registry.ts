@@ -10,10 +10,10 @@ import { toPrometheusBuckets } from "./prometheus-buckets.ts";
 // so the instance lives on globalThis, as the database client does.
 //
 // Metrics (docs/metrics.md):
-//   workbench_run_histogram{run,host,program,source,map,key,unit,le}  live histograms of running runs
+//   workbench_run_map{run,host,program,source,map,key,unit,le}  live histograms of running runs
 //   workbench_agents_connected            agents with an open socket
 //   workbench_live_viewers                browsers with an open live socket
-//   workbench_live_runs                   runs with histograms in workbench_run_histogram
+//   workbench_live_runs                   runs with histograms in workbench_run_map
 //   workbench_frames_received_total{source}   frames stored (rate() gives frames per second)
 //   workbench_relay_latency_seconds       agent read -> frame relayed to viewers
 //   process_* and nodejs_*                prom-client's default process metrics
@@ -32,7 +32,8 @@ export type WorkbenchMetrics = {
   setLabelResolver(resolve: (runId: string) => Promise<RunLabels | null>): void;
 };
 
-const HISTOGRAM_NAME = "workbench_run_histogram";
+// Not "..._histogram": promtool check metrics refuses a histogram named for its type.
+const HISTOGRAM_NAME = "workbench_run_map";
 
 function createMetrics(): WorkbenchMetrics {
   const registry = new Registry();
@@ -43,7 +44,7 @@ function createMetrics(): WorkbenchMetrics {
 
   new Gauge({ name: "workbench_agents_connected", help: "Agents with an open socket to this server.", registers: [registry], collect() { this.set(counters.agents()); } });
   new Gauge({ name: "workbench_live_viewers", help: "Browsers with an open live-view socket to this server.", registers: [registry], collect() { this.set(counters.viewers()); } });
-  new Gauge({ name: "workbench_live_runs", help: "Runs in progress whose histograms workbench_run_histogram shows.", registers: [registry], collect() { this.set(liveHistograms.runCount); } });
+  new Gauge({ name: "workbench_live_runs", help: "Runs in progress whose histograms workbench_run_map shows.", registers: [registry], collect() { this.set(liveHistograms.runCount); } });
   const framesReceived = new Counter({
     name: "workbench_frames_received_total",
     help: "Frames stored, by where they came from (agent: live from a host; replay: an uploaded capture).",
