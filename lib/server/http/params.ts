@@ -13,3 +13,4 @@ export const hostParams = z.object({ hostId: id("hostId") });
 export const userParams = z.object({ userId: id("userId") });
 export const incidentParams = z.object({ incidentId: id("incidentId") });
 export const incidentRunParams = z.object({ incidentId: id("incidentId"), runId: id("runId") });
+export const tokenParams = z.object({ tokenId: id("tokenId") });
