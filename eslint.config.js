@@ -11,7 +11,7 @@ const serverOrUiOnly = [
 
 export default tseslint.config(
   {
-    ignores: [".next/**", "node_modules/**", "lib/server/db/generated/**", "agent/dist/**", "dist/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    ignores: [".next/**", "node_modules/**", "lib/server/db/generated/**", "agent/dist/**", "cli/dist/**", "dist/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
   },
   ...tseslint.configs.recommended,
   {
@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // The zone the agent and the server share, and the agent itself: a lint rule holds the boundary.
-    files: ["lib/shared/**/*.ts", "agent/**/*.ts"],
+    files: ["lib/shared/**/*.ts", "agent/**/*.ts", "cli/**/*.ts"],
     // Tests may drive the server to exercise the agent; the rule is about what ships.
     ignores: ["**/*.test.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: serverOrUiOnly }] },

@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{lib,agent,app,components,scripts}/**/*.test.ts"],
+          include: ["{lib,agent,cli,app,components,scripts}/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
           environment: "node",
         },
@@ -27,7 +27,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["{lib,agent,app,scripts,runbooks}/**/*.integration.test.ts"],
+          include: ["{lib,agent,cli,app,scripts,runbooks}/**/*.integration.test.ts"],
           environment: "node",
           globalSetup: ["./test/global-setup.ts"],
           testTimeout: 60_000,

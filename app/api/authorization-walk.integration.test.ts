@@ -5,7 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
-import { PERMISSIONS } from "@/lib/server/auth/permissions.ts";
+import { PERMISSIONS, type Action } from "@/lib/server/auth/permissions.ts";
+import { SCOPE_ACTIONS } from "@/lib/server/auth/token-scopes.ts";
+import { createApiToken } from "@/lib/server/use-cases/create-api-token.ts";
+import { TOKEN_SCOPE_NAMES, type TokenScope } from "@/lib/shared/api-token.ts";
 import type { RouteAccess } from "@/lib/server/http/route.ts";
 import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
@@ -34,6 +37,8 @@ let web: WebServer;
 let routes: RouteEntry[];
 const cookies = new Map<Role, string>();
 let agentCredential: string;
+/** One API token per scope, of a user holding every role: what it may do is exactly its scope. */
+const scopeTokens = new Map<TokenScope, string>();
 
 beforeAll(async () => {
   routes = await discoverRoutes();
@@ -45,6 +50,10 @@ beforeAll(async () => {
   }
   const admin = await createUser(t.db, ["ADMIN"]);
   agentCredential = (await enrollTestHost(t.db, admin)).credential;
+  const everyRole = await createUser(t.db, ROLES);
+  for (const scope of TOKEN_SCOPE_NAMES) {
+    scopeTokens.set(scope, (await createApiToken(t.db, everyRole, { name: scope, expiresInDays: 1, scopes: [scope] }, { maxDays: 1 })).token);
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -52,7 +61,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-type Caller = { name: string; headers: Record<string, string>; roles: Role[] };
+type Caller = { name: string; headers: Record<string, string>; roles: Role[]; scope?: TokenScope };
 
 function callers(): Caller[] {
   return [
@@ -60,6 +69,13 @@ function callers(): Caller[] {
     ...ROLES.map((role) => ({ name: role.toLowerCase(), headers: { cookie: cookies.get(role)! }, roles: [role] })),
     // An agent's credential opens the agent socket and nothing else.
     { name: "agent credential", headers: { authorization: `Bearer ${agentCredential}`, cookie: `next-auth.session-token=${agentCredential}` }, roles: [] },
+    // An API token acts as its user narrowed to its scope; a session cookie sent beside it changes nothing.
+    ...TOKEN_SCOPE_NAMES.map((scope) => ({
+      name: `API token with ${scope}`,
+      headers: { authorization: `Bearer ${scopeTokens.get(scope)!}`, cookie: cookies.get("ADMIN")! },
+      roles: ROLES,
+      scope,
+    })),
   ];
 }
 
@@ -91,7 +107,10 @@ describe("every route against the permission table", () => {
         } else if (caller.roles.length === 0) {
           expected = "401";
           ok = status === 401;
-        } else if ((PERMISSIONS[route.access.action] as readonly Role[]).some((role) => caller.roles.includes(role))) {
+        } else if (
+          (PERMISSIONS[route.access.action] as readonly Role[]).some((role) => caller.roles.includes(role)) &&
+          (!caller.scope || (SCOPE_ACTIONS[caller.scope] as readonly Action[]).includes(route.access.action))
+        ) {
           expected = "allowed (not 401/403)";
           ok = status !== 401 && status !== 403;
         } else {
@@ -136,5 +155,11 @@ describe("every socket namespace against its callers", () => {
     for (const role of ROLES) expect(await attempt(LIVE_NAMESPACE, { cookie: cookies.get(role)! }), role).toBe("connected");
     expect(await attempt(LIVE_NAMESPACE, {})).toBe("Sign in first.");
     expect(await attempt(LIVE_NAMESPACE, { auth: { token: agentCredential }, cookie: `next-auth.session-token=${agentCredential}` })).toBe("Sign in first.");
+    expect(await attempt(LIVE_NAMESPACE, { auth: { apiToken: agentCredential } })).toMatch(/^The bearer token is malformed/);
+    expect(await attempt(LIVE_NAMESPACE, { auth: { apiToken: scopeTokens.get("runs:read")! } })).toBe("connected");
+  });
+
+  it("the agent namespace never admits an API token", async () => {
+    for (const token of scopeTokens.values()) expect(await attempt(AGENT_NAMESPACE, { auth: { token } })).toBe("Missing or malformed agent credential.");
   });
 });

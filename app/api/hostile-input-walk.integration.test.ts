@@ -13,6 +13,7 @@ import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { PERMISSIONS } from "@/lib/server/auth/permissions.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
+import { createApiToken } from "@/lib/server/use-cases/create-api-token.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, enrollTestHost } from "@/test/factories.ts";
 import { signInCookie, startWebServer, type WebServer } from "@/test/web-server.ts";
@@ -90,6 +91,8 @@ beforeAll(async () => {
   const replayCookie = callerCookie({ method: "POST", template: "replays", access: { kind: "user", action: "replay.create" } })!;
   const { runId: replayRunId } = (await post(replayCookie, "/api/replays", { name: "walk.json", startedAt: Date.now() })) as { runId: string };
   const toDisable = await createUser(t.db, ["ENGINEER"]);
+  // The engineer's cookie calls the token routes (the first role token.manage allows): a token of theirs to revoke.
+  const { id: tokenId } = await createApiToken(t.db, engineer, { name: "walk", expiresInDays: 1, scopes: ["runs:read"] }, { maxDays: 90 });
   // It lets the agent propose labels, so the enrollment sample's labels are accepted and walked.
   const { token } = (await post(cookies.get("ADMIN")!, "/api/enrollment-tokens", { ttlMinutes: 30, allowAgentLabels: true })) as { token: string };
 
@@ -105,6 +108,7 @@ beforeAll(async () => {
     userId: toDisable.id,
     keyId: "0".repeat(64),
     switchId,
+    tokenId,
   };
   pathFor = (route, override = {}) => {
     const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : route.template.startsWith("runbooks/") ? { programId: runbook.programId } : {};
@@ -146,6 +150,8 @@ beforeAll(async () => {
       },
     ],
     ["POST signing-keys/rotate", {}],
+    ["POST tokens", { body: { name: "walk token", expiresInDays: 7, scopes: ["runs:read", "replays:upload"] } }],
+    ["POST tokens/[tokenId]/revoke", {}],
     ["POST signing-keys/[keyId]/retire", {}],
     ["POST users", { body: { email: "walk.person@test.local", name: "Walk Person", roles: ["ENGINEER"], reason: "walk" } }],
     ["POST users/[userId]/disable", { body: { reason: "walk" } }],

@@ -16,6 +16,7 @@ import type { Frame } from "@/lib/shared/frame.ts";
 import { insertFrames } from "@/lib/server/frames/frame-store.ts";
 import type { HistogramComparison } from "@/lib/shared/compare-histograms.ts";
 import { replayCommand, type ReplayOptions } from "@/agent/src/commands/replay.ts";
+import { createApiToken } from "@/lib/server/use-cases/create-api-token.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, type TestUser } from "@/test/factories.ts";
 import { waitFor } from "@/test/processes.ts";
@@ -81,8 +82,8 @@ async function replay(file: string, user: TestUser, extra: Partial<ReplayOptions
     {
       file,
       server: web.url,
-      user: user.email,
-      password: user.password,
+      // The upload authenticates with the user's API token (scope replays:upload), never a password.
+      token: (await createApiToken(t.db, user, { name: "replay upload", expiresInDays: 1, scopes: ["replays:upload"] }, { maxDays: 90 })).token,
       name: path.basename(file),
       sourceHost: "lab-7",
       programFile: undefined,

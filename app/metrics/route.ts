@@ -1,4 +1,6 @@
+import { getDb } from "@/lib/server/db/client.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
+import { clientAddress } from "@/lib/server/http/client-address.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { scrapeMetrics } from "@/lib/server/use-cases/scrape-metrics.ts";
 
@@ -8,9 +10,16 @@ import { scrapeMetrics } from "@/lib/server/use-cases/scrape-metrics.ts";
 export const dynamic = "force-dynamic";
 
 export const GET = defineRoute(
-  { access: { kind: "public", why: "Prometheus authenticates with WORKBENCH_METRICS_TOKEN (checked in scrapeMetrics), not a session" } },
+  {
+    access: {
+      kind: "public",
+      why: "Prometheus authenticates with WORKBENCH_METRICS_TOKEN or an API token with metrics:read (checked in scrapeMetrics), not a session",
+    },
+  },
   async ({ request }) => {
-    const { contentType, body } = await scrapeMetrics(request.headers.get("authorization"), loadServerEnv().WORKBENCH_METRICS_TOKEN);
+    const env = loadServerEnv();
+    const address = clientAddress(Object.fromEntries(request.headers), { trustProxy: env.WORKBENCH_TRUST_PROXY });
+    const { contentType, body } = await scrapeMetrics(getDb(), request.headers.get("authorization"), env.WORKBENCH_METRICS_TOKEN, address);
     return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
   },
 );

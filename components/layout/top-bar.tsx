@@ -29,9 +29,9 @@ export async function TopBar() {
         <span className="spacer" />
         {actor && (
           <>
-            <span className="who" data-testid="signed-in-as">
+            <Link href="/account" className="who" data-testid="signed-in-as" title="Your account and API tokens">
               {actor.name} · {actor.roles.map((r) => r.toLowerCase()).join(", ")}
-            </span>
+            </Link>
             <SignOutButton />
           </>
         )}

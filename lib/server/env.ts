@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/limits.ts";
 import { DEFAULT_RUNBOOK_VALIDITY_DAYS, MAX_RUNBOOK_VALIDITY_DAYS_CEILING } from "@/lib/shared/runbook-policy.ts";
+import { MAX_TOKEN_DAYS_CEILING } from "@/lib/shared/api-token.ts";
 import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
 import { groupRolesSetting } from "@/lib/server/auth/group-roles.ts";
 
@@ -86,6 +87,8 @@ const envSchema = z
      * Without it the server signs with WORKBENCH_SIGNING_KEY(_FILE) only and refuses to rotate.
      */
     WORKBENCH_KEYRING_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 48`)").optional(),
+    /** The longest an API token may live, in days: users pick an expiry up to this on their account page. */
+    WORKBENCH_MAX_TOKEN_DAYS: z.coerce.number().int().min(1).max(MAX_TOKEN_DAYS_CEILING).default(90),
     /**
      * The bearer token Prometheus sends to scrape /metrics (live histograms of running runs and the
      * server's own metrics). Without it /metrics answers 404.

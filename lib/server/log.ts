@@ -4,7 +4,7 @@ import "server-only";
 // credentials, passwords, cookies, private keys) is redacted by key name and
 // by shape before it is written.
 const SECRET_KEY = /pass(word)?|secret|token|credential|cookie|authorization|private/i;
-const SECRET_VALUE = /\b(wb[ea]_[A-Za-z0-9_-]{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+const SECRET_VALUE = /\b(wb[eat]_[A-Za-z0-9_-]{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.replace(SECRET_VALUE, "[redacted]");

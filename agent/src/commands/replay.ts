@@ -1,8 +1,10 @@
-// `workbench-agent replay FILE --server URL --user EMAIL`: uploads a recorded
+// `workbench-agent replay FILE --server URL`: uploads a recorded
 // `bpftrace -f json` capture (from a lab box or an air-gapped host) as a
 // replay run, so it can be watched and compared like any run. It is never
 // live data from a host: the server marks it as a replay uploaded by this
-// user, and it needs no agent credential, only the user's own sign-in.
+// user, and it needs no agent credential, only the user's API token with the
+// replays:upload scope (created on the account page; WORKBENCH_TOKEN or
+// --token-file), sent as `Authorization: Bearer`.
 //
 // Times: bpftrace's JSON carries no timestamps, so the capture is laid out
 // on a clock. Every print of a map that was already printed in the current
@@ -19,7 +21,6 @@
 // as printed.
 import fs from "node:fs";
 import path from "node:path";
-import readline from "node:readline";
 import { parseArgs } from "node:util";
 import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";
 import { OutputParser, type ParsedLine } from "@/lib/shared/bpftrace/parse-output.ts";
@@ -29,16 +30,16 @@ import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/limits.ts";
 import { AgentError } from "../errors.ts";
 import { mapsClearedBy } from "../run-supervisor.ts";
 
-export const REPLAY_USAGE = `  workbench-agent replay FILE --server URL --user EMAIL [--name NAME] [--source-host HOST]
+export const REPLAY_USAGE = `  workbench-agent replay FILE --server URL [--token-file FILE] [--name NAME] [--source-host HOST]
                          [--program FILE.bt] [--interval SEC] [--started-at ISO-8601] [--pace fast|realtime]
                                          upload a recorded bpftrace -f json capture as a replay run
-                                         (password from WORKBENCH_PASSWORD, or asked for)`;
+                                         (API token with the scope replays:upload, from WORKBENCH_TOKEN
+                                         or --token-file)`;
 
 export type ReplayOptions = {
   file: string;
   server: string;
-  user: string;
-  password: string | undefined;
+  token: string;
   name: string;
   sourceHost: string | undefined;
   programFile: string | undefined;
@@ -63,7 +64,7 @@ export function parseReplayArgs(args: string[], env: Readonly<Record<string, str
       allowPositionals: true,
       options: {
         server: { type: "string" },
-        user: { type: "string" },
+        "token-file": { type: "string" },
         name: { type: "string" },
         "source-host": { type: "string" },
         program: { type: "string" },
@@ -79,9 +80,8 @@ export function parseReplayArgs(args: string[], env: Readonly<Record<string, str
   if (positionals.length !== 1) usage("replay takes one capture file");
   const file = positionals[0]!;
   const server = values.server ?? env.WORKBENCH_SERVER_URL;
-  const user = values.user ?? env.WORKBENCH_USER;
   if (!server) usage("replay needs --server URL (or WORKBENCH_SERVER_URL)");
-  if (!user) usage("replay needs --user EMAIL (or WORKBENCH_USER): you sign in with your workbench account");
+  const token = readToken(values["token-file"], env);
   try {
     new URL(server);
   } catch {
@@ -101,8 +101,7 @@ export function parseReplayArgs(args: string[], env: Readonly<Record<string, str
   return {
     file,
     server,
-    user,
-    password: env.WORKBENCH_PASSWORD,
+    token,
     name: values.name ?? path.basename(file),
     sourceHost,
     programFile: values.program,
@@ -110,6 +109,20 @@ export function parseReplayArgs(args: string[], env: Readonly<Record<string, str
     startedAt,
     pace,
   };
+}
+
+/** The API token from --token-file (its first line) or WORKBENCH_TOKEN; never from a flag, where `ps` would show it. */
+function readToken(tokenFile: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  let token = env.WORKBENCH_TOKEN;
+  if (tokenFile !== undefined) {
+    try {
+      token = fs.readFileSync(tokenFile, "utf8").split("\n")[0]!.trim();
+    } catch {
+      usage(`cannot read --token-file ${tokenFile}`);
+    }
+  }
+  if (!token) usage("replay needs an API token with the scope replays:upload: create one on your account page, then set WORKBENCH_TOKEN or pass --token-file FILE");
+  return token;
 }
 
 // ---------------------------------------------------------------- laying the capture out in time
@@ -164,13 +177,13 @@ async function* readCapture(file: string, intervalMs: number, clearedMaps: Set<s
 
 // ---------------------------------------------------------------- talking to the server
 
-type Session = { server: string; cookie: string };
+type Session = { server: string; token: string };
 
-async function request(session: Session | { server: string; cookie?: string }, method: "GET" | "POST", route: string, body?: unknown): Promise<Response> {
+async function request(session: Session, method: "GET" | "POST", route: string, body?: unknown): Promise<Response> {
   try {
     return await fetch(new URL(route, session.server), {
       method,
-      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(session.cookie ? { cookie: session.cookie } : {}) },
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), authorization: `Bearer ${session.token}` },
       body: body === undefined ? undefined : JSON.stringify(body),
       redirect: "manual",
       signal: AbortSignal.timeout(30_000),
@@ -187,29 +200,6 @@ async function readError(response: Response): Promise<string> {
   } catch {
     return text;
   }
-}
-
-/** Signs in through next-auth's credentials endpoint, as the login form does; returns the session. */
-async function signIn(server: string, email: string, password: string): Promise<Session> {
-  const csrf = await request({ server }, "GET", "/api/auth/csrf");
-  if (!csrf.ok) throw new AgentError("UNAVAILABLE", `the server did not offer a sign-in (${csrf.status})`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  let response: Response;
-  try {
-    response = await fetch(new URL("/api/auth/callback/credentials", server), {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
-      body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    throw new AgentError("UNAVAILABLE", `cannot reach ${server}: ${(error as Error).message}`);
-  }
-  const session = response.headers.getSetCookie().find((c) => /(^|__Secure-)next-auth\.session-token=/.test(c));
-  if (!session) throw new AgentError("REFUSED", `sign-in as ${email} failed: wrong email or password, or the account is disabled`);
-  return { server, cookie: session.split(";")[0]! };
 }
 
 /** POST with a few retries on network errors and 5xx; a 4xx is final (the server said why). */
@@ -231,19 +221,6 @@ async function post<T>(session: Session, route: string, body: unknown): Promise<
     }
     const code = response.status === 401 || response.status === 403 ? "REFUSED" : response.status >= 500 ? "UNAVAILABLE" : "REFUSED";
     throw new AgentError(code, `the server refused ${route} (${response.status}): ${message}`);
-  }
-}
-
-async function askPassword(io: ReplayIo, user: string): Promise<string> {
-  if (!io.stdin.isTTY) throw new AgentError("USAGE", "set WORKBENCH_PASSWORD, or run replay in a terminal to be asked for the password");
-  const muted = new (await import("node:stream")).Writable({ write: (_chunk, _encoding, done) => done() });
-  io.stderr.write(`password for ${user}: `);
-  const prompt = readline.createInterface({ input: io.stdin, output: muted, terminal: true });
-  try {
-    return await new Promise<string>((resolve) => prompt.question("", resolve));
-  } finally {
-    prompt.close();
-    io.stderr.write("\n");
   }
 }
 
@@ -279,8 +256,7 @@ export async function replayCommand(options: ReplayOptions, io: ReplayIo): Promi
   if (count === 0) throw new AgentError("USAGE", `${options.file} holds no bpftrace -f json records`);
   const startedAt = options.startedAt ?? Math.round(stat.mtimeMs) - lastAt;
 
-  const password = options.password ?? (await askPassword(io, options.user));
-  const session = await signIn(options.server, options.user, password);
+  const session: Session = { server: options.server, token: options.token };
   const { runId } = await post<{ runId: string }>(session, "/api/replays", {
     name: options.name,
     startedAt,

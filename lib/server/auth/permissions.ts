@@ -1,6 +1,8 @@
 import "server-only";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import type { TokenScope } from "@/lib/shared/api-token.ts";
+import { scopesAllowing } from "./token-scopes.ts";
 
 // The single table of who may do what. Every route handler, server-side page
 // and socket event names one of these actions; nothing checks roles any other
@@ -45,20 +47,47 @@ export const PERMISSIONS = {
   "audit.read": ["ADMIN"],
   "settings.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "settings.update": ["ADMIN"],
+  /** Scrape /metrics with an API token (Prometheus); the configured WORKBENCH_METRICS_TOKEN needs no user. */
+  "metrics.read": ["SRE", "ADMIN"],
+  /** Create, list and revoke one's own API tokens; no token scope allows it, so a token cannot mint tokens. */
+  "token.manage": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;
 
-export type Actor = { id: string; name: string; email: string; roles: Role[] };
+/**
+ * Who is calling. `token` is set when they came with an API token instead of
+ * a session: then an action needs both one of the roles and one of the
+ * token's scopes (a scope only narrows what the roles allow).
+ */
+export type Actor = { id: string; name: string; email: string; roles: Role[]; token?: { id: string; scopes: readonly TokenScope[] } };
 
-export function can(actor: Pick<Actor, "roles">, action: Action): boolean {
+function rolesAllow(actor: Pick<Actor, "roles">, action: Action): boolean {
   const allowed: readonly Role[] = PERMISSIONS[action];
   return actor.roles.some((role) => allowed.includes(role));
 }
 
-export function authorize(actor: Pick<Actor, "roles">, action: Action): void {
-  if (!can(actor, action)) {
+function tokenAllows(actor: Pick<Actor, "token">, action: Action): boolean {
+  return !actor.token || scopesAllowing(action).some((scope) => actor.token!.scopes.includes(scope));
+}
+
+export function can(actor: Pick<Actor, "roles" | "token">, action: Action): boolean {
+  return rolesAllow(actor, action) && tokenAllows(actor, action);
+}
+
+export function authorize(actor: Pick<Actor, "roles" | "token">, action: Action): void {
+  if (!rolesAllow(actor, action)) {
     const allowed: readonly Role[] = PERMISSIONS[action];
     throw new AppError("FORBIDDEN", `This needs one of the roles: ${allowed.map((r) => r.toLowerCase()).join(", ")}.`);
+  }
+  if (!tokenAllows(actor, action)) {
+    const scopes = scopesAllowing(action);
+    const held = actor.token!.scopes.length ? actor.token!.scopes.join(", ") : "none";
+    throw new AppError(
+      "FORBIDDEN",
+      scopes.length
+        ? `This API token's scopes (${held}) do not allow this; it needs the scope ${scopes.join(" or ")}.`
+        : "No API token may do this; sign in to the workbench in a browser.",
+    );
   }
 }

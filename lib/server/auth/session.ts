@@ -1,7 +1,11 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
+import { getDb } from "@/lib/server/db/client.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { clientAddress } from "@/lib/server/http/client-address.ts";
+import { authenticateApiToken, bearerTokenOf } from "@/lib/server/use-cases/authenticate-api-token.ts";
 import { authorize, can, type Action, type Actor } from "./permissions.ts";
 import { SESSION_COOKIE_NAMES, actorFromSessionToken } from "./session-token.ts";
 
@@ -10,9 +14,21 @@ export async function getCurrentActor(): Promise<Actor | null> {
   return actorFromSessionToken(SESSION_COOKIE_NAMES.map((name) => store.get(name)?.value).find(Boolean));
 }
 
-/** For route handlers: the signed-in user allowed to do `action`, or an AppError (401/403). */
-export async function requireActor(action: Action): Promise<Actor> {
-  const actor = await getCurrentActor();
+/**
+ * For route handlers: the caller allowed to do `action`, or an AppError
+ * (401/403). A request with an Authorization header is judged by it alone
+ * (an API token, narrowed to its scopes), whatever cookie it also carries;
+ * otherwise by the session cookie.
+ */
+export async function requireActor(action: Action, headers: Headers): Promise<Actor> {
+  const authorization = headers.get("authorization");
+  let actor: Actor | null;
+  if (authorization !== null) {
+    const address = clientAddress(Object.fromEntries(headers), { trustProxy: loadServerEnv().WORKBENCH_TRUST_PROXY });
+    actor = await authenticateApiToken(getDb(), bearerTokenOf(authorization), address);
+  } else {
+    actor = await getCurrentActor();
+  }
   if (!actor) throw new AppError("UNAUTHENTICATED", "Sign in first.");
   authorize(actor, action);
   return actor;

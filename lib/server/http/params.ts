@@ -14,3 +14,4 @@ export const userParams = z.object({ userId: id("userId") });
 export const incidentParams = z.object({ incidentId: id("incidentId") });
 export const stopSwitchParams = z.object({ switchId: id("switchId") });
 export const incidentRunParams = z.object({ incidentId: id("incidentId"), runId: id("runId") });
+export const tokenParams = z.object({ tokenId: id("tokenId") });

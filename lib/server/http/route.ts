@@ -117,7 +117,7 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
   const route = async (request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => {
     try {
       assertSameSite(request);
-      const actor = options.access.kind === "user" ? await requireActor(options.access.action) : null;
+      const actor = options.access.kind === "user" ? await requireActor(options.access.action, request.headers) : null;
       const params = parseWith(options.params, await context.params, "path");
       const query = parseWith(options.query, Object.fromEntries(request.nextUrl.searchParams), "query");
       const body = options.body

@@ -6,13 +6,22 @@ import { dbShares } from "@/lib/server/db/db-share.ts";
 import { can, type Actor } from "@/lib/server/auth/permissions.ts";
 import { actorFromSessionToken, sessionTokenFromCookieHeader } from "@/lib/server/auth/session-token.ts";
 import { AppError } from "@/lib/server/errors.ts";
+import { loadServerEnv } from "@/lib/server/env.ts";
+import { clientAddress, CLIENT_ADDRESS_HEADER } from "@/lib/server/http/client-address.ts";
+import { authenticateApiToken } from "@/lib/server/use-cases/authenticate-api-token.ts";
 import { logInfo } from "@/lib/server/log.ts";
 import { keyOf, type Backlog, type Subscription, type ViewerRelay, type ViewerRelayDeps } from "@/lib/server/frames/viewer-relay.ts";
 import { watchBatch } from "@/lib/server/use-cases/watch-batch.ts";
 import { watchRun } from "@/lib/server/use-cases/watch-run.ts";
 import { withAck } from "./acks.ts";
 
-type LiveSocketData = { actor: Actor; sessionToken: string };
+/**
+ * How the viewer signed in: the browser's session cookie, or an API token with
+ * the runs:read scope (the `workbench` terminal client sends it as
+ * `auth: { apiToken }`). Kept to read again on every watch and recheck.
+ */
+type LiveCredential = { kind: "session" | "api-token"; value: string };
+type LiveSocketData = { actor: Actor; credential: LiveCredential };
 export type LiveNamespace = Namespace<LiveClientToServerEvents, LiveServerToClientEvents, Record<string, never>, LiveSocketData>;
 type LiveSocket = Socket<LiveClientToServerEvents, LiveServerToClientEvents, Record<string, never>, LiveSocketData>;
 
@@ -62,19 +71,46 @@ export function setUpLiveNamespace(namespace: LiveNamespace, deps: LiveNamespace
   const inFlight = { bySocket: new Map<string, number>(), byUser: new Map<string, number>() };
   const socketsByUser = new Map<string, Set<LiveSocket>>();
 
-  // Browsers authenticate with the same session cookie as the pages.
+  // Browsers authenticate with the same session cookie as the pages; the terminal client with an API token.
   namespace.use((socket, next) => {
+    const apiToken = (socket.handshake.auth as { apiToken?: unknown } | undefined)?.apiToken;
+    const refuse = (message: string, code = "UNAUTHENTICATED") => next(Object.assign(new Error(message), { data: { code } }));
+    if (apiToken !== undefined) {
+      if (typeof apiToken !== "string") return refuse("auth.apiToken is an API token (a string).");
+      const address = clientAddress({ ...socket.handshake.headers, [CLIENT_ADDRESS_HEADER]: socket.handshake.address }, { trustProxy: loadServerEnv().WORKBENCH_TRUST_PROXY });
+      authenticateApiToken(db, apiToken, address).then(
+        (actor) => {
+          if (!can(actor, "run.read")) return refuse("This API token cannot watch runs; it needs the scope runs:read.", "FORBIDDEN");
+          socket.data.actor = actor;
+          socket.data.credential = { kind: "api-token", value: apiToken };
+          next();
+        },
+        (error: unknown) => refuse(error instanceof AppError ? error.message : "Sign in first."),
+      );
+      return;
+    }
     const token = sessionTokenFromCookieHeader(socket.handshake.headers.cookie);
     actorFromSessionToken(token).then(
       (actor) => {
-        if (!actor || !can(actor, "run.read")) return next(Object.assign(new Error("Sign in first."), { data: { code: "UNAUTHENTICATED" } }));
+        if (!actor || !can(actor, "run.read")) return refuse("Sign in first.");
         socket.data.actor = actor;
-        socket.data.sessionToken = token!;
+        socket.data.credential = { kind: "session", value: token! };
         next();
       },
-      () => next(new Error("Sign in first.")),
+      () => refuse("Sign in first."),
     );
   });
+
+  /** The viewer behind a credential now: null when the session ended, or the token was revoked, expired or its user disabled. */
+  const actorOf = async (credential: LiveCredential): Promise<Actor | null> => {
+    if (credential.kind === "session") return actorFromSessionToken(credential.value);
+    try {
+      return await authenticateApiToken(db, credential.value, null);
+    } catch (error) {
+      if (error instanceof AppError) return null;
+      throw error;
+    }
+  };
 
   /** Counts a request against the socket's and the user's allowance, or refuses it; returns its release. */
   const admit = (socket: LiveSocket): (() => void) => {
@@ -98,7 +134,7 @@ export function setUpLiveNamespace(namespace: LiveNamespace, deps: LiveNamespace
       const counts = countSubscriptions(relay, socket.id, subscription);
       if (counts.exceeded) throw new AppError("TOO_MANY_REQUESTS", counts.exceeded);
       // Re-read the session on every request: a sign-out or role change applies to open sockets too.
-      const actor = await actorFromSessionToken(socket.data.sessionToken);
+      const actor = await actorOf(socket.data.credential);
       if (!actor) {
         socket.disconnect(true);
         throw new AppError("UNAUTHENTICATED", "Your session has ended; sign in again.");
@@ -143,9 +179,9 @@ export function setUpLiveNamespace(namespace: LiveNamespace, deps: LiveNamespace
   const recheck = async (sockets: Iterable<LiveSocket>) => {
     // One read per session, however many sockets share it.
     const bySession = new Map<string, LiveSocket[]>();
-    for (const socket of sockets) bySession.set(socket.data.sessionToken, [...(bySession.get(socket.data.sessionToken) ?? []), socket]);
-    for (const [token, shared] of bySession) {
-      const actor = await actorFromSessionToken(token).catch(() => undefined);
+    for (const socket of sockets) bySession.set(socket.data.credential.value, [...(bySession.get(socket.data.credential.value) ?? []), socket]);
+    for (const shared of bySession.values()) {
+      const actor = await actorOf(shared[0]!.data.credential).catch(() => undefined);
       if (actor === undefined) continue; // the database did not answer: keep them, check again later
       if (actor && can(actor, "run.read")) {
         for (const socket of shared) socket.data.actor = actor;

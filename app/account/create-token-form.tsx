@@ -1,0 +1,78 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { ApiError, callApi } from "@/lib/client/api.ts";
+
+type ScopeChoice = { scope: string; description: string };
+
+export function CreateTokenForm({ scopes, maxDays }: { scopes: ScopeChoice[]; maxDays: number }) {
+  const router = useRouter();
+  const [name, setName] = useState("");
+  const [days, setDays] = useState(Math.min(30, maxDays));
+  const [chosen, setChosen] = useState<string[]>(scopes.some((s) => s.scope === "runs:read") ? ["runs:read"] : []);
+  const [created, setCreated] = useState<{ name: string; token: string; expiresAt: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCreated(null);
+    try {
+      const result = await callApi<{ name: string; token: string; expiresAt: string }>("POST", "/api/tokens", { name, expiresInDays: days, scopes: chosen });
+      setCreated(result);
+      setName("");
+      router.refresh();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const toggle = (scope: string, on: boolean) => setChosen((now) => (on ? [...now, scope] : now.filter((s) => s !== scope)));
+
+  return (
+    <form className="panel" onSubmit={submit} data-testid="create-token">
+      <div className="grid2">
+        <div className="form-row">
+          <label htmlFor="token-name">Name</label>
+          <input id="token-name" type="text" required maxLength={80} value={name} onChange={(e) => setName(e.target.value)} placeholder="laptop, CI job, prometheus" />
+        </div>
+        <div className="form-row">
+          <label htmlFor="token-days">Expires in (days)</label>
+          <input id="token-days" type="number" min={1} max={maxDays} required value={days} onChange={(e) => setDays(Number(e.target.value))} />
+          <span className="hint">At most {maxDays} days here.</span>
+        </div>
+      </div>
+      <fieldset className="form-row">
+        <legend style={{ fontWeight: 600, fontSize: 13 }}>Scopes</legend>
+        {scopes.map(({ scope, description }) => (
+          <label key={scope} style={{ display: "block" }}>
+            <input type="checkbox" checked={chosen.includes(scope)} onChange={(e) => toggle(scope, e.target.checked)} /> <code>{scope}</code>: {description}
+          </label>
+        ))}
+      </fieldset>
+      <button className="primary" type="submit" disabled={busy}>
+        Create token
+      </button>
+      {created && (
+        <div className="form-row" style={{ marginTop: 12 }} role="status">
+          <span className="hint">
+            Token “{created.name}”, valid until {created.expiresAt.slice(0, 10)}. Copy it now: it is shown only this once.
+          </span>
+          <div className="secret" data-testid="new-token">
+            {created.token}
+          </div>
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

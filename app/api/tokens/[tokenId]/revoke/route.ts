@@ -1,0 +1,8 @@
+import { getDb } from "@/lib/server/db/client.ts";
+import { tokenParams } from "@/lib/server/http/params.ts";
+import { defineRoute } from "@/lib/server/http/route.ts";
+import { revokeApiToken } from "@/lib/server/use-cases/revoke-api-token.ts";
+
+export const POST = defineRoute({ access: { kind: "user", action: "token.manage" }, params: tokenParams }, async ({ actor, params }) =>
+  revokeApiToken(getDb(), actor!, params.tokenId),
+);
