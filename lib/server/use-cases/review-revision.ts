@@ -7,7 +7,7 @@ import type { Envelope } from "@/lib/shared/dsse.ts";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import { isUniqueViolation } from "@/lib/server/db/errors.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit, appendAuditBatch, type AuditEntry } from "@/lib/server/data/audit.ts";
+import { appendAudit, appendAuditBatch, type AuditEntry, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAllAfterCommit, runsQueuedEvents } from "@/lib/server/data/notify.ts";
 import { getRevision, insertReview, listValidApprovals, lockRevision, transitionRevision, type RevisionWithProgram } from "@/lib/server/data/programs.ts";
 import { readSettings } from "@/lib/server/data/settings.ts";
@@ -96,7 +96,7 @@ export async function reviewRevision(
       const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
       const validUntil = decision === "APPROVE" ? new Date(now.getTime() + reviewRules.approvalValidHours * 3_600_000) : null;
       const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });
-      const who = { type: "user" as const, id: actor.id, name: actor.name };
+      const who = userActor(actor);
       await appendAudit(tx, {
         actor: who,
         action: `review.${input.decision}`,
