@@ -30,7 +30,6 @@ export default tseslint.config(
   {
     // Browser code never imports the server's modules (secrets, Prisma).
     files: ["components/**/*.{ts,tsx}", "lib/client/**/*.ts"],
-    ignores: ["components/layout/top-bar.tsx", "components/programs/revision-summary.tsx"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -1,4 +1,4 @@
-import { signInChoices } from "@/lib/server/auth/auth-options.ts";
+import { signInChoices } from "@/lib/server/http/next-auth-options.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
 import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
 import { LoginForm } from "./login-form.tsx";

@@ -1,5 +1,5 @@
 import NextAuth from "next-auth";
-import { getAuthOptions } from "@/lib/server/auth/auth-options.ts";
+import { getAuthOptions } from "@/lib/server/http/next-auth-options.ts";
 
 // next-auth's own endpoints (sign-in, sign-out, CSRF token, session).
 async function handler(request: Request, context: { params: Promise<{ nextauth: string[] }> }) {
