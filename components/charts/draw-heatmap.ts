@@ -4,7 +4,7 @@
 // labels below. Cost grows with the canvas, not with hosts or samples.
 import { formatBucketLabel, type HistogramUnit } from "@/lib/shared/histogram.ts";
 import { heatIntensity, type Heatmap } from "@/lib/shared/heatmap.ts";
-import type { BucketAxis } from "@/lib/shared/run-timeline.ts";
+import type { BucketAxis } from "@/lib/shared/run-timeline/bucket-axis.ts";
 import { prepareCanvas, type CanvasSize } from "./prepare-canvas.ts";
 
 export const HEATMAP_LAYOUT = { left: 118, right: 8, top: 6, bottom: 20, rowHeight: 14, minPlotHeight: 60 };

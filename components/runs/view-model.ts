@@ -5,16 +5,11 @@
 // paused view, a replay at 10x and the live edge are the same code.
 import { estimateBinMs, buildHeatmap, heatmapOrigin, type Heatmap } from "@/lib/shared/heatmap.ts";
 import { inferUnit, type HistogramBucket, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import {
-  listHistogramSeries,
-  mergedLatestInterval,
-  mergedTotal,
-  type BucketAxes,
-  type DenseCounts,
-  type IntervalColumn,
-  type RunStatusAt,
-  type RunTimeline,
-} from "@/lib/shared/run-timeline.ts";
+import { listHistogramSeries, mergedLatestInterval, mergedTotal } from "@/lib/shared/run-timeline/merge-runs.ts";
+import type { BucketAxes } from "@/lib/shared/run-timeline/bucket-axis.ts";
+import type { DenseCounts } from "@/lib/shared/run-timeline/sparse-counts.ts";
+import type { IntervalColumn } from "@/lib/shared/run-timeline/series-timeline.ts";
+import type { RunStatusAt, RunTimeline } from "@/lib/shared/run-timeline/run-timeline.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 
 /** `ALL_KEYS`: every key of a keyed map summed (no bpftrace key can be this: frames refuse NUL in keys). */

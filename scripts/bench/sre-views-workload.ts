@@ -6,7 +6,8 @@
 // histogram, one histogram per host, the merged heatmap of the last 5
 // minutes, and each host's status.
 import type { Frame } from "@/lib/shared/frame.ts";
-import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+import { BucketAxes } from "@/lib/shared/run-timeline/bucket-axis.ts";
+import { RunTimeline } from "@/lib/shared/run-timeline/run-timeline.ts";
 import { ALL_KEYS, heatmapAt, histogramAt, hostStatus, type Selection } from "@/components/runs/view-model.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
 

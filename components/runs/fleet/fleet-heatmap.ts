@@ -6,7 +6,9 @@
 // in a ring: memory is bounded by the window, never by how long the page
 // stays open. Drawn with lib/shared/heatmap.ts like any other heatmap.
 import { buildHeatmap, type Heatmap } from "@/lib/shared/heatmap.ts";
-import type { BucketAxis, IntervalColumn, SparseCounts } from "@/lib/shared/run-timeline.ts";
+import type { BucketAxis } from "@/lib/shared/run-timeline/bucket-axis.ts";
+import type { IntervalColumn } from "@/lib/shared/run-timeline/series-timeline.ts";
+import type { SparseCounts } from "@/lib/shared/run-timeline/sparse-counts.ts";
 
 export const HEATMAP_BIN_MS = 1000;
 /** 15 minutes of one-second bins. */
