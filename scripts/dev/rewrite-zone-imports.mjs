@@ -88,8 +88,9 @@ const TEXT_PATH = /(?<![\w@./-])((?:lib|agent|components|app|scripts)\/[\w./[\]-
 
 function splitNamedImport(file, whole, lead, indent, keyword, typeOnly, names, quote, spec, semi) {
   const here = resolveSpecifier(file, spec);
-  if (!here || exists(here.rel)) return whole;
-  const before = here.style === "@" ? here : resolveSpecifier(formerPlace(file), spec);
+  if (!here) return whole;
+  // A split file may still exist (it kept some names): its importers are split all the same.
+  const before = exists(here.rel) || here.style === "@" ? here : resolveSpecifier(formerPlace(file), spec);
   const split = map.symbols[before.rel];
   if (!split) return whole;
   const groups = new Map();
@@ -99,6 +100,7 @@ function splitNamedImport(file, whole, lead, indent, keyword, typeOnly, names, q
     if (!groups.has(target)) groups.set(target, []);
     groups.get(target).push(raw);
   }
+  if (groups.size === 1 && [...groups.keys()][0] === here.rel) return whole;
   const lines = [...groups].map(([target, list]) => {
     // A group of types only is written `import type { ... }`, as the lint rule would have it.
     const allTypes = !typeOnly && list.every((n) => n.startsWith("type "));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
 import { AgentError } from "../errors.ts";
-import { ReplayClock, parseReplayArgs } from "./replay.ts";
+import { ReplayClock } from "./replay-capture.ts";
+import { parseReplayArgs } from "./replay-arguments.ts";
 
 const hist = (map: string): OutputRecord => ({ type: "hist", map, series: [] });
 
