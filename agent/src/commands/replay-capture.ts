@@ -1,3 +1,5 @@
+// A recorded bpftrace -f json capture read back as frames of a replay run.
+//
 // Times: bpftrace's JSON carries no timestamps, so the capture is laid out
 // on a clock. Every print of a map that was already printed in the current
 // interval starts the next interval (a program printing on `interval:s:N`
