@@ -15,7 +15,10 @@ let link: ServerLink | undefined;
 
 afterEach(async () => {
   link?.close();
-  await new Promise<void>((resolve) => (io ? io.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => {
+    if (io) void io.close(() => resolve());
+    else resolve();
+  });
   http = undefined;
   io = undefined;
 });

@@ -79,7 +79,7 @@ export function ProgramForm(props: Props) {
   }
 
   return (
-    <form onSubmit={submit} className="panel" aria-label={props.mode === "create" ? "New program" : "New revision"}>
+    <form onSubmit={(event) => void submit(event)} className="panel" aria-label={props.mode === "create" ? "New program" : "New revision"}>
       {props.mode === "create" && (
         <div className="form-row">
           <label htmlFor="program-name">Name</label>

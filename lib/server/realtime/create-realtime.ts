@@ -164,7 +164,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       stopPruning.abort();
       await pruning;
       await listener.dispose();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
       // Batches already taken are answered before the pool closes (their agents are gone, but nothing is half-done).
       await commit.idle();
       relay.dispose();
