@@ -7,7 +7,7 @@ import { io } from "socket.io-client";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { PERMISSIONS } from "@/lib/server/auth/permissions.ts";
 import type { RouteAccess } from "@/lib/server/http/route.ts";
-import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, enrollTestHost } from "@/test/factories.ts";
 import { signInCookie, startWebServer, type WebServer } from "@/test/web-server.ts";

@@ -1,14 +1,14 @@
 import "server-only";
 import { z } from "zod";
-import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/limits.ts";
-import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
+import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/input-limits.ts";
+import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/protocol/run-order-limits.ts";
 
 // Every setting the server reads from its environment, validated once. The
 // custom server calls loadServerEnv() before anything else, so a wrong value
 // stops the start with a message naming the variable (see README).
 const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
-// The limits the server signs into every run order (lib/shared/run-limits.ts). Parsed on their own
+// The limits the server signs into every run order (lib/protocol/run-order-limits.ts). Parsed on their own
 // too (loadRunLimitsEnv), so signing reads them without needing the rest of the environment.
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 const runLimitsEnvShape = {

@@ -26,7 +26,7 @@ const check = args.includes("--check");
 const targets = args.filter((a) => !a.startsWith("--"));
 const map = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "zone-moves.json"), "utf8"));
 
-const SKIP = new Set(["node_modules", ".next", ".git", "dist", ".data", "generated", "test-results", "playwright-report", "fixtures"]);
+const SKIP = new Set(["node_modules", ".next", ".git", "dist", ".data", "generated", "test-results", "playwright-report"]);
 const CODE = /\.(ts|tsx|mts|mjs|js|cjs)$/;
 const TEXT = /\.(ts|tsx|mts|mjs|js|cjs|md|sh|ya?ml|json|css)$|^Dockerfile$/;
 const exists = (rel) => fs.existsSync(path.join(root, rel)) && fs.statSync(path.join(root, rel)).isFile();
@@ -47,15 +47,31 @@ function mapped(rel) {
   throw new Error(`zone-moves.json maps ${rel} in a cycle`);
 }
 
-/** Where a file now at `rel` was before the move (for its own relative imports). */
-function formerPlace(rel) {
-  for (const old of Object.keys(map.files)) if (mapped(old) === rel) return old;
+/** Every place a file now at `rel` had before (a chain of moves passes through several), for its relative imports. */
+function formerPlaces(rel) {
+  const places = new Set();
+  for (const [old, next] of Object.entries(map.files)) {
+    if (mapped(old) === rel) places.add(old).add(next);
+  }
   for (const [old, now] of Object.entries(map.folders)) {
     const final = mapped(old + "x").slice(0, -1);
-    if (rel.startsWith(final)) return old + rel.slice(final.length);
-    if (rel.startsWith(now)) return old + rel.slice(now.length);
+    if (rel.startsWith(final)) places.add(old + rel.slice(final.length));
+    if (rel.startsWith(now)) places.add(old + rel.slice(now.length));
   }
-  return rel;
+  places.delete(rel);
+  return [...places];
+}
+
+/** What `spec`, written in `file` before the move, meant: the old repository path it pointed at, or null. */
+function formerTarget(file, spec) {
+  const here = resolveSpecifier(file, spec);
+  if (!here) return null;
+  if (here.style === "@") return here.rel;
+  for (const place of formerPlaces(file)) {
+    const then = resolveSpecifier(place, spec).rel;
+    if (exists(mapped(then)) || map.symbols[then]) return then;
+  }
+  return here.rel;
 }
 
 function specifierTo(fromFile, targetRel, style) {
@@ -76,8 +92,7 @@ function rewrittenSpecifier(file, spec) {
   const here = resolveSpecifier(file, spec);
   if (!here || exists(here.rel)) return null;
   // Written before the move: relative to where this file was then.
-  const before = here.style === "@" ? here : resolveSpecifier(formerPlace(file), spec);
-  const now = mapped(before.rel);
+  const now = mapped(formerTarget(file, spec));
   if (now === here.rel || !exists(now)) return null;
   return specifierTo(file, now, here.style);
 }
@@ -90,8 +105,8 @@ function splitNamedImport(file, whole, lead, indent, keyword, typeOnly, names, q
   const here = resolveSpecifier(file, spec);
   if (!here) return whole;
   // A split file may still exist (it kept some names): its importers are split all the same.
-  const before = exists(here.rel) || here.style === "@" ? here : resolveSpecifier(formerPlace(file), spec);
-  const split = map.symbols[before.rel];
+  const before = exists(here.rel) ? here.rel : formerTarget(file, spec);
+  const split = map.symbols[before];
   if (!split) return whole;
   const groups = new Map();
   for (const raw of names.split(",").map((n) => n.trim()).filter(Boolean)) {
@@ -137,7 +152,9 @@ function* walk(rel) {
   if (!fs.existsSync(full)) return;
   if (fs.statSync(full).isFile()) {
     // The map and this script name old paths on purpose.
-    if (TEXT.test(path.basename(rel)) && !rel.startsWith("scripts/dev/")) yield rel;
+    // The map and this script name old paths on purpose; recorded fixtures are data, only code there is ours.
+    const wanted = rel.includes("/fixtures/") ? CODE.test(rel) : TEXT.test(path.basename(rel));
+    if (wanted && !rel.startsWith("scripts/dev/")) yield rel;
     return;
   }
   for (const entry of fs.readdirSync(full, { withFileTypes: true })) {

@@ -1,7 +1,7 @@
 // The replay command's flags and environment, read once into options.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN } from "@/lib/shared/input-limits.ts";
 import { AgentError } from "../errors.ts";
 
 export const REPLAY_USAGE = `  workbench-agent replay FILE --server URL --user EMAIL [--name NAME] [--source-host HOST]

@@ -9,7 +9,7 @@
 // (sign-in and requests); this file runs them in order.
 import fs from "node:fs";
 import { MAX_BATCH_BYTES, MAX_FRAMES_PER_BATCH } from "@/lib/shared/frame.ts";
-import { MAX_PROGRAM_BYTES } from "@/lib/shared/limits.ts";
+import { MAX_PROGRAM_BYTES } from "@/lib/shared/input-limits.ts";
 import { AgentError } from "../errors.ts";
 import { mapsClearedBy } from "../run-supervisor.ts";
 import type { ReplayIo, ReplayOptions } from "./replay-arguments.ts";

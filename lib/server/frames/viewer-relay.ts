@@ -1,6 +1,6 @@
 import "server-only";
 import type { Frame } from "@/lib/shared/frame.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import type { StoredFrames } from "./group-commit.ts";
 
 // Frames to the browsers watching them, one message per viewer per window.

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit, userActor } from "@/lib/server/data/audit.ts";

@@ -1,9 +1,9 @@
 import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
+import { MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import { isUniqueViolation } from "@/lib/server/db/errors.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
@@ -15,7 +15,7 @@ import { insertRuns, type NewRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 import { assertCurrentPolicyAllows, assertWithinHostCap } from "./revision-content.ts";
-import { signedLimits } from "./run-limits.ts";
+import { signedLimits } from "./signed-run-limits.ts";
 
 export const reviewRevisionInput = z.object({
   decision: z.enum(["approve", "reject", "request-changes"], { error: 'The decision is "approve", "reject" or "request-changes".' }),

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "@/lib/shared/canonical-json.ts";
 import { hostSelectorSchema } from "@/lib/shared/host-selector.ts";
-import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "@/lib/shared/limits.ts";
+import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_PROGRAM_BYTES, MIN_DURATION_SEC } from "@/lib/shared/input-limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
 import { findActiveHosts } from "@/lib/server/data/hosts.ts";

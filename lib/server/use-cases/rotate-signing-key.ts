@@ -1,7 +1,7 @@
 import "server-only";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import type { Db } from "@/lib/server/db/client.ts";
-import { keyIdOf } from "@/lib/shared/dsse.ts";
+import { keyIdOf } from "@/lib/protocol/dsse.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";

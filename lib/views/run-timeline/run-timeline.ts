@@ -21,9 +21,9 @@
 // The model is in five modules: bucket-axis.ts (the ids), sparse-counts.ts
 // (a column's counts), series-timeline.ts (one series), this file (one run),
 // and merge-runs.ts (several runs, as a view with many hosts draws them).
-import type { HistRecord } from "../bpftrace/records.ts";
-import type { Frame, GapRecord, OverheadRecord } from "../frame.ts";
-import { toBigInt } from "../histogram.ts";
+import type { HistRecord } from "../../shared/bpftrace/records.ts";
+import type { Frame, GapRecord, OverheadRecord } from "../../shared/frame.ts";
+import { toBigInt } from "../../shared/histogram.ts";
 import type { BucketAxes } from "./bucket-axis.ts";
 import { SeriesTimeline } from "./series-timeline.ts";
 

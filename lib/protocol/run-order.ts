@@ -5,8 +5,8 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { EnvelopeError, maxEnvelopeJsonBytes, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
-import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "./limits.ts";
-import { runLimitsSchema } from "./run-limits.ts";
+import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "../shared/input-limits.ts";
+import { runLimitsSchema } from "./run-order-limits.ts";
 
 export const RUN_ORDER_PAYLOAD_TYPE = "application/vnd.bpftrace-workbench.run-order+json";
 

@@ -1,7 +1,7 @@
 // One histogram series (a map, or one key of a keyed map) of one run: a
 // column per print, holding what happened in that interval, and the running
 // total as of any moment.
-import type { HistBucket } from "../bpftrace/records.ts";
+import type { HistBucket } from "../../shared/bpftrace/records.ts";
 import type { BucketAxis } from "./bucket-axis.ts";
 import { EMPTY_COUNTS, addSparse, fromDense, sparseOf, sparseTotal, type DenseCounts, type SparseCounts } from "./sparse-counts.ts";
 

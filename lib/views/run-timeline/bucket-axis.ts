@@ -1,7 +1,7 @@
 // The buckets of a histogram map across every run a view shows, numbered in
 // the order first seen, so a column can store bucket ids and merging hosts is
 // a sum by id (ids never change).
-import { toBigInt, type HistogramBucket } from "../histogram.ts";
+import { toBigInt, type HistogramBucket } from "../../shared/histogram.ts";
 
 export type AxisBucket = { min: number | string | null; max: number | string | null };
 

@@ -1,8 +1,8 @@
 // A column's counts: only the non-empty buckets, by id on the map's axis, so a
 // recorded hour stays a few hundred kilobytes per series; sums are taken in
 // dense arrays indexed by bucket id.
-import type { HistBucket } from "../bpftrace/records.ts";
-import { toBigInt } from "../histogram.ts";
+import type { HistBucket } from "../../shared/bpftrace/records.ts";
+import { toBigInt } from "../../shared/histogram.ts";
 import type { BucketAxis } from "./bucket-axis.ts";
 
 /** Counts indexed by bucket id; shorter than the axis when later buckets are empty. */
