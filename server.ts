@@ -11,7 +11,7 @@ import { logError, logInfo } from "@/lib/server/log.ts";
 import { stampClientAddress } from "@/lib/server/http/client-address.ts";
 import { refuseRequestTarget, requestTargetProblem } from "@/lib/server/http/request-target.ts";
 import { API_HEADERS } from "@/lib/server/http/security-headers.ts";
-import { SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { isClusterPrimary, runClusterPrimary } from "@/lib/server/process-cluster.ts";
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { createDbClient } from "@/lib/server/db/client.ts";
 import { findActorByEmail } from "@/lib/server/data/users.ts";
 import { DEFAULT_RUNBOOK_VALIDITY_DAYS, MAX_RUNBOOK_VALIDITY_DAYS_CEILING } from "@/lib/shared/runbook-policy.ts";
-import { MAX_DURATION_SEC_CEILING } from "@/lib/shared/limits.ts";
+import { MAX_DURATION_SEC_CEILING } from "@/lib/shared/input-limits.ts";
 import { ensureDatabase } from "./lib/database.ts";
 import { formatDemoUsers, seedDemoUsers } from "./lib/demo-users.ts";
 import { proposeLibraryRunbooks, readRunbookLibrary } from "./lib/runbook-library.ts";

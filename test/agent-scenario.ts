@@ -3,8 +3,8 @@
 // programs approved through the real review flow. Needs root (bpftrace).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { signEnvelope } from "@/lib/shared/dsse.ts";
-import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
+import { signEnvelope } from "@/lib/protocol/dsse.ts";
+import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/protocol/run-order.ts";
 import { listFrames } from "@/lib/server/frames/frame-reads.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
@@ -14,7 +14,7 @@ import { startRealtimeServer } from "./realtime-server.ts";
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { waitFor } from "./processes.ts";
 import type { KeyringDeps } from "@/lib/server/signing/keyring.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
 
 export type Scenario = {
   t: TestDatabase;

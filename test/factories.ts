@@ -4,10 +4,10 @@ import type { Role } from "@/lib/server/db/generated/enums.ts";
 import type { Actor } from "@/lib/server/auth/permissions.ts";
 import { hashPassword } from "@/lib/server/auth/password.ts";
 import { upsertUser } from "@/lib/server/data/users.ts";
-import { keyIdOf, signEnvelope, type SigningKey } from "@/lib/shared/dsse.ts";
+import { keyIdOf, signEnvelope, type SigningKey } from "@/lib/protocol/dsse.ts";
 import { createEnrollmentToken } from "@/lib/server/use-cases/create-enrollment-token.ts";
 import { enrollHost } from "@/lib/server/use-cases/enroll-host.ts";
-import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder } from "@/lib/shared/run-order.ts";
+import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder } from "@/lib/protocol/run-order.ts";
 import type { ReviewDeps } from "@/lib/server/use-cases/review-revision.ts";
 
 // Factories make unique users and hosts, so tests never depend on each other's data.

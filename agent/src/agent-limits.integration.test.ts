@@ -8,7 +8,7 @@ import type { OverheadRecord } from "@/lib/shared/frame.ts";
 import type { HistRecord, MapRecord } from "@/lib/shared/bpftrace/records.ts";
 import { stopRun } from "@/lib/server/use-cases/stop-run.ts";
 import { hostRoom } from "@/lib/server/realtime/agent-namespace.ts";
-import { AGENT_NAMESPACE } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE } from "@/lib/shared/sockets.ts";
 import { processesWithArgument, waitFor } from "@/test/processes.ts";
 import { agentLogLines } from "@/test/agent-process.ts";
 import {

@@ -1,9 +1,9 @@
 import type { KeyObject } from "node:crypto";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
-import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
-import type { DryRunRequest, DryRunResult, HostFacts, LocalStop, ProbeCatalog, RunEnd, RunOrderDelivery } from "@/lib/shared/socket-events.ts";
-import { TrustStatementError } from "@/lib/shared/trust-statement.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
+import { DEFAULT_RUN_LIMITS } from "@/lib/protocol/run-order-limits.ts";
+import type { DryRunRequest, DryRunResult, HostFacts, LocalStop, ProbeCatalog, RunEnd, RunOrderDelivery } from "@/lib/protocol/agent-events.ts";
+import { TrustStatementError } from "@/lib/protocol/trust-statement.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
 import { BpfStatsSwitch } from "./bpf-stats.ts";
 import { limitEnvironment, parseBpftraceVersion, type BpftraceVersion } from "./bpftrace-version.ts";
 import type { AgentConfig } from "./config.ts";

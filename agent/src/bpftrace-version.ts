@@ -1,4 +1,4 @@
-import type { RunLimits } from "@/lib/shared/run-limits.ts";
+import type { RunLimits } from "@/lib/protocol/run-order-limits.ts";
 
 // What differs between the bpftrace versions hosts run (0.17 on Debian 12 to
 // 0.27): the environment variable names of its resource caps and the dry-run

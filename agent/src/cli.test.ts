@@ -5,9 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
-import { keyIdOf, signEnvelope } from "@/lib/shared/dsse.ts";
-import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
+import { DEFAULT_RUN_LIMITS } from "@/lib/protocol/run-order-limits.ts";
+import { keyIdOf, signEnvelope } from "@/lib/protocol/dsse.ts";
+import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/protocol/run-order.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const agent = (...args: string[]) => spawnSync(process.execPath, ["agent/bin/workbench-agent.js", ...args], { cwd: root, encoding: "utf8" });

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { AGENT_EXIT_CODES, AgentError } from "./errors.ts";
 import { AGENT_VERSION } from "./agent.ts";
 import { RUN_FLAGS, type RunFlag } from "./config.ts";
-import { REPLAY_USAGE } from "./commands/replay.ts";
+import { REPLAY_USAGE, parseReplayArgs } from "./commands/replay.ts";
 
 const USAGE = `workbench-agent ${AGENT_VERSION}: runs approved, signed bpftrace programs on this host.
 
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       return lintCommand({ file: positionals[0]!, json: values.json ?? false, policyFile: values.policy }, process.stdout);
     }
     case "replay": {
-      const { parseReplayArgs, replayCommand } = await import("./commands/replay.ts");
+      const { replayCommand } = await import("./commands/replay.ts");
       await replayCommand(parseReplayArgs(rest, process.env), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
       return 0;
     }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN } from "@/lib/shared/input-limits.ts";
 import { partialLintPolicySchema, type LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { AgentError } from "./errors.ts";
 import { assertInstalledByRoot } from "./state-dir.ts";

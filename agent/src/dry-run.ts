@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { DryRunRequest, DryRunResult } from "@/lib/shared/socket-events.ts";
+import type { DryRunRequest, DryRunResult } from "@/lib/protocol/agent-events.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { lintProgram } from "@/lib/shared/policy/lint-program.ts";
 import { BpftraceProcess } from "./bpftrace-process.ts";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { MAX_CATALOG_PROBES, type HostFacts, type ProbeCatalog } from "@/lib/shared/socket-events.ts";
+import { MAX_CATALOG_PROBES, type HostFacts, type ProbeCatalog } from "@/lib/protocol/agent-events.ts";
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { LocalStop } from "@/lib/shared/socket-events.ts";
+import type { LocalStop } from "@/lib/protocol/agent-events.ts";
 import { LocalStopSwitch } from "./local-stop.ts";
 
 function switchIn(dir: string) {

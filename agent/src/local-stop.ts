@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import type { LocalStop } from "@/lib/shared/socket-events.ts";
+import type { LocalStop } from "@/lib/protocol/agent-events.ts";
 
 /** What the switch file looks like right now: absent, or there since `mtimeMs` saying `text`. */
 export type SwitchFile = { mtimeMs: number; text: string } | null;

@@ -1,8 +1,10 @@
-// The agent logs one JSON object per line on stderr (journald keeps it).
-// Agent credentials and enrollment tokens are masked wherever they appear.
-const SECRET = /\bwb[eat]_[A-Za-z0-9_-]{20,}/g;
+import { redact } from "@/lib/shared/redact.ts";
 
+// The agent logs one JSON object per line on stderr (journald keeps it),
+// redacted by the rule the server's log shares (lib/shared/redact.ts): agent
+// credentials and enrollment tokens are masked wherever they appear, and
+// values under secret-sounding keys too.
 export function agentLog(message: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ t: new Date().toISOString(), msg: message, ...fields });
-  process.stderr.write(line.replace(SECRET, "[redacted]") + "\n");
+  const line = JSON.stringify({ t: new Date().toISOString(), msg: redact(message), ...(redact(fields) as object) });
+  process.stderr.write(line + "\n");
 }

@@ -1,5 +1,5 @@
-import { RunOrderError, verifyRunOrder, type RunOrder, type RunOrderRefusal } from "@/lib/shared/run-order.ts";
-import type { RunOrderDelivery } from "@/lib/shared/socket-events.ts";
+import { RunOrderError, verifyRunOrder, type RunOrder, type RunOrderRefusal } from "@/lib/protocol/run-order.ts";
+import type { RunOrderDelivery } from "@/lib/protocol/agent-events.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { lintProgram } from "@/lib/shared/policy/lint-program.ts";
 import type { ReplayGuard } from "./replay-guard.ts";

@@ -1,4 +1,4 @@
-import type { RunLimits } from "@/lib/shared/run-limits.ts";
+import type { RunLimits } from "@/lib/protocol/run-order-limits.ts";
 
 export type OutputLimits = Pick<RunLimits, "windowSec" | "maxOutputBytesPerSec" | "maxOutputLinesPerSec" | "maxLostEvents">;
 

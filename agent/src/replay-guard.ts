@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
 import type { StateDir } from "./state-dir.ts";
 
 const REPLAY_FILE = "accepted-orders.json";

@@ -9,9 +9,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
 import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
-import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
-import type { RunEnd } from "@/lib/shared/socket-events.ts";
+import { DEFAULT_RUN_LIMITS } from "@/lib/protocol/run-order-limits.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
+import type { RunEnd } from "@/lib/protocol/agent-events.ts";
 import { findExecutable } from "./config.ts";
 import { RunSupervisor, mapsClearedBy, type RunSink } from "./run-supervisor.ts";
 

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
-import type { AgentEndReason, RunEnd } from "@/lib/shared/socket-events.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
+import type { AgentEndReason, RunEnd } from "@/lib/protocol/agent-events.ts";
 import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import { MAX_FRAME_BYTES, type Frame, type FrameRecord } from "@/lib/shared/frame.ts";
 import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";

@@ -4,7 +4,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Server } from "socket.io";
-import { AGENT_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { MAX_SERVER_MESSAGE_BYTES, ServerLink, type ServerLinkHandlers } from "./server-link.ts";
 
 type Behaviour = (event: string, payload: unknown, ack: (reply: unknown) => void) => void;
@@ -15,7 +15,10 @@ let link: ServerLink | undefined;
 
 afterEach(async () => {
   link?.close();
-  await new Promise<void>((resolve) => (io ? io.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => {
+    if (io) void io.close(() => resolve());
+    else resolve();
+  });
   http = undefined;
   io = undefined;
 });

@@ -1,18 +1,8 @@
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
-import {
-  AGENT_NAMESPACE,
-  SOCKET_PATH,
-  agentRevokedSchema,
-  dryRunRequestSchema,
-  runStopSchema,
-  type Ack,
-  type AgentToServerEvents,
-  type DryRunRequest,
-  type DryRunResult,
-  type ServerToAgentEvents,
-} from "@/lib/shared/socket-events.ts";
-import { MAX_ENVELOPE_JSON_BYTES } from "@/lib/shared/run-order.ts";
+import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
+import { agentRevokedSchema, dryRunRequestSchema, runStopSchema, type AgentToServerEvents, type DryRunRequest, type DryRunResult, type ServerToAgentEvents } from "@/lib/protocol/agent-events.ts";
+import { MAX_ENVELOPE_JSON_BYTES } from "@/lib/protocol/run-order.ts";
 import { AgentError } from "./errors.ts";
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;

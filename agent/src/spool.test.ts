@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
-import type { RunEnd } from "@/lib/shared/socket-events.ts";
+import type { RunEnd } from "@/lib/protocol/agent-events.ts";
 import { Spool, SpoolRefusal, type RefusedEntry, type SpoolOptions, type SpoolSender } from "./spool.ts";
 
 const frame = (runId: string, seq: number, size = 0): Frame => ({ runId, seq, at: seq, record: { type: "printf", text: `${seq}${"x".repeat(size)}\n` } });

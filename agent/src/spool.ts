@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { MAX_BATCH_BYTES, MAX_FRAMES_PER_BATCH, type Frame } from "@/lib/shared/frame.ts";
-import type { RunEnd } from "@/lib/shared/socket-events.ts";
+import type { RunEnd } from "@/lib/protocol/agent-events.ts";
 import { writeFileAtomic } from "./state-dir.ts";
 
 // Everything the agent reports about runs, in the order it happened, on disk

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { z } from "zod";
-import { keyIdOf, type Envelope } from "@/lib/shared/dsse.ts";
-import { applyTrustStatement, publicKeyEntry, type TrustStatement } from "@/lib/shared/trust-statement.ts";
+import { keyIdOf, type Envelope } from "@/lib/protocol/dsse.ts";
+import { applyTrustStatement, publicKeyEntry, type TrustStatement } from "@/lib/protocol/trust-statement.ts";
 import { AgentError } from "./errors.ts";
 import { assertInstalledByRoot, type StateDir } from "./state-dir.ts";
 
@@ -49,7 +49,7 @@ const trustFileSchema = z
 /**
  * What the agent trusts now: the installed keys and those of the last key
  * rotation statement it applied, minus every retired key. Rotation statements
- * are checked by lib/shared/trust-statement.ts against the current set and
+ * are checked by lib/protocol/trust-statement.ts against the current set and
  * persisted in the state directory before the agent acts on them, so a
  * restart neither forgets a rotation nor trusts a retired key again, even one
  * still installed in /etc.

@@ -7,7 +7,7 @@
 // never the token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
-import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, type TestUser } from "@/test/factories.ts";
 import { signInCookie, startWebServer, type WebServer } from "@/test/web-server.ts";

@@ -10,7 +10,7 @@ import { SCOPE_ACTIONS } from "@/lib/server/auth/token-scopes.ts";
 import { createApiToken } from "@/lib/server/use-cases/create-api-token.ts";
 import { TOKEN_SCOPE_NAMES, type TokenScope } from "@/lib/shared/api-token.ts";
 import type { RouteAccess } from "@/lib/server/http/route.ts";
-import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, enrollTestHost } from "@/test/factories.ts";
 import { signInCookie, startWebServer, type WebServer } from "@/test/web-server.ts";

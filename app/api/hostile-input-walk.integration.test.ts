@@ -9,7 +9,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
-import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { PERMISSIONS } from "@/lib/server/auth/permissions.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";

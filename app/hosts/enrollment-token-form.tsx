@@ -33,7 +33,7 @@ export function EnrollmentTokenForm() {
   }
 
   return (
-    <form className="panel" onSubmit={create}>
+    <form className="panel" onSubmit={(event) => void create(event)}>
       <p className="muted">
         A one-time token lets one agent enroll and receive its own credential. On the host, as root:
         <br />

@@ -7,7 +7,7 @@ import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
 type Provider = { id: string; name: string; type: "credentials" | "oauth" };
 
 // The server's throttling answer, `TooManyAttempts:<minutes>` (THROTTLED_SIGN_IN_ERROR
-// in lib/server/auth/auth-options.ts). It is counted per email typed, so it
+// in lib/server/http/next-auth-options.ts). It is counted per email typed, so it
 // reads the same whether or not an account has that email.
 const THROTTLED = /^TooManyAttempts:(\d+)$/;
 

@@ -1,4 +1,4 @@
-import { signInChoices } from "@/lib/server/auth/auth-options.ts";
+import { signInChoices } from "@/lib/server/http/next-auth-options.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
 import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
 import { LoginForm } from "./login-form.tsx";
@@ -6,7 +6,7 @@ import { LoginForm } from "./login-form.tsx";
 // What next-auth puts in ?error= when a redirect-based sign-in (single
 // sign-on) ends back here; anything else gets the generic sentence.
 // The Sso* codes are the workbench's own refusals (SINGLE_SIGN_ON_ERRORS in
-// lib/server/auth/auth-options.ts, and the provider's access_denied in
+// lib/server/http/next-auth-options.ts, and the provider's access_denied in
 // app/api/auth/[...nextauth]/route.ts).
 const REDIRECT_ERRORS: Record<string, string> = {
   AccessDenied: "Your single sign-on account has no access to the workbench. Ask an admin to add a user with your email.",

@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useMemo, useRef } from "react";
-import type { AlignedBucket, PercentileShift } from "@/lib/shared/compare-histograms.ts";
+import type { AlignedBucket, PercentileShift } from "@/lib/views/compare-histograms.ts";
 import type { HistogramUnit } from "@/lib/shared/histogram.ts";
 import { downloadChartPng } from "./chart-png.ts";
 import { COMPARE_COLORS, buildCompareModel, compareHeight, drawCompare } from "./draw-compare.ts";

@@ -3,7 +3,7 @@
 // bottom half, each as its share of its own samples so runs of different
 // length compare by shape. Percentile lines of both sides run across.
 import { formatBucketLabel, formatValue, toBigInt, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import type { AlignedBucket, PercentileShift } from "@/lib/shared/compare-histograms.ts";
+import type { AlignedBucket, PercentileShift } from "@/lib/views/compare-histograms.ts";
 import { rowPosition, type HistogramRow } from "@/components/histogram-chart/histogram-model.ts";
 import { prepareCanvas, type CanvasSize } from "./prepare-canvas.ts";
 

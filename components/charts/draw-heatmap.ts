@@ -1,10 +1,10 @@
-// Paints a latency heatmap (lib/shared/heatmap.ts) on a canvas: cells as
+// Paints a latency heatmap (lib/views/heatmap.ts) on a canvas: cells as
 // pixels of an offscreen image scaled up without smoothing (one putImageData
 // and one drawImage, however many cells), bucket labels on the left, time
 // labels below. Cost grows with the canvas, not with hosts or samples.
 import { formatBucketLabel, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import { heatIntensity, type Heatmap } from "@/lib/shared/heatmap.ts";
-import type { BucketAxis } from "@/lib/shared/run-timeline.ts";
+import { heatIntensity, type Heatmap } from "@/lib/views/heatmap.ts";
+import type { BucketAxis } from "@/lib/views/run-timeline/bucket-axis.ts";
 import { prepareCanvas, type CanvasSize } from "./prepare-canvas.ts";
 
 export const HEATMAP_LAYOUT = { left: 118, right: 8, top: 6, bottom: 20, rowHeight: 14, minPlotHeight: 60 };

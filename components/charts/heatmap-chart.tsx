@@ -7,8 +7,8 @@
 // the heatmap grow, and `data-rows` (buckets shown).
 import { useEffect, useMemo, useRef, useState } from "react";
 import { formatBucketLabel, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import { heatmapCell, type Heatmap } from "@/lib/shared/heatmap.ts";
-import type { BucketAxis } from "@/lib/shared/run-timeline.ts";
+import { heatmapCell, type Heatmap } from "@/lib/views/heatmap.ts";
+import type { BucketAxis } from "@/lib/views/run-timeline/bucket-axis.ts";
 import { downloadChartPng } from "./chart-png.ts";
 import { drawHeatmap, heatmapHeight, heatmapPlot, type HeatmapColors } from "./draw-heatmap.ts";
 import { useCanvasWidth } from "./use-canvas-width.ts";

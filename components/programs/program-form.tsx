@@ -6,7 +6,7 @@ import { ProgramEditor } from "@/components/program-editor/index.tsx";
 import { ApiError, callApi } from "@/lib/client/api.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { parseCompileErrors } from "@/lib/shared/bpftrace/compile-errors.ts";
-import { DEFAULT_CANARY_PERIOD_SEC, MAX_CANARY_PERIOD_SEC } from "@/lib/shared/limits.ts";
+import { DEFAULT_CANARY_PERIOD_SEC, MAX_CANARY_PERIOD_SEC } from "@/lib/shared/input-limits.ts";
 import { DryRunPanel, type DryRun } from "@/components/reviews/dry-run-panel.tsx";
 import { TargetPicker, type HostOption } from "./target-picker.tsx";
 import { useProbeCatalog, useProgramLint } from "./use-program-lint.ts";
@@ -88,7 +88,7 @@ export function ProgramForm(props: Props) {
   }
 
   return (
-    <form onSubmit={submit} className="panel" aria-label={props.mode === "create" ? "New program" : "New revision"}>
+    <form onSubmit={(event) => void submit(event)} className="panel" aria-label={props.mode === "create" ? "New program" : "New revision"}>
       {props.mode === "create" && (
         <div className="form-row">
           <label htmlFor="program-name">Name</label>

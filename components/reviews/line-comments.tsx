@@ -48,7 +48,7 @@ export function LineComments({ revisionId, source, comments, canComment }: { rev
         ))}
       </pre>
       {canComment && (
-        <form className="actions" onSubmit={add} aria-label="Comment on a line">
+        <form className="actions" onSubmit={(event) => void add(event)} aria-label="Comment on a line">
           <label htmlFor="comment-line">Line</label>
           <input id="comment-line" type="number" min={1} max={lines.length} value={line} onChange={(e) => setLine(e.target.value)} style={{ width: 80 }} />
           <input type="text" aria-label="Comment" placeholder="Comment on this line" value={body} onChange={(e) => setBody(e.target.value)} style={{ flex: 1 }} />

@@ -1,7 +1,7 @@
 "use client";
 import { formatValue, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import { SIGNIFICANCE_LEVEL, formatP, type HistogramComparison } from "@/lib/shared/compare-histograms.ts";
-import { exportFileName } from "@/lib/shared/run-export.ts";
+import { SIGNIFICANCE_LEVEL, formatP, type HistogramComparison } from "@/lib/views/compare-histograms.ts";
+import { exportFileName } from "@/lib/views/run-export.ts";
 import { CompareChart } from "@/components/charts/compare-chart.tsx";
 import "./sre-views.css";
 

@@ -1,5 +1,5 @@
 "use client";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 
 /** JSON lines and CSV downloads of each run (docs/sre-views.md#export): inline for one run, a list for several. */
 export function ExportLinks({ runs }: { runs: RunSnapshotWithOrigin[] }) {

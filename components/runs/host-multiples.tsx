@@ -2,7 +2,7 @@
 // The hosts of a multi-host run side by side: one small histogram per host
 // of the same selection and moment, badged when a host stopped reporting or ended.
 import { useMemo } from "react";
-import { exportFileName } from "@/lib/shared/run-export.ts";
+import { exportFileName } from "@/lib/views/run-export.ts";
 import { HistogramPanel } from "./histogram-panel.tsx";
 import type { RunWorkspaceModel } from "./use-run-workspace.ts";
 import { histogramAt } from "./view-model.ts";

@@ -1,5 +1,5 @@
 "use client";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { describeRunEnd } from "./describe-run-end.ts";
 import type { HostStatus } from "./view-model.ts";
 

@@ -3,7 +3,7 @@
 // program on a few hosts (the runs one approval signed), live while it runs
 // and replayable once it ended, from the same frames and the same code.
 // A fleet (more hosts than fit side by side) has its own view: fleet/fleet-view.tsx.
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { HostMultiples } from "./host-multiples.tsx";
 import { TopKeys } from "./top-keys.tsx";
 import { useRunStop } from "./use-run-stop.ts";

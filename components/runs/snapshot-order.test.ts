@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunSnapshot } from "@/lib/shared/socket-events.ts";
+import type { RunSnapshot } from "@/lib/views/live-events.ts";
 import { isNotBehind } from "./snapshot-order.ts";
 
 const run = (overrides: Partial<RunSnapshot>): RunSnapshot => ({ status: "RUNNING", stopRequestedAt: null, lastSeq: 10, ...overrides }) as RunSnapshot;

@@ -4,7 +4,7 @@
 // and the live `runs:state` pushes, and the answer can arrive after a push
 // that is newer than it (a run that ended while the snapshot was being read).
 // A snapshot behind the one a page holds is therefore old news, never a change.
-import type { RunSnapshot } from "@/lib/shared/socket-events.ts";
+import type { RunSnapshot } from "@/lib/views/live-events.ts";
 
 const STATUS_ORDER: Record<RunSnapshot["status"], number> = { QUEUED: 0, RUNNING: 1, ENDED: 2 };
 

@@ -2,7 +2,7 @@
 // A keyed map's busiest keys (by count over the whole run), each its own
 // small histogram of the shown mode and moment, merged over hosts.
 import { useMemo } from "react";
-import { exportFileName } from "@/lib/shared/run-export.ts";
+import { exportFileName } from "@/lib/views/run-export.ts";
 import { HistogramPanel } from "./histogram-panel.tsx";
 import type { RunWorkspaceModel } from "./use-run-workspace.ts";
 import { histogramAt, keyLabel } from "./view-model.ts";

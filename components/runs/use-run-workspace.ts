@@ -5,7 +5,7 @@
 // host's status at that moment. The parts of the page compute what they draw
 // from these; every derived value names what it reads.
 import { useMemo, useState } from "react";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import type { HistogramUnit } from "@/lib/shared/histogram.ts";
 import { usePlayback, type Playback } from "./use-playback.ts";
 import { useNow } from "./use-now.ts";

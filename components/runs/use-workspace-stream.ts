@@ -2,8 +2,9 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { Frame } from "@/lib/shared/frame.ts";
-import { runSnapshotWithOriginSchema, type RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
-import { LIVE_NAMESPACE, SOCKET_PATH, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
+import { runSnapshotWithOriginSchema, type RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
+import type { LiveClientToServerEvents, LiveServerToClientEvents } from "@/lib/views/live-events.ts";
 import { WorkspaceStore, type SeqGap, type WorkspaceView } from "./workspace-store.ts";
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
-import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
+import { BucketAxes } from "@/lib/views/run-timeline/bucket-axis.ts";
+import { RunTimeline } from "@/lib/views/run-timeline/run-timeline.ts";
 import { ALL_KEYS, histogramAt, hostStatus, resolveSelection, seriesOptions, type Selection } from "./view-model.ts";
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -3,19 +3,14 @@
 // run or current interval; merged over hosts or one host), its heatmap, and
 // each host's status. Pure functions of (runs, selection, moment), so a
 // paused view, a replay at 10x and the live edge are the same code.
-import { estimateBinMs, buildHeatmap, heatmapOrigin, type Heatmap } from "@/lib/shared/heatmap.ts";
+import { estimateBinMs, buildHeatmap, heatmapOrigin, type Heatmap } from "@/lib/views/heatmap.ts";
 import { inferUnit, type HistogramBucket, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import {
-  listHistogramSeries,
-  mergedLatestInterval,
-  mergedTotal,
-  type BucketAxes,
-  type DenseCounts,
-  type IntervalColumn,
-  type RunStatusAt,
-  type RunTimeline,
-} from "@/lib/shared/run-timeline.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import { listHistogramSeries, mergedLatestInterval, mergedTotal } from "@/lib/views/run-timeline/merge-runs.ts";
+import type { BucketAxes } from "@/lib/views/run-timeline/bucket-axis.ts";
+import type { DenseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
+import type { IntervalColumn } from "@/lib/views/run-timeline/series-timeline.ts";
+import type { RunStatusAt, RunTimeline } from "@/lib/views/run-timeline/run-timeline.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 
 /** `ALL_KEYS`: every key of a keyed map summed (no bpftrace key can be this: frames refuse NUL in keys). */
 export const ALL_KEYS = "\u0000all";

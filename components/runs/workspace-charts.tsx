@@ -3,7 +3,7 @@
 // over hosts) with its percentiles, and its latency heatmap over a window
 // of time, merged or of one host.
 import { useMemo, useState } from "react";
-import { exportFileName } from "@/lib/shared/run-export.ts";
+import { exportFileName } from "@/lib/views/run-export.ts";
 import { HeatmapChart } from "@/components/charts/heatmap-chart.tsx";
 import { HistogramPanel } from "./histogram-panel.tsx";
 import type { RunWorkspaceModel } from "./use-run-workspace.ts";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { WorkspaceStore } from "./workspace-store.ts";
 
 const snapshot = (id: string): RunSnapshotWithOrigin =>

@@ -10,8 +10,9 @@
 // page should re-render, so every computation that reads the view names it as
 // a dependency (the timelines inside are mutable and read only through it).
 import { frameSchema } from "@/lib/shared/frame.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
-import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
+import { BucketAxes } from "@/lib/views/run-timeline/bucket-axis.ts";
+import { RunTimeline } from "@/lib/views/run-timeline/run-timeline.ts";
 import { isNotBehind } from "./snapshot-order.ts";
 
 /** Re-rendering 50 hosts' charts 5 times a second is smooth and costs a few ms each time. */

@@ -1,9 +1,9 @@
 import "server-only";
 import { z } from "zod";
-import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/limits.ts";
+import { DEFAULT_MAX_HOSTS_PER_APPROVAL, MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING } from "@/lib/shared/input-limits.ts";
 import { DEFAULT_RUNBOOK_VALIDITY_DAYS, MAX_RUNBOOK_VALIDITY_DAYS_CEILING } from "@/lib/shared/runbook-policy.ts";
 import { MAX_TOKEN_DAYS_CEILING } from "@/lib/shared/api-token.ts";
-import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/shared/run-limits.ts";
+import { DEFAULT_RUN_LIMITS, RUN_LIMIT_CEILINGS } from "@/lib/protocol/run-order-limits.ts";
 import { groupRolesSetting } from "@/lib/server/auth/group-roles.ts";
 
 // Every setting the server reads from its environment, validated once. The
@@ -11,7 +11,7 @@ import { groupRolesSetting } from "@/lib/server/auth/group-roles.ts";
 // stops the start with a message naming the variable (see README).
 const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
-// The limits the server signs into every run order (lib/shared/run-limits.ts). Parsed on their own
+// The limits the server signs into every run order (lib/protocol/run-order-limits.ts). Parsed on their own
 // too (loadRunLimitsEnv), so signing reads them without needing the rest of the environment.
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 const runLimitsEnvShape = {
@@ -28,10 +28,13 @@ const runLimitsEnvShape = {
   WORKBENCH_MAX_PROBES: int(1, RUN_LIMIT_CEILINGS.maxProbes, DEFAULT_RUN_LIMITS.maxProbes),
   WORKBENCH_MAX_BPF_PROGS: int(1, RUN_LIMIT_CEILINGS.maxBpfProgs, DEFAULT_RUN_LIMITS.maxBpfProgs),
 };
-const runLimitsEnvSchema = z.object(runLimitsEnvShape).refine((env) => env.WORKBENCH_CPU_BUDGET_PERCENT <= env.WORKBENCH_MAX_CPU_BUDGET_PERCENT, {
-  path: ["WORKBENCH_CPU_BUDGET_PERCENT"],
-  message: "the default CPU budget is above WORKBENCH_MAX_CPU_BUDGET_PERCENT",
-});
+/** The one rule across the run limits: the default CPU budget fits under the most a revision may ask for. */
+function checkCpuBudget(env: { WORKBENCH_CPU_BUDGET_PERCENT: number; WORKBENCH_MAX_CPU_BUDGET_PERCENT: number }, ctx: z.RefinementCtx): void {
+  if (env.WORKBENCH_CPU_BUDGET_PERCENT > env.WORKBENCH_MAX_CPU_BUDGET_PERCENT) {
+    ctx.addIssue({ code: "custom", path: ["WORKBENCH_CPU_BUDGET_PERCENT"], message: "the default CPU budget is above WORKBENCH_MAX_CPU_BUDGET_PERCENT" });
+  }
+}
+const runLimitsEnvSchema = z.object(runLimitsEnvShape).superRefine(checkCpuBudget);
 export type RunLimitsEnv = z.infer<typeof runLimitsEnvSchema>;
 
 const envSchema = z
@@ -120,9 +123,7 @@ const envSchema = z
     ...runLimitsEnvShape,
   })
   .superRefine((env, ctx) => {
-    if (env.WORKBENCH_CPU_BUDGET_PERCENT > env.WORKBENCH_MAX_CPU_BUDGET_PERCENT) {
-      ctx.addIssue({ code: "custom", path: ["WORKBENCH_CPU_BUDGET_PERCENT"], message: "the default CPU budget is above WORKBENCH_MAX_CPU_BUDGET_PERCENT" });
-    }
+    checkCpuBudget(env, ctx);
     if (!env.WORKBENCH_SIGNING_KEY && !env.WORKBENCH_SIGNING_KEY_FILE) {
       ctx.addIssue({
         code: "custom",
@@ -162,21 +163,20 @@ let cached: ServerEnv | undefined;
 /** Parses process.env once; throws EnvError listing every problem. */
 export function loadServerEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
   if (cached && source === process.env) return cached;
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "env"}: ${issue.message}`);
-    throw new EnvError(`invalid server configuration:\n${lines.join("\n")}`);
-  }
-  if (source === process.env) cached = result.data;
-  return result.data;
+  const env = parseEnv(envSchema, source, "server configuration");
+  if (source === process.env) cached = env;
+  return env;
 }
 
 /** Only the signed run limits, from the environment: for signing, which must not need the rest. */
 export function loadRunLimitsEnv(source: NodeJS.ProcessEnv = process.env): RunLimitsEnv {
-  const result = runLimitsEnvSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "env"}: ${issue.message}`);
-    throw new EnvError(`invalid run limits configuration:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseEnv(runLimitsEnvSchema, source, "run limits configuration");
+}
+
+/** Parses `source` with `schema`; an EnvError lists every problem, one line per variable. */
+function parseEnv<T>(schema: z.ZodType<T>, source: NodeJS.ProcessEnv, what: string): T {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "env"}: ${issue.message}`);
+  throw new EnvError(`invalid ${what}:\n${lines.join("\n")}`);
 }

@@ -9,7 +9,7 @@
 // it before storing anything, and the browser validates what it is relayed.
 import { z } from "zod";
 import { histRecordSchema, nameText, outputRecordSchema } from "./bpftrace/records.ts";
-import { MAX_STORED_INT } from "./limits.ts";
+import { MAX_STORED_INT } from "./input-limits.ts";
 
 /** Sequence numbers are PostgreSQL integers (Frame.seq, Run.lastSeq): 2^31 - 1 at most, years of frames at 10 a second. */
 export const MAX_SEQ = MAX_STORED_INT;

@@ -9,7 +9,7 @@
 // parameter), so the program that runs is byte for byte the reviewed one.
 // Documented in docs/run-order.md ("Runbook launches").
 import { z } from "zod";
-import { MAX_DURATION_SEC_CEILING } from "./limits.ts";
+import { MAX_DURATION_SEC_CEILING } from "./input-limits.ts";
 
 export const PARAM_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 /** bpftrace numbers positional parameters $1..$N; a runbook keeps N small enough to review. */

@@ -5,7 +5,7 @@
 // a label selector) and its duration limit is the revision's durationSec, both
 // already in the hash; this object adds the rest. Pure, shared with the browser.
 import { z } from "zod";
-import { MAX_HOSTS_PER_APPROVAL_CEILING } from "./limits.ts";
+import { MAX_HOSTS_PER_APPROVAL_CEILING } from "./input-limits.ts";
 import { runbookParamsSchema } from "./runbook-params.ts";
 import { tokenize } from "./policy/tokenize.ts";
 

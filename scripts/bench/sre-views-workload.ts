@@ -6,9 +6,10 @@
 // histogram, one histogram per host, the merged heatmap of the last 5
 // minutes, and each host's status.
 import type { Frame } from "@/lib/shared/frame.ts";
-import { BucketAxes, RunTimeline } from "@/lib/shared/run-timeline.ts";
+import { BucketAxes } from "@/lib/views/run-timeline/bucket-axis.ts";
+import { RunTimeline } from "@/lib/views/run-timeline/run-timeline.ts";
 import { ALL_KEYS, heatmapAt, histogramAt, hostStatus, type Selection } from "@/components/runs/view-model.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 
 const SHAPE = [2, 620, 14, 5, 2, 1, 1, 0, 1];
 

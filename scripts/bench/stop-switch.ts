@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { io, type Socket } from "socket.io-client";
-import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
 import { createDbClient, setDb, type Db } from "@/lib/server/db/client.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { engageStopSwitch } from "@/lib/server/use-cases/engage-stop-switch.ts";

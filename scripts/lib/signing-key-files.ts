@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { generateKeyPairSync } from "node:crypto";
-import { keyIdOf } from "@/lib/shared/dsse.ts";
+import { keyIdOf } from "@/lib/protocol/dsse.ts";
 
 export type KeyPairFiles = { privateKeyFile: string; publicKeyFile: string; keyId: string };
 

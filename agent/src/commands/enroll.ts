@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { normalizeLabels } from "@/lib/shared/host-labels.ts";
-import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN } from "@/lib/shared/input-limits.ts";
 import { AgentError } from "../errors.ts";
 
 export type EnrollOptions = {

@@ -5,20 +5,7 @@
 // user, and it needs no agent credential, only the user's API token with the
 // replays:upload scope (created on the account page; WORKBENCH_TOKEN or
 // --token-file), sent as `Authorization: Bearer`.
-//
-// Times: bpftrace's JSON carries no timestamps, so the capture is laid out
-// on a clock. Every print of a map that was already printed in the current
-// interval starts the next interval (a program printing on `interval:s:N`
-// prints each map once per interval), and interval k is stamped
-// startedAt + k × --interval. Records before the first map print (attached
-// probes) are at startedAt. startedAt defaults to the file's modification
-// time minus the capture's length, i.e. the capture ends when the file was
-// last written.
-//
-// Deltas: like the agent, it attaches the per-interval delta of each
-// cumulative histogram (HistDeltaTracker); maps the program clears (found in
-// --program FILE, as the agent finds them in the signed program) are left
-// as printed.
+
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +13,7 @@ import { HistDeltaTracker } from "@/lib/shared/bpftrace/deltas.ts";
 import { OutputParser, type ParsedLine } from "@/lib/shared/bpftrace/parse-output.ts";
 import type { HistRecord, OutputRecord } from "@/lib/shared/bpftrace/records.ts";
 import { MAX_BATCH_BYTES, MAX_FRAMES_PER_BATCH } from "@/lib/shared/frame.ts";
-import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/input-limits.ts";
 import { AgentError } from "../errors.ts";
 import { mapsClearedBy } from "../run-supervisor.ts";
 

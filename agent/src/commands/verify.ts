@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { MAX_ENVELOPE_JSON_BYTES, RunOrderError, verifyRunOrder } from "@/lib/shared/run-order.ts";
+import { MAX_ENVELOPE_JSON_BYTES, RunOrderError, verifyRunOrder } from "@/lib/protocol/run-order.ts";
 import { AgentError } from "../errors.ts";
 import { loadTrustedKeys } from "../trust.ts";
 

@@ -42,7 +42,7 @@ export function SettingsForm({ reviewRules, lintOverrides, effectivePolicy }: { 
   }
 
   return (
-    <form className="panel" onSubmit={save} aria-label="Settings">
+    <form className="panel" onSubmit={(event) => void save(event)} aria-label="Settings">
       <h2>Reviews</h2>
       <div className="grid2">
         <NumberField id="approvals" label="Approvals required" hint="From different reviewers, none of them the author or last editor." value={rules.approvalsRequired} onChange={(v) => setRules({ ...rules, approvalsRequired: v })} />

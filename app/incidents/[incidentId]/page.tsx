@@ -9,7 +9,7 @@ import { getIncident } from "@/lib/server/use-cases/read-incidents.ts";
 import { listRuns } from "@/lib/server/use-cases/read-runs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { ComparisonView } from "@/components/runs/comparison-view.tsx";
-import { describeRun, runChoices } from "@/components/runs/run-choices.ts";
+import { describeRun, runChoices } from "@/app/runs/run-choices.ts";
 import { AttachRunsForm, DetachRunButton, NoteForm, StatusButton } from "./incident-forms.tsx";
 import "@/components/runs/sre-views.css";
 

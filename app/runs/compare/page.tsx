@@ -6,7 +6,7 @@ import { listRuns } from "@/lib/server/use-cases/read-runs.ts";
 import { compareRuns, compareRunsQuerySchema, type RunComparison } from "@/lib/server/use-cases/compare-runs.ts";
 import { Forbidden } from "@/components/layout/forbidden.tsx";
 import { ComparisonView } from "@/components/runs/comparison-view.tsx";
-import { runChoices } from "@/components/runs/run-choices.ts";
+import { runChoices } from "@/app/runs/run-choices.ts";
 import "@/components/runs/sre-views.css";
 
 type Search = Record<string, string | string[] | undefined>;

@@ -1,4 +1,4 @@
-import type { RunSnapshot } from "@/lib/shared/socket-events.ts";
+import type { RunSnapshot } from "@/lib/views/live-events.ts";
 import type { WorkbenchApi } from "../api.ts";
 import { printJson, printLine, type Output } from "../output.ts";
 

@@ -1,7 +1,8 @@
 import { io, type Socket } from "socket.io-client";
 import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import type { Frame } from "@/lib/shared/frame.ts";
-import { LIVE_NAMESPACE, SOCKET_PATH, type Ack, type LiveClientToServerEvents, type LiveServerToClientEvents, type RunSnapshot } from "@/lib/shared/socket-events.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
+import type { LiveClientToServerEvents, LiveServerToClientEvents, RunSnapshot } from "@/lib/views/live-events.ts";
 import type { WorkbenchApi } from "../api.ts";
 import { CliError } from "../cli-error.ts";
 import { printJson, type Output } from "../output.ts";

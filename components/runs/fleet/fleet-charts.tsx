@@ -2,7 +2,7 @@
 // The fleet merged: one histogram of every host's latest print (running
 // totals, or the last interval) with its percentiles, and one heatmap of
 // every host's intervals over time. Two charts, whatever the number of hosts.
-import { exportFileName } from "@/lib/shared/run-export.ts";
+import { exportFileName } from "@/lib/views/run-export.ts";
 import { HeatmapChart } from "@/components/charts/heatmap-chart.tsx";
 import { HistogramPanel } from "../histogram-panel.tsx";
 import { keyLabel } from "../view-model.ts";

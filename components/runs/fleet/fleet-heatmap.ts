@@ -4,9 +4,11 @@
 // 2,000 columns. Only the last MAX_WINDOW_BINS seconds are kept (plus a few
 // seconds ahead, for agents whose clocks run a little ahead of the browser's),
 // in a ring: memory is bounded by the window, never by how long the page
-// stays open. Drawn with lib/shared/heatmap.ts like any other heatmap.
-import { buildHeatmap, type Heatmap } from "@/lib/shared/heatmap.ts";
-import type { BucketAxis, IntervalColumn, SparseCounts } from "@/lib/shared/run-timeline.ts";
+// stays open. Drawn with lib/views/heatmap.ts like any other heatmap.
+import { buildHeatmap, type Heatmap } from "@/lib/views/heatmap.ts";
+import type { BucketAxis } from "@/lib/views/run-timeline/bucket-axis.ts";
+import type { IntervalColumn } from "@/lib/views/run-timeline/series-timeline.ts";
+import type { SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
 
 export const HEATMAP_BIN_MS = 1000;
 /** 15 minutes of one-second bins. */

@@ -2,7 +2,7 @@
 // choices and the browser's clock: each host's state, the counts, the merged
 // histogram, and one page of the host table.
 import { estimatePercentile, inferUnit, type HistogramBucket, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import { addSparse, sparseTotal, type DenseCounts, type SparseCounts } from "@/lib/shared/run-timeline.ts";
+import { addSparse, sparseTotal, type DenseCounts, type SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
 import { ALL_KEYS } from "../view-model.ts";
 import type { FleetHost, FleetPrint, FleetView, PrintedSeries } from "./fleet-store.ts";
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { estimatePercentile } from "@/lib/shared/histogram.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { AHEAD_BINS, MAX_WINDOW_BINS } from "./fleet-heatmap.ts";
 import { ALL_KEYS } from "../view-model.ts";
 import { FleetStore, MAX_KEY_HEATMAPS, MAX_KEYS_PER_PRINT, MAX_MAPS_PER_HOST } from "./fleet-store.ts";

@@ -17,8 +17,9 @@
 // FleetView object per notification.
 import { frameSchema, type Frame } from "@/lib/shared/frame.ts";
 import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
-import { BucketAxes, sparseTotal, type BucketAxis, type SparseCounts } from "@/lib/shared/run-timeline.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
+import { BucketAxes, type BucketAxis } from "@/lib/views/run-timeline/bucket-axis.ts";
+import { sparseTotal, type SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
 import { toBigInt } from "@/lib/shared/histogram.ts";
 import { isNotBehind } from "../snapshot-order.ts";
 import { ALL_KEYS } from "../view-model.ts";

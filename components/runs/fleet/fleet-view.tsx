@@ -4,7 +4,7 @@
 // and one page of a host table, however many hosts report: the hosts by state,
 // every host merged (histogram and heatmap), and each host's row linking to
 // its own run page, where its history is.
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { useRunStop } from "../use-run-stop.ts";
 import { FleetCharts } from "./fleet-charts.tsx";
 import { FleetControls } from "./fleet-controls.tsx";

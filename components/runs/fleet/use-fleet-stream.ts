@@ -1,8 +1,9 @@
 "use client";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { io, type Socket } from "socket.io-client";
-import { runSnapshotWithOriginSchema, type RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
-import { LIVE_NAMESPACE, SOCKET_PATH, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
+import { runSnapshotWithOriginSchema, type RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
+import type { LiveClientToServerEvents, LiveServerToClientEvents } from "@/lib/views/live-events.ts";
 import { FleetStore, type FleetView } from "./fleet-store.ts";
 
 export type FleetStream = { view: FleetView; connected: boolean; error: string | null; loading: boolean };

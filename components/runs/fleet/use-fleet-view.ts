@@ -5,9 +5,9 @@
 // what it reads; all of them are computed over the whole fleet at most five
 // times a second, none of them per host drawing.
 import { useMemo, useState } from "react";
-import type { Heatmap } from "@/lib/shared/heatmap.ts";
+import type { Heatmap } from "@/lib/views/heatmap.ts";
 import type { HistogramBucket, HistogramUnit } from "@/lib/shared/histogram.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { useNow } from "../use-now.ts";
 import { ALL_KEYS } from "../view-model.ts";
 import type { FleetView } from "./fleet-store.ts";

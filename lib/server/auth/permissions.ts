@@ -6,8 +6,9 @@ import { scopesAllowing } from "./token-scopes.ts";
 
 // The single table of who may do what. Every route handler, server-side page
 // and socket event names one of these actions; nothing checks roles any other
-// way. Ownership rules (only the author revises; nobody approves their own
-// revision) live in the use cases, on top of this table.
+// way. Ownership rules (any engineer may revise any program, but nobody
+// approves a revision they wrote or a program they created) live in the use
+// cases, on top of this table.
 export const PERMISSIONS = {
   "program.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   "program.create": ["ENGINEER"],

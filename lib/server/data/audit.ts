@@ -21,6 +21,11 @@ export type AuditActor =
   | { type: "system" }
   | { type: "anonymous"; name?: string };
 
+/** The audit actor for a signed-in user acting through a use case. */
+export function userActor(user: { id: string; name: string }): Extract<AuditActor, { type: "user" }> {
+  return { type: "user", id: user.id, name: user.name };
+}
+
 export type AuditEntry = {
   actor: AuditActor;
   action: string;

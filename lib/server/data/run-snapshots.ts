@@ -1,5 +1,5 @@
 import "server-only";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { RunView } from "./runs.ts";
 
@@ -7,7 +7,7 @@ import type { RunView } from "./runs.ts";
 // already has, or read on their own with only the columns a snapshot shows
 // (never the program text), so a fleet of 5,000 runs reads in one small query.
 
-/** A run as browsers see it; a replay says so in `origin` (lib/shared/run-origin.ts). */
+/** A run as browsers see it; a replay says so in `origin` (lib/views/run-origin.ts). */
 export function toRunSnapshot(run: RunView): RunSnapshotWithOrigin {
   const common = {
     id: run.id,

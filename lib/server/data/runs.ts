@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { RunEndReason, RunStatus } from "@/lib/server/db/generated/enums.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
 
 export type NewRun = {
   id: string;
@@ -374,7 +374,7 @@ export async function endOpenRunsOfHost(
   return open;
 }
 
-// ---- replays (uploaded captures; see lib/shared/run-origin.ts) ----
+// ---- replays (uploaded captures; see lib/views/run-origin.ts) ----
 
 /** A replay starts RUNNING: its frames arrive while the upload goes on, and it ends when the upload does. */
 export async function insertReplayRun(

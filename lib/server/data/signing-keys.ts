@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import type { SigningKeyStatus } from "@/lib/server/db/generated/enums.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
 
 // The server's signing keys and the key rotation statements announcing them.
 // Callers never get a private key from here unless they ask for the active

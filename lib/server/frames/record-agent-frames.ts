@@ -1,5 +1,5 @@
 import "server-only";
-import type { RunFrames } from "@/lib/shared/socket-events.ts";
+import type { RunFrames } from "@/lib/protocol/agent-events.ts";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import type { AgentFramesStored, FrameGroupCommit } from "./group-commit.ts";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Frame } from "@/lib/shared/frame.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { ViewerRelay, type Backlog } from "./viewer-relay.ts";
 
 const frame = (runId: string, seq: number): Frame => ({ runId, seq, at: 0, record: { type: "value", value: seq } });

@@ -13,7 +13,7 @@ import path from "node:path";
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
-import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { summarizeHistogram, type HistogramBucket } from "@/lib/shared/histogram.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";

@@ -1,6 +1,6 @@
 import "server-only";
 import type { z } from "zod";
-import type { Ack, AckFn } from "@/lib/shared/socket-events.ts";
+import type { Ack, AckFn } from "@/lib/shared/sockets.ts";
 import { AppError, publicError } from "@/lib/server/errors.ts";
 import { logError } from "@/lib/server/log.ts";
 

@@ -1,5 +1,6 @@
 import "server-only";
-import { dryRunResultSchema, type Ack } from "@/lib/shared/socket-events.ts";
+import { dryRunResultSchema } from "@/lib/protocol/agent-events.ts";
+import type { Ack } from "@/lib/shared/sockets.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { findDryRunSource } from "@/lib/server/data/dry-runs.ts";
 import type { WorkbenchEvent } from "@/lib/server/data/notify.ts";

@@ -1,18 +1,6 @@
 import "server-only";
 import type { Namespace, Socket } from "socket.io";
-import {
-  agentHelloSchema,
-  agentStateSchema,
-  ordersPullSchema,
-  runEndSchema,
-  runFramesSchema,
-  runStartSchema,
-  trustPullSchema,
-  type AgentToServerEvents,
-  type RunEnd,
-  type RunStart,
-  type ServerToAgentEvents,
-} from "@/lib/shared/socket-events.ts";
+import { agentHelloSchema, agentStateSchema, ordersPullSchema, runEndSchema, runFramesSchema, runStartSchema, trustPullSchema, type AgentToServerEvents, type RunEnd, type RunStart, type ServerToAgentEvents } from "@/lib/protocol/agent-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
 import { recordHostSeen } from "@/lib/server/data/hosts.ts";

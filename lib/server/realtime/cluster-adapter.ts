@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import type { Server } from "socket.io";
 import { z } from "zod";
 import { frameSchema } from "@/lib/shared/frame.ts";
-import { LIVE_NAMESPACE } from "@/lib/shared/socket-events.ts";
+import { LIVE_NAMESPACE } from "@/lib/shared/sockets.ts";
 import type { StoredFrames } from "@/lib/server/frames/group-commit.ts";
 import { logError, logWarn } from "@/lib/server/log.ts";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
-import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import { MAX_FRAME_BYTES, MAX_FRAMES_PER_BATCH } from "@/lib/shared/frame.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { createHotPathPool } from "@/lib/server/db/hot-path-pool.ts";
@@ -177,7 +177,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       stopPruning.abort();
       await pruning;
       await listener.dispose();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
       // Batches already taken are answered before the pool closes (their agents are gone, but nothing is half-done).
       await commit.idle();
       relay.dispose();

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Namespace, Socket } from "socket.io";
-import { batchWatchSchema, runWatchSchema, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/shared/socket-events.ts";
+import { batchWatchSchema, runWatchSchema, type LiveClientToServerEvents, type LiveServerToClientEvents } from "@/lib/views/live-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { dbShares } from "@/lib/server/db/db-share.ts";
 import { can, type Actor } from "@/lib/server/auth/permissions.ts";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
 import type { Frame } from "@/lib/shared/frame.ts";
-import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { disableUser } from "@/lib/server/use-cases/disable-user.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";

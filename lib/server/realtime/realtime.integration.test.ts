@@ -2,7 +2,7 @@
 // handshake, and every event's payload validated before it reaches a use case.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
-import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";

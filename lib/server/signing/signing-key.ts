@@ -1,8 +1,8 @@
 import "server-only";
 import fs from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { keyIdOf, signEnvelope, type Envelope, type SigningKey } from "@/lib/shared/dsse.ts";
-import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/shared/run-order.ts";
+import { keyIdOf, signEnvelope, type Envelope, type SigningKey } from "@/lib/protocol/dsse.ts";
+import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder, type RunOrder } from "@/lib/protocol/run-order.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
 
 export type LoadedSigningKey = SigningKey & { publicKeyPem: string };

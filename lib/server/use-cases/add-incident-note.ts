@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { findIncidentStatus, insertIncidentNote } from "@/lib/server/data/incidents.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
@@ -16,7 +16,7 @@ export async function addIncidentNote(db: Db, actor: Actor, incidentId: string, 
     if (!(await findIncidentStatus(tx, incidentId))) throw new AppError("NOT_FOUND", "No such incident.");
     const noteId = await insertIncidentNote(tx, { incidentId, authorId: actor.id, body: input.body });
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "incident.note",
       target: { type: "incident", id: incidentId },
       data: { noteId },

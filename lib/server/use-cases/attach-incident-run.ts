@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { findIncidentStatus, upsertIncidentRun } from "@/lib/server/data/incidents.ts";
 import { findRunHost } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -28,7 +28,7 @@ export async function attachIncidentRun(
     const previousRole = await upsertIncidentRun(tx, { incidentId, runId: input.runId, role: input.role, addedById: actor.id });
     if (previousRole !== input.role) {
       await appendAudit(tx, {
-        actor: { type: "user", id: actor.id, name: actor.name },
+        actor: userActor(actor),
         action: previousRole ? "incident.run.role" : "incident.run.attach",
         target: { type: "incident", id: incidentId },
         fromState: previousRole,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { hostLabelsSchema } from "@/lib/shared/host-labels.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { lockHostLabels, setHostLabels } from "@/lib/server/data/hosts.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { parseInput } from "@/lib/server/parse-input.ts";
@@ -37,7 +37,7 @@ export async function changeHostLabels(
     if (describeLabels(host.labels) === describeLabels(input.labels)) return { labels: input.labels, changed: false };
     await setHostLabels(tx, hostId, input.labels);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "host.labels-change",
       target: { type: "host", id: hostId },
       fromState: describeLabels(host.labels),

@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { findIncidentStatus, updateIncidentStatus } from "@/lib/server/data/incidents.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
@@ -24,7 +24,7 @@ export async function changeIncidentStatus(
     if (!current) throw new AppError("NOT_FOUND", "No such incident.");
     if (await updateIncidentStatus(tx, incidentId, input.status, now)) {
       await appendAudit(tx, {
-        actor: { type: "user", id: actor.id, name: actor.name },
+        actor: userActor(actor),
         action: input.status === "RESOLVED" ? "incident.resolve" : "incident.reopen",
         target: { type: "incident", id: incidentId },
         fromState: current,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { Role } from "@/lib/server/db/generated/enums.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findUserForAdministration, setUserRoles } from "@/lib/server/data/users.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -47,7 +47,7 @@ export async function changeUserRoles(
     if (before === after) return { roles: input.roles, changed: false };
     await setUserRoles(tx, userId, input.roles);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "user.roles-change",
       target: { type: "user", id: userId },
       fromState: before,

@@ -1,9 +1,9 @@
 import "server-only";
 import { z } from "zod";
-import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
+import { MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { getRevision, insertComment } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
@@ -24,7 +24,7 @@ export async function commentOnRevision(db: Db, actor: Actor, revisionId: string
     if (input.line > lines) throw new AppError("BAD_REQUEST", `The revision has ${lines} lines; there is no line ${input.line}.`);
     const { id } = await insertComment(tx, { revisionId, authorId: actor.id, line: input.line, body: input.body });
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "revision.comment",
       target: { type: "revision", id: revisionId },
       contentHash: revision.contentHash,

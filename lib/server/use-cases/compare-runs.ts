@@ -1,8 +1,10 @@
 import "server-only";
 import { z } from "zod";
-import { compareHistograms, type HistogramComparison } from "@/lib/shared/compare-histograms.ts";
+import { compareHistograms, type HistogramComparison } from "@/lib/views/compare-histograms.ts";
 import { inferUnit, type HistogramBucket, type HistogramUnit } from "@/lib/shared/histogram.ts";
-import { BucketAxes, RunTimeline, mergedTotal } from "@/lib/shared/run-timeline.ts";
+import { BucketAxes } from "@/lib/views/run-timeline/bucket-axis.ts";
+import { RunTimeline } from "@/lib/views/run-timeline/run-timeline.ts";
+import { mergedTotal } from "@/lib/views/run-timeline/merge-runs.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { listHistFramesOfMap, listHistMapNames } from "@/lib/server/frames/frame-history.ts";
@@ -102,7 +104,7 @@ async function sideHistogram(db: Db, runs: RunView[], side: ComparisonSide, map:
 /**
  * Compares two sides (incident against baseline, or two time ranges of one
  * run): both histograms, each percentile's shift, and a chi-square test of
- * homogeneity over the bucket counts (lib/shared/compare-histograms.ts).
+ * homogeneity over the bucket counts (lib/views/compare-histograms.ts).
  */
 export async function compareRuns(
   db: Db,

@@ -4,7 +4,7 @@ import { hostLabelsSchema } from "@/lib/shared/host-labels.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { hashSecret, newSecret } from "@/lib/server/auth/secrets.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { insertEnrollmentToken } from "@/lib/server/data/enrollment-tokens.ts";
 import { parseInput } from "@/lib/server/parse-input.ts";
 
@@ -46,7 +46,7 @@ export async function createEnrollmentToken(
       allowAgentLabels: input.allowAgentLabels,
     });
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "enrollment-token.create",
       target: { type: "enrollment-token", id: created.id },
       toState: "ISSUED",

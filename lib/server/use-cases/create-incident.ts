@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { insertIncident } from "@/lib/server/data/incidents.ts";
 
 export const createIncidentSchema = z
@@ -17,7 +17,7 @@ export async function createIncident(db: Db, actor: Actor, input: z.infer<typeof
   return db.$transaction(async (tx) => {
     const incidentId = await insertIncident(tx, { title: input.title, summary: input.summary, createdById: actor.id });
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "incident.create",
       target: { type: "incident", id: incidentId },
       toState: "OPEN",

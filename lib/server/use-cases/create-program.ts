@@ -1,13 +1,12 @@
 import "server-only";
 import { z } from "zod";
-import { MAX_PROGRAM_NAME_LENGTH } from "@/lib/shared/limits.ts";
+import { MAX_PROGRAM_NAME_LENGTH } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
-import { insertNextRevision, insertProgram } from "@/lib/server/data/programs.ts";
-import { AppError } from "@/lib/server/errors.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
+import { insertProgram } from "@/lib/server/data/programs.ts";
 import { parseInput } from "@/lib/server/parse-input.ts";
-import { prepareRevisionContent, requireSomeTarget, revisionContentInput, revisionReview } from "./revision-content.ts";
+import { prepareRevisionContent, requireSomeTarget, revisionContentInput, submitRevision } from "./revision-content.ts";
 
 export const createProgramInput = requireSomeTarget(
   revisionContentInput.extend({
@@ -34,23 +33,12 @@ export async function createProgram(
   return db.$transaction(async (tx) => {
     const prepared = await prepareRevisionContent(tx, input, { ...rules, now });
     const program = await insertProgram(tx, { name: input.name, authorId: actor.id });
-    const revision = await insertNextRevision(tx, {
+    await appendAudit(tx, { actor: userActor(actor), action: "program.create", target: { type: "program", id: program.id }, toState: "created" });
+    const revision = await submitRevision(tx, actor, {
       programId: program.id,
       expectedLatest: 0,
-      authorId: actor.id,
-      content: prepared.content,
-      review: revisionReview(prepared),
-    });
-    if (!revision) throw new AppError("CONFLICT", "The program changed while it was being created.");
-    const who = { type: "user" as const, id: actor.id, name: actor.name };
-    await appendAudit(tx, { actor: who, action: "program.create", target: { type: "program", id: program.id }, toState: "created" });
-    await appendAudit(tx, {
-      actor: who,
-      action: "revision.submit",
-      target: { type: "revision", id: revision.id },
-      toState: "PENDING",
-      contentHash: prepared.content.contentHash,
-      data: { programId: program.id, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector, runbook: prepared.content.runbookPolicy !== null },
+      prepared,
+      conflict: "The program changed while it was being created.",
     });
     return { programId: program.id, revisionId: revision.id };
   });

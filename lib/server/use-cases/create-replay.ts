@@ -1,10 +1,10 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN, MAX_PROGRAM_BYTES } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { insertReplayRun } from "@/lib/server/data/runs.ts";
 
@@ -48,7 +48,7 @@ export async function createReplay(db: Db, actor: Actor, input: CreateReplayInpu
       expiresAt: new Date(now.getTime() + UPLOAD_WINDOW_MS),
     });
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "replay.create",
       target: { type: "run", id: runId },
       toState: "RUNNING",

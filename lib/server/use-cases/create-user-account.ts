@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { hashPassword } from "@/lib/server/auth/password.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { insertUser } from "@/lib/server/data/users.ts";
 import { isUniqueViolation } from "@/lib/server/db/errors.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -46,7 +46,7 @@ export async function createUserAccount(
       await beginUserAdministration(tx, actor);
       const { id } = await insertUser(tx, { email: input.email, name: input.name, roles: input.roles, passwordHash });
       await appendAudit(tx, {
-        actor: { type: "user", id: actor.id, name: actor.name },
+        actor: userActor(actor),
         action: "user.create",
         target: { type: "user", id },
         toState: describeRoles(input.roles),

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { deleteIncidentRun, findIncidentStatus } from "@/lib/server/data/incidents.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
@@ -12,7 +12,7 @@ export async function detachIncidentRun(db: Db, actor: Actor, incidentId: string
     const role = await deleteIncidentRun(tx, incidentId, runId);
     if (!role) throw new AppError("NOT_FOUND", "That run is not attached to this incident.");
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "incident.run.detach",
       target: { type: "incident", id: incidentId },
       fromState: role,

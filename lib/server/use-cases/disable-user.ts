@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { endUserSessions, findUserForAdministration, setUserDisabledAt } from "@/lib/server/data/users.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -32,7 +32,7 @@ export async function disableUser(
     await setUserDisabledAt(tx, userId, now);
     const sessionsEnded = await endUserSessions(tx, userId, now);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "user.disable",
       target: { type: "user", id: userId },
       fromState: "ACTIVE",

@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { findUserForAdministration, setUserDisabledAt } from "@/lib/server/data/users.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { beginUserAdministration, optionalReason } from "./user-administration.ts";
@@ -19,7 +19,7 @@ export async function enableUser(db: Db, actor: Actor, userId: string, input: z.
     if (!user.disabledAt) throw new AppError("CONFLICT", "This account is not disabled.");
     await setUserDisabledAt(tx, userId, null);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "user.enable",
       target: { type: "user", id: userId },
       fromState: "DISABLED",

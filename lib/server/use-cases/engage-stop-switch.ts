@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
+import { MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { appendAuditBatch, type AuditEntry } from "@/lib/server/data/audit.ts";

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { hostLabelsSchema, mergeLabels } from "@/lib/shared/host-labels.ts";
-import { HOST_NAME_PATTERN } from "@/lib/shared/limits.ts";
+import { HOST_NAME_PATTERN } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { hashSecret, newSecret } from "@/lib/server/auth/secrets.ts";
 import { appendAudit } from "@/lib/server/data/audit.ts";

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { isWellFormedFrame } from "@/lib/shared/frame.ts";
-import { CSV_HEADER, exportFileName, frameToCsvRows, frameToJsonLine, malformedCsvRow } from "@/lib/shared/run-export.ts";
+import { CSV_HEADER, exportFileName, frameToCsvRows, frameToJsonLine, malformedCsvRow } from "@/lib/views/run-export.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { streamRunFrames } from "@/lib/server/frames/frame-history.ts";
@@ -16,7 +16,7 @@ export const exportRunQuerySchema = z.object({
 export type RunExport = { fileName: string; contentType: string; lines: AsyncIterable<string> };
 
 /**
- * A run's stored frames as JSON lines or CSV (formats in lib/shared/run-export.ts),
+ * A run's stored frames as JSON lines or CSV (formats in lib/views/run-export.ts),
  * produced as they are read so a long run never sits in memory whole.
  */
 export async function exportRun(db: Db, actor: Actor, runId: string, format: "jsonl" | "csv"): Promise<RunExport> {

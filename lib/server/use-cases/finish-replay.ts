@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findReplayUpload, markRunEnded } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -28,7 +28,7 @@ export async function finishReplay(db: Db, actor: Actor, runId: string, input: z
     const ended = await markRunEnded(tx, { runId }, { reason: "COMPLETED", detail, endedAt: new Date(input.endedAt) });
     if (!ended) throw new AppError("CONFLICT", "This replay has already ended.");
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "replay.end",
       target: { type: "run", id: runId },
       fromState: "RUNNING",

@@ -1,5 +1,5 @@
 import "server-only";
-import type { AgentEndReason, RunEnd } from "@/lib/shared/socket-events.ts";
+import type { AgentEndReason, RunEnd } from "@/lib/protocol/agent-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { RunEndReason } from "@/lib/server/db/generated/enums.ts";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";

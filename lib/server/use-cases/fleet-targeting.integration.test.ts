@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyRunOrder } from "@/lib/shared/run-order.ts";
+import { verifyRunOrder } from "@/lib/protocol/run-order.ts";
 import type { CanonicalValue } from "@/lib/shared/canonical-json.ts";
 import { NOTIFY_CHANNEL } from "@/lib/server/data/notify.ts";
 import { verifyAuditChain } from "@/lib/server/data/audit-verification.ts";

@@ -1,7 +1,7 @@
 import "server-only";
 import { createPublicKey } from "node:crypto";
-import type { SigningKey } from "@/lib/shared/dsse.ts";
-import { publicKeyEntry, signTrustStatement } from "@/lib/shared/trust-statement.ts";
+import type { SigningKey } from "@/lib/protocol/dsse.ts";
+import { publicKeyEntry, signTrustStatement } from "@/lib/protocol/trust-statement.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { insertTrustStatement, lastTrustStatementSeq, readTrustSet } from "@/lib/server/data/signing-keys.ts";
 

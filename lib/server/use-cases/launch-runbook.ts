@@ -1,9 +1,9 @@
 import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
+import { MAX_DURATION_SEC_CEILING, MAX_HOSTS_PER_APPROVAL_CEILING, MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
 import { checkParamValues, paramValuesSchema } from "@/lib/shared/runbook-params.ts";
 import { lintProgram } from "@/lib/shared/policy/lint-program.ts";
 import type { Db } from "@/lib/server/db/client.ts";
@@ -21,7 +21,7 @@ import { readSettings } from "@/lib/server/data/settings.ts";
 import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
-import { signedLimits } from "./run-limits.ts";
+import { signedLimits } from "./signed-run-limits.ts";
 
 /** Time for a launch's orders to reach their hosts and start; the orders expire this long after the launch's duration. */
 export const LAUNCH_START_GRACE_SEC = 30;

@@ -1,5 +1,5 @@
 import "server-only";
-import type { TrustStatementDelivery } from "@/lib/shared/socket-events.ts";
+import type { TrustStatementDelivery } from "@/lib/protocol/agent-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { listTrustStatementsAfter } from "@/lib/server/data/signing-keys.ts";
 

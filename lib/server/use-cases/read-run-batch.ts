@@ -1,5 +1,5 @@
 import "server-only";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { listRunSnapshots } from "@/lib/server/data/run-snapshots.ts";

@@ -3,7 +3,7 @@
 // change, shown to whoever reads hosts, and a malformed report refused.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
-import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
 import { listHostsFor } from "@/lib/server/use-cases/read-hosts.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, enrollTestHost, type TestUser } from "@/test/factories.ts";

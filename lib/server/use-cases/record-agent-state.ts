@@ -1,5 +1,5 @@
 import "server-only";
-import type { LocalStop } from "@/lib/shared/socket-events.ts";
+import type { LocalStop } from "@/lib/protocol/agent-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
 import { findHostLocalStop, setHostLocalStop, type HostLocalStop } from "@/lib/server/data/hosts.ts";

@@ -1,5 +1,5 @@
 import "server-only";
-import type { DryRunResult } from "@/lib/shared/socket-events.ts";
+import type { DryRunResult } from "@/lib/protocol/agent-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { completeDryRun } from "@/lib/server/data/dry-runs.ts";
 

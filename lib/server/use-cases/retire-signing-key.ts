@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findSigningKey, lockKeyring, transitionSigningKey } from "@/lib/server/data/signing-keys.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -25,7 +25,7 @@ export async function retireSigningKey(db: Db, actor: Actor, keyId: string, deps
     if (!(await transitionSigningKey(tx, keyId, "VERIFY_ONLY", "RETIRED", now))) throw new AppError("CONFLICT", "The key changed meanwhile; reload.");
     const statementSeq = await issueTrustStatement(tx, [active], now);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "signing-key.retire",
       target: { type: "signing-key", id: keyId },
       fromState: "VERIFY_ONLY",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyRunOrder } from "@/lib/shared/run-order.ts";
+import { verifyRunOrder } from "@/lib/protocol/run-order.ts";
 import { auditRowHash, AUDIT_GENESIS_HASH } from "@/lib/server/data/audit.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";

@@ -1,14 +1,14 @@
 import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
+import { MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
 import { DEFAULT_RUNBOOK_VALIDITY_DAYS } from "@/lib/shared/runbook-policy.ts";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
-import type { Envelope } from "@/lib/shared/dsse.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
+import type { Envelope } from "@/lib/protocol/dsse.ts";
 import type { Db, Tx } from "@/lib/server/db/client.ts";
 import { isUniqueViolation } from "@/lib/server/db/errors.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit, appendAuditBatch, type AuditEntry } from "@/lib/server/data/audit.ts";
+import { appendAudit, appendAuditBatch, type AuditEntry, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAllAfterCommit, runsQueuedEvents } from "@/lib/server/data/notify.ts";
 import { getRevision, insertReview, listValidApprovals, lockRevision, transitionRevision, type RevisionWithProgram } from "@/lib/server/data/programs.ts";
 import { readSettings } from "@/lib/server/data/settings.ts";
@@ -16,7 +16,7 @@ import { insertRuns, type NewRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 import { assertCurrentPolicyAllows, assertWithinHostCap } from "./revision-content.ts";
-import { signedLimits } from "./run-limits.ts";
+import { signedLimits } from "./signed-run-limits.ts";
 import { planRollout, stageRollout } from "./stage-rollout.ts";
 import { assertNoStopSwitchCovers } from "./stop-switch-scope.ts";
 
@@ -106,7 +106,7 @@ export async function reviewRevision(
       const bySecurityReviewer = actor.roles.includes("SECURITY_REVIEWER");
       const validUntil = decision === "APPROVE" ? approvalValidUntil(revision, now, reviewRules.approvalValidHours, deps) : null;
       const review = await insertReview(tx, { revisionId, reviewerId: actor.id, decision, reason: input.reason, bySecurityReviewer, validUntil });
-      const who = { type: "user" as const, id: actor.id, name: actor.name };
+      const who = userActor(actor);
       await appendAudit(tx, {
         actor: who,
         action: `review.${input.decision}`,

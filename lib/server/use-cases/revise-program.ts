@@ -2,11 +2,11 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
-import { findProgramHead, getRevision, insertNextRevision, lockRevision, transitionRevision } from "@/lib/server/data/programs.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
+import { findProgramHead, getRevision, lockRevision, transitionRevision } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { parseInput } from "@/lib/server/parse-input.ts";
-import { prepareRevisionContent, requireSomeTarget, revisionContentInput, revisionReview } from "./revision-content.ts";
+import { prepareRevisionContent, requireSomeTarget, revisionContentInput, submitRevision } from "./revision-content.ts";
 
 export const reviseProgramInput = requireSomeTarget(
   revisionContentInput.extend({
@@ -41,7 +41,6 @@ export async function reviseProgram(
       throw new AppError("CONFLICT", `Revision ${head.latestRevision} is newer than the one you edited (${input.baseRevision}); reload it first.`);
     }
     const prepared = await prepareRevisionContent(tx, input, { ...rules, now });
-    const who = { type: "user" as const, id: actor.id, name: actor.name };
     // The same row lock reviewers take: an edit and an approval of that revision never interleave.
     if (head.latest) await lockRevision(tx, head.latest.id);
     const latestStatus = head.latest && (await getRevision(tx, head.latest.id))?.status;
@@ -49,28 +48,18 @@ export async function reviseProgram(
       // Its approvals so far (if several are needed) are dismissed with it: they approved other content.
       await transitionRevision(tx, head.latest!.id, "PENDING", "SUPERSEDED");
       await appendAudit(tx, {
-        actor: who,
+        actor: userActor(actor),
         action: "revision.supersede",
         target: { type: "revision", id: head.latest!.id },
         fromState: "PENDING",
         toState: "SUPERSEDED",
       });
     }
-    const revision = await insertNextRevision(tx, {
+    const revision = await submitRevision(tx, actor, {
       programId,
       expectedLatest: head.latestRevision,
-      authorId: actor.id,
-      content: prepared.content,
-      review: revisionReview(prepared),
-    });
-    if (!revision) throw new AppError("CONFLICT", "Another revision was submitted meanwhile; reload the program.");
-    await appendAudit(tx, {
-      actor: who,
-      action: "revision.submit",
-      target: { type: "revision", id: revision.id },
-      toState: "PENDING",
-      contentHash: prepared.content.contentHash,
-      data: { programId, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector, runbook: prepared.content.runbookPolicy !== null },
+      prepared,
+      conflict: "Another revision was submitted meanwhile; reload the program.",
     });
     return { revisionId: revision.id, number: revision.number };
   });

@@ -12,14 +12,15 @@ import {
   MAX_HOSTS_PER_APPROVAL_CEILING,
   MAX_PROGRAM_BYTES,
   MIN_DURATION_SEC,
-} from "@/lib/shared/limits.ts";
+} from "@/lib/shared/input-limits.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import { lintProgram, type LintResult } from "@/lib/shared/policy/lint-program.ts";
 import { findActiveHosts } from "@/lib/server/data/hosts.ts";
 import { probeCatalogOf } from "@/lib/server/data/probe-catalog.ts";
 import { readSettings } from "@/lib/server/data/settings.ts";
 import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
-import type { RevisionContent } from "@/lib/server/data/programs.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
+import { insertNextRevision, type RevisionContent } from "@/lib/server/data/programs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 
@@ -251,6 +252,36 @@ export function assertRunbookPolicyAllowed(source: string, policy: RunbookPolicy
   }
   const undeclared = undeclaredParamProblem(source, policy);
   if (undeclared) throw new AppError("UNPROCESSABLE", undeclared);
+}
+
+/**
+ * Stores a prepared revision as the program's next one and audits the
+ * submission; CONFLICT with `conflict` when another revision got there first
+ * (`expectedLatest` is the number the submitter built on, 0 for a new program).
+ */
+export async function submitRevision(
+  tx: Tx,
+  actor: { id: string; name: string },
+  submission: { programId: string; expectedLatest: number; prepared: PreparedRevision; conflict: string },
+): Promise<{ id: string; number: number }> {
+  const { programId, prepared } = submission;
+  const revision = await insertNextRevision(tx, {
+    programId,
+    expectedLatest: submission.expectedLatest,
+    authorId: actor.id,
+    content: prepared.content,
+    review: revisionReview(prepared),
+  });
+  if (!revision) throw new AppError("CONFLICT", submission.conflict);
+  await appendAudit(tx, {
+    actor: userActor(actor),
+    action: "revision.submit",
+    target: { type: "revision", id: revision.id },
+    toState: "PENDING",
+    contentHash: prepared.content.contentHash,
+    data: { programId, number: revision.number, risk: prepared.lint.summary.risk, selector: prepared.content.targetSelector, runbook: prepared.content.runbookPolicy !== null },
+  });
+  return revision;
 }
 
 /** UNPROCESSABLE when a revision resolves to more hosts than one approval may sign for. */

@@ -1,9 +1,9 @@
 import "server-only";
 import { z } from "zod";
-import { MAX_REASON_LENGTH } from "@/lib/shared/limits.ts";
+import { MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findReview, getRevision, lockRevision, markReviewRevoked, transitionRevision } from "@/lib/server/data/programs.ts";
 import { listRunsOfRevision, markStopRequested, stopQueuedRun } from "@/lib/server/data/runs.ts";
@@ -43,7 +43,7 @@ export async function revokeApproval(
       throw new AppError("CONFLICT", "This approval is already revoked.");
     }
     const revision = (await getRevision(tx, found.revisionId))!;
-    const who = { type: "user" as const, id: actor.id, name: actor.name };
+    const who = userActor(actor);
     await appendAudit(tx, {
       actor: who,
       action: "approval.revoke",

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { findHost, revokeHostRecord } from "@/lib/server/data/hosts.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { endOpenRunsOfHost } from "@/lib/server/data/runs.ts";
@@ -19,7 +19,7 @@ export async function revokeHost(db: Db, actor: Actor, hostId: string, now = new
     const host = await findHost(tx, hostId);
     if (!host) throw new AppError("NOT_FOUND", "No such host.");
     if (!(await revokeHostRecord(tx, hostId, now))) throw new AppError("CONFLICT", "This host's credential is already revoked.");
-    const who = { type: "user" as const, id: actor.id, name: actor.name };
+    const who = userActor(actor);
     const reason = `the credential of ${host.name} was revoked by ${actor.name}`;
     await appendAudit(tx, { actor: who, action: "host.revoke", target: { type: "host", id: hostId }, fromState: "ENROLLED", toState: "REVOKED" });
     const ended = await endOpenRunsOfHost(tx, hostId, { reason: "REVOKED", detail: reason, endedAt: now });

@@ -7,7 +7,7 @@
 // stops the whole fleet's runs and refuses the next approval there.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyRunOrder } from "@/lib/shared/run-order.ts";
+import { verifyRunOrder } from "@/lib/protocol/run-order.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
 import { createUser, reviewDeps, testSigningKey, type TestUser } from "@/test/factories.ts";

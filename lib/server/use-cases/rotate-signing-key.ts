@@ -1,9 +1,9 @@
 import "server-only";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import type { Db } from "@/lib/server/db/client.ts";
-import { keyIdOf } from "@/lib/shared/dsse.ts";
+import { keyIdOf } from "@/lib/protocol/dsse.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findActiveSigningKeyRow, insertSigningKey, lockKeyring, transitionSigningKey } from "@/lib/server/data/signing-keys.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -48,7 +48,7 @@ export async function rotateSigningKey(db: Db, actor: Actor, deps: KeyringDeps, 
     // Signed by the key agents trust now, and by the new key as proof that the server holds it.
     const seq = await issueTrustStatement(tx, [current, next], now);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "signing-key.rotate",
       target: { type: "signing-key", id: next.keyId },
       fromState: null,

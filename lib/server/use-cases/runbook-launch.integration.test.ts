@@ -6,7 +6,7 @@
 // launch, revocation ending queued launches, and edits as new revisions.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyRunOrder } from "@/lib/shared/run-order.ts";
+import { verifyRunOrder } from "@/lib/protocol/run-order.ts";
 import type { RunbookPolicyInput } from "@/lib/shared/runbook-policy.ts";
 import { verifyAuditChain } from "@/lib/server/data/audit-verification.ts";
 import { AppError } from "@/lib/server/errors.ts";

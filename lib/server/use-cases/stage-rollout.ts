@@ -1,5 +1,5 @@
 import "server-only";
-import type { RunOrder } from "@/lib/shared/run-order.ts";
+import type { RunOrder } from "@/lib/protocol/run-order.ts";
 import type { Tx } from "@/lib/server/db/client.ts";
 import type { AuditEntry } from "@/lib/server/data/audit.ts";
 import { insertRollout, stageRuns } from "@/lib/server/data/rollouts.ts";

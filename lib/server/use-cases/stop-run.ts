@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { notifyAfterCommit } from "@/lib/server/data/notify.ts";
 import { findRunHost, markStopRequested, stopQueuedRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
@@ -18,7 +18,7 @@ export async function stopRun(db: Db, actor: Actor, runId: string, now = new Dat
     const run = await findRunHost(tx, runId);
     if (!run) throw new AppError("NOT_FOUND", "No such run.");
     if (run.hostId === null) throw new AppError("UNPROCESSABLE", "A replay runs on no host; it ends when its upload ends.");
-    const who = { type: "user" as const, id: actor.id, name: actor.name };
+    const who = userActor(actor);
     if (await stopQueuedRun(tx, runId, `stopped by ${actor.name} before it started`, now)) {
       await appendAudit(tx, { actor: who, action: "run.stop", target: { type: "run", id: runId }, fromState: "QUEUED", toState: "ENDED" });
       await notifyAfterCommit(tx, { type: "run.changed", runId });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { partialLintPolicySchema } from "@/lib/shared/policy/policy.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
-import { appendAudit } from "@/lib/server/data/audit.ts";
+import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { readSettings, writeSettings, type StoredSettings } from "@/lib/server/data/settings.ts";
 import { reviewRulesSchema } from "@/lib/server/settings/review-rules.ts";
 
@@ -26,7 +26,7 @@ export async function updateSettings(db: Db, actor: Actor, input: UpdateSettings
     const before = await readSettings(tx);
     await writeSettings(tx, input, actor.id);
     await appendAudit(tx, {
-      actor: { type: "user", id: actor.id, name: actor.name },
+      actor: userActor(actor),
       action: "settings.update",
       target: { type: "settings", id: "1" },
       fromState: JSON.stringify({ reviewRules: before.reviewRules, lintPolicy: before.lintPolicy }),

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Frame } from "@/lib/shared/frame.ts";
-import type { RunSnapshotWithOrigin } from "@/lib/shared/run-origin.ts";
+import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import { authorize, type Actor } from "@/lib/server/auth/permissions.ts";
 import { listLatestFramesOfRuns } from "@/lib/server/frames/frame-reads.ts";

@@ -3,7 +3,7 @@
 // program, so a program one of them accepts is one the others accept.
 import { z } from "zod";
 import { PROBE_TYPES } from "../bpftrace/language.ts";
-import { MAX_PROGRAM_BYTES } from "../limits.ts";
+import { MAX_PROGRAM_BYTES } from "../input-limits.ts";
 
 const probeTypeNames = new Set(PROBE_TYPES.map((type) => type.name));
 const probeTypeName = z.string().refine((name) => probeTypeNames.has(name), {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_FRAME_BYTES } from "@/lib/shared/frame.ts";
-import { runFramesSchema } from "@/lib/shared/socket-events.ts";
+import { runFramesSchema } from "@/lib/protocol/agent-events.ts";
 import { histFrame, histRecords } from "./hist-frame.ts";
 
 describe("the bench's hist frame", () => {

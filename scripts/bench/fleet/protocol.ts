@@ -1,10 +1,10 @@
 // Everything bench:fleet knows about the wire, in one place, so a change of
 // protocol is a change here: how a simulated agent talks on /agent, how a
 // simulated viewer watches on /live and reads the frames it is sent, and the
-// plain relay's framing. The product's side follows lib/shared/socket-events.ts
-// and the real agent's agent/src/server-link.ts.
+// plain relay's framing. The product's side follows lib/protocol/agent-events.ts,
+// lib/views/live-events.ts and the real agent's agent/src/server-link.ts.
 import { io, type Socket } from "socket.io-client";
-import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/socket-events.ts";
+import { AGENT_NAMESPACE, LIVE_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
 import type { Frame } from "@/lib/shared/frame.ts";
 
 /** The real agent's request timeout (agent/src/server-link.ts) and its spool's retry pause (agent/src/spool.ts). */

@@ -65,7 +65,7 @@ async function connect(command: { system: System; urls: string[]; timeoutMs: num
 async function watch(command: { runIds: string[]; approvalIds: string[]; concurrency: number; timeoutMs: number }) {
   const deadline = Date.now() + command.timeoutMs;
   const results = await Promise.all(
-    viewers.map((state) =>
+    viewers.map(async (state) =>
       state.socket ? watchEverything(state.socket, command, { concurrency: command.concurrency, deadline }) : { watched: 0, failed: command.runIds.length, errors: { "not connected": command.runIds.length } },
     ),
   );

@@ -1,5 +1,5 @@
 import NextAuth from "next-auth";
-import { getAuthOptions, OIDC_PROVIDER_ID } from "@/lib/server/auth/auth-options.ts";
+import { getAuthOptions, OIDC_PROVIDER_ID } from "@/lib/server/http/next-auth-options.ts";
 
 /**
  * An identity provider that refuses a sign-in comes back with `?error=` (RFC

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_STORED_INT } from "@/lib/shared/limits.ts";
+import { MAX_STORED_INT } from "@/lib/shared/input-limits.ts";
 import { getDb } from "@/lib/server/db/client.ts";
 import { dbShares } from "@/lib/server/db/db-share.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";

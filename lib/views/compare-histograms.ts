@@ -19,7 +19,7 @@
 // "significant", so the result also gives Cramér's V (0 = same shape,
 // 1 = no overlap), an effect size that does not grow with the sample, and
 // the plain statement names both.
-import { estimatePercentile, formatValue, toBigInt, type HistogramBucket, type HistogramUnit } from "./histogram.ts";
+import { estimatePercentile, formatValue, toBigInt, type HistogramBucket, type HistogramUnit } from "../shared/histogram.ts";
 
 export const SIGNIFICANCE_LEVEL = 0.01;
 export const MIN_EXPECTED_COUNT = 5;

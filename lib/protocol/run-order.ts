@@ -5,9 +5,9 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { EnvelopeError, maxEnvelopeJsonBytes, verifyEnvelope, type EnvelopeRefusal } from "./dsse.ts";
-import { HOST_NAME_PATTERN, MAX_CANARY_HOSTS, MAX_CANARY_PERIOD_SEC, MAX_PROGRAM_BYTES, MAX_REASON_LENGTH } from "./limits.ts";
-import { runLimitsSchema } from "./run-limits.ts";
-import { checkParamValues, paramValuesSchema, runbookParamsSchema } from "./runbook-params.ts";
+import { HOST_NAME_PATTERN, MAX_CANARY_HOSTS, MAX_CANARY_PERIOD_SEC, MAX_PROGRAM_BYTES, MAX_REASON_LENGTH } from "../shared/input-limits.ts";
+import { runLimitsSchema } from "./run-order-limits.ts";
+import { checkParamValues, paramValuesSchema, runbookParamsSchema } from "../shared/runbook-params.ts";
 
 export const RUN_ORDER_PAYLOAD_TYPE = "application/vnd.bpftrace-workbench.run-order+json";
 

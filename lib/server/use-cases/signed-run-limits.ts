@@ -1,5 +1,5 @@
 import "server-only";
-import type { RunLimits } from "@/lib/shared/run-limits.ts";
+import type { RunLimits } from "@/lib/protocol/run-order-limits.ts";
 import { loadRunLimitsEnv, type RunLimitsEnv } from "@/lib/server/env.ts";
 
 /**

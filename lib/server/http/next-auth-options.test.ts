@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnvError, loadServerEnv as loadEnv } from "@/lib/server/env.ts";
-import { configuredProviders, redirectWithinSite, signInChoices } from "./auth-options.ts";
+import { configuredProviders, redirectWithinSite, signInChoices } from "./next-auth-options.ts";
 
 const loadServerEnv = (vars: Record<string, string>) => loadEnv(vars as NodeJS.ProcessEnv);
 

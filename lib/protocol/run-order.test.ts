@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RUN_LIMITS } from "@/lib/shared/run-limits.ts";
+import { DEFAULT_RUN_LIMITS } from "@/lib/protocol/run-order-limits.ts";
 import { keyIdOf, signEnvelope } from "./dsse.ts";
 import { RUN_ORDER_PAYLOAD_TYPE, RunOrderError, encodeRunOrder, verifyRunOrder, type RunOrder } from "./run-order.ts";
 

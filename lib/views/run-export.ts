@@ -12,8 +12,8 @@
 //   interval_count (what happened since the previous print), value
 // Empty cells are absent values; bucket bounds are inclusive, an empty bound
 // is open (the bucket below everything, or the open top bucket).
-import type { HistRecord, JsonValue } from "./bpftrace/records.ts";
-import type { Frame } from "./frame.ts";
+import type { HistRecord, JsonValue } from "../shared/bpftrace/records.ts";
+import type { Frame } from "../shared/frame.ts";
 
 export const CSV_COLUMNS = ["seq", "at", "host", "type", "map", "key", "bucket_min", "bucket_max", "count", "interval_count", "value"] as const;
 

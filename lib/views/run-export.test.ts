@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CSV_HEADER, csvField, exportFileName, frameToCsvRows, frameToJsonLine } from "./run-export.ts";
-import type { Frame } from "./frame.ts";
+import type { Frame } from "../shared/frame.ts";
 
 describe("CSV", () => {
   it("has one row per bucket with the printed and the per-interval count", () => {

@@ -11,6 +11,10 @@ import { startSession } from "@/lib/server/use-cases/start-session.ts";
 import { signOut } from "@/lib/server/use-cases/sign-out.ts";
 import { sameOriginPath } from "@/lib/shared/same-origin-path.ts";
 
+// The edge between next-auth and the workbench: its providers and callbacks
+// only translate, and every decision (password check, single sign-on match,
+// session start and end, each audited) is a use case's.
+
 declare module "next-auth" {
   interface User {
     /** Where a password sign-in came from, carried from authorize() to the session's audit entry. */

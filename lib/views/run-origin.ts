@@ -1,5 +1,5 @@
 // Where a run's frames come from, carried beside the RunSnapshot of
-// lib/shared/socket-events.ts: a live run an agent ran under a signed
+// lib/views/live-events.ts: a live run an agent ran under a signed
 // approval, or a replay of a capture a user uploaded. Every view shows which,
 // and a replay never passes for live data from a host.
 //
@@ -7,7 +7,7 @@
 // "", `revisionNumber` 0, `programName` the replay's name and `hostName` the
 // uploader's label for where it was recorded. Read `origin` first.
 import { z } from "zod";
-import type { RunSnapshot } from "./socket-events.ts";
+import type { RunSnapshot } from "./live-events.ts";
 
 export type RunOrigin =
   /** `batchId`: the approval that signed it; the runs sharing it are one run of the program on several hosts. */

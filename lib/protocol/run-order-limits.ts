@@ -1,10 +1,10 @@
 // The limits signed into every run order, which the agent enforces and
 // measures itself. The server fills them from its configuration (defaults and
-// maximums, see lib/server/use-cases/run-limits.ts); the ceilings here hold
+// maximums, see lib/server/use-cases/signed-run-limits.ts); the ceilings here hold
 // whatever a server is configured with, and an order outside them is refused
 // by the agent as malformed. Documented in docs/run-order.md.
 import { z } from "zod";
-import { MAX_DURATION_SEC_CEILING, MIN_DURATION_SEC } from "./limits.ts";
+import { MAX_DURATION_SEC_CEILING, MIN_DURATION_SEC } from "../shared/input-limits.ts";
 
 /** Hard ceilings no configuration can raise. */
 export const RUN_LIMIT_CEILINGS = {

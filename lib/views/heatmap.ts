@@ -11,7 +11,8 @@
 // pipe read late); when two prints of one series fall into one bin, one of
 // them moves into an empty neighbouring bin, so one late read does not show
 // as an empty column next to a doubled one.
-import type { BucketAxis, IntervalColumn } from "./run-timeline.ts";
+import type { BucketAxis } from "./run-timeline/bucket-axis.ts";
+import type { IntervalColumn } from "./run-timeline/series-timeline.ts";
 
 export type Heatmap = {
   /** Start of bin 0, ms since the epoch. */

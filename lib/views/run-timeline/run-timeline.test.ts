@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { estimatePercentile } from "./histogram.ts";
-import type { HistRecord } from "./bpftrace/records.ts";
-import type { Frame } from "./frame.ts";
-import { BucketAxes, RunTimeline, listHistogramSeries, mergedLatestInterval, mergedTotal } from "./run-timeline.ts";
+import { estimatePercentile } from "../../shared/histogram.ts";
+import type { HistRecord } from "../../shared/bpftrace/records.ts";
+import type { Frame } from "../../shared/frame.ts";
+import { BucketAxes } from "./bucket-axis.ts";
+import { listHistogramSeries, mergedLatestInterval, mergedTotal } from "./merge-runs.ts";
+import { RunTimeline } from "./run-timeline.ts";
 
 const record = (buckets: [number, number, number][], key: string | null = null, map = "@usecs"): HistRecord => ({
   type: "hist",

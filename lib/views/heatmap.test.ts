@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildHeatmap, estimateBinMs, heatIntensity, heatmapCell, heatmapOrigin } from "./heatmap.ts";
-import { BucketAxes, RunTimeline } from "./run-timeline.ts";
-import type { Frame } from "./frame.ts";
+import { BucketAxes } from "./run-timeline/bucket-axis.ts";
+import { RunTimeline } from "./run-timeline/run-timeline.ts";
+import type { Frame } from "../shared/frame.ts";
 
 const hist = (runId: string, seq: number, at: number, buckets: [number, number, number][]): Frame => ({
   runId,
