@@ -19,6 +19,7 @@ export async function TopBar() {
             <Link href="/runs">Runs</Link>
             {can(actor, "incident.read") && <Link href="/incidents">Incidents</Link>}
             <Link href="/hosts">Hosts</Link>
+            <Link href="/api-reference">API</Link>
             {/* Admin pages: one link per page, each shown to whoever its action allows. */}
             {can(actor, "user.manage") && <Link href="/admin/users">Users</Link>}
             {can(actor, "audit.read") && <Link href="/admin/audit">Audit</Link>}

@@ -50,6 +50,8 @@ export const PERMISSIONS = {
   "settings.update": ["ADMIN"],
   /** Scrape /metrics with an API token (Prometheus); the configured WORKBENCH_METRICS_TOKEN needs no user. */
   "metrics.read": ["SRE", "ADMIN"],
+  /** Read the HTTP API's own description (/api/openapi.json, the API reference page): anyone signed in, any token. */
+  "api.read": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
   /** Create, list and revoke one's own API tokens; no token scope allows it, so a token cannot mint tokens. */
   "token.manage": ["ENGINEER", "REVIEWER", "SECURITY_REVIEWER", "SRE", "ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -7,10 +7,10 @@ import type { TokenScope } from "@/lib/shared/api-token.ts";
 // reviewing) is never done with a token: a leaked token cannot approve a
 // program or mint another token.
 export const SCOPE_ACTIONS: Record<TokenScope, readonly Action[]> = {
-  "runs:read": ["run.read", "program.read", "host.read", "incident.read", "settings.read"],
-  "programs:submit": ["program.read", "program.create", "program.revise", "revision.dry-run", "host.read", "settings.read"],
-  "replays:upload": ["replay.create"],
-  "metrics:read": ["metrics.read"],
+  "runs:read": ["run.read", "program.read", "host.read", "incident.read", "settings.read", "api.read"],
+  "programs:submit": ["program.read", "program.create", "program.revise", "revision.dry-run", "host.read", "settings.read", "api.read"],
+  "replays:upload": ["replay.create", "api.read"],
+  "metrics:read": ["metrics.read", "api.read"],
 };
 
 /**

@@ -33,8 +33,18 @@ type RouteOptions<TBody, TParams, TQuery> = {
   successStatus?: number;
 };
 
+/** What a route accepts, kept on its handler so the OpenAPI document (openapi.ts) is built from the schemas the route parses with. */
+export type RouteSpec = {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  successStatus: number;
+  maxBodyBytes: number;
+};
+
 export type RouteHandler = ((request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>) & {
   access: RouteAccess;
+  spec: RouteSpec;
 };
 
 export function errorResponse(error: unknown): NextResponse {
@@ -130,5 +140,12 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
       return errorResponse(error);
     }
   };
-  return Object.assign(route, { access: options.access });
+  const spec: RouteSpec = {
+    params: options.params,
+    query: options.query,
+    body: options.body,
+    successStatus: options.successStatus ?? 200,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
+  return Object.assign(route, { access: options.access, spec });
 }
