@@ -59,9 +59,7 @@ function Operation({ method, path, operation }: { method: string; path: string; 
   const body = operation.requestBody?.content["application/json"].schema;
   return (
     <section className="panel" id={operation.operationId} data-testid="api-operation">
-      <h3 className="mono">
-        {method.toUpperCase()} {path}
-      </h3>
+      <h3 className="mono">{`${method.toUpperCase()} ${path}`}</h3>
       <p>
         {operation["x-workbench-action"] ? (
           <>
