@@ -12,8 +12,8 @@ export default async function ApiReferencePage() {
     <main>
       <h1>HTTP API reference</h1>
       <p>
-        Generated from the routes&apos; own validation. The machine-readable document is at <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI
-        3.1; send your session cookie or <code>Authorization: Bearer wbt_...</code>).
+        Generated from the routes&apos; own validation. The machine-readable document is at <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1; send your session cookie
+        or <code>Authorization: Bearer wbt_...</code>).
       </p>
       <ApiReference document={openApiDocument()} />
     </main>

@@ -37,8 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 
 const docPath = (template: string) => `/api/${template}`.replace(/\[(?:\.\.\.)?([^\]]+)\]/g, "{$1}");
-const operationOf = (route: DiskRoute): OpenApiOperation | undefined =>
-  document.paths[docPath(route.template)]?.[route.method.toLowerCase() as Lowercase<DiskRoute["method"]>];
+const operationOf = (route: DiskRoute): OpenApiOperation | undefined => document.paths[docPath(route.template)]?.[route.method.toLowerCase() as Lowercase<DiskRoute["method"]>];
 const specOf = (route: DiskRoute) => (route.handler as Partial<RouteHandler>).spec;
 
 describe("the OpenAPI document", () => {
@@ -148,7 +147,10 @@ describe("each route's schemas in the document agree with its zod validation", (
         } else {
           const parameters = operation.parameters.filter((parameter) => parameter.in === part);
           properties = Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.schema]));
-          required = parameters.filter((parameter) => parameter.required).map((parameter) => parameter.name).sort();
+          required = parameters
+            .filter((parameter) => parameter.required)
+            .map((parameter) => parameter.name)
+            .sort();
         }
         expect(Object.keys(properties).sort(), `${where}: fields`).toEqual(zodKeys);
         // Path parameters are required by OpenAPI whatever the schema says; the path has them anyway.

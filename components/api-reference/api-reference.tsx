@@ -102,7 +102,9 @@ function Operation({ method, path, operation }: { method: string; path: string; 
           </details>
         </>
       )}
-      <p className="muted">Answers: {Object.keys(operation.responses).join(", ")}; errors as {"{ error: { code, message, details? } }"}.</p>
+      <p className="muted">
+        Answers: {Object.keys(operation.responses).join(", ")}; errors as {"{ error: { code, message, details? } }"}.
+      </p>
     </section>
   );
 }

@@ -133,8 +133,7 @@ function nextAuthOperation(method: string): OpenApiOperation {
   return {
     operationId: `${method.toLowerCase()}_auth_nextauth`,
     summary: `${method} /api/auth/{nextauth}`,
-    description:
-      "next-auth's own endpoints (signin, signout, csrf, session, callback/...), not built from a zod schema. Browsers use them; scripts use an API token instead.",
+    description: "next-auth's own endpoints (signin, signout, csrf, session, callback/...), not built from a zod schema. Browsers use them; scripts use an API token instead.",
     "x-workbench-public": "next-auth's sign-in flow",
     security: [],
     parameters: [{ name: "nextauth", in: "path", required: true, schema: { type: "string" }, description: "The next-auth endpoint, e.g. session or csrf." }],
