@@ -31,7 +31,7 @@ export class ProgramFormPage {
   }
 
   async fill(options: { name?: string; source: string; host: string; durationSec: number }): Promise<void> {
-    if (options.name !== undefined) await this.page.getByLabel("Name").fill(options.name);
+    if (options.name !== undefined) await this.page.getByLabel("Name", { exact: true }).fill(options.name);
     await this.setProgram(options.source);
     const host = this.page.getByRole("checkbox", { name: options.host });
     if (!(await host.isChecked())) await host.check();
