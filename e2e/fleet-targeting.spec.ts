@@ -42,7 +42,7 @@ test("an engineer targets hosts by label, the reviewer sees what the selector re
   await signIn(engineer, "engineer");
   const programName = `fleet by label ${team}`;
   await engineer.goto("/programs/new");
-  await engineer.getByLabel("Name").fill(programName);
+  await engineer.getByLabel("Name", { exact: true }).fill(programName);
   await engineer.getByLabel("Label selector").fill(`role==db`);
   await expect(engineer.getByTestId("selector-matches")).toContainText('has "==": equality is a single "="');
   await expect(engineer.getByRole("button", { name: "Submit for review" })).toBeDisabled();

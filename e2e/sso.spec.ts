@@ -129,7 +129,7 @@ test.describe("refused sign-ins", () => {
   test("a tampered state", async ({ page }) => {
     await onTheWayBack(page, (callback) => callback.searchParams.set("state", `${callback.searchParams.get("state")}x`));
     await signInAtProvider(page, account.id);
-    await expect(page.getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
     await expectSignedOut(page);
   });
 
@@ -140,7 +140,7 @@ test.describe("refused sign-ins", () => {
       return route.continue({ url: url.href });
     });
     await signInAtProvider(page, account.id);
-    await expect(page.getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
     await expectSignedOut(page);
   });
 
@@ -150,14 +150,14 @@ test.describe("refused sign-ins", () => {
     // The browser is held on its way back until the provider's 1 s code lifetime has passed.
     await onTheWayBack(page, () => new Promise((resolve) => setTimeout(resolve, 2_500)));
     await signInAtProvider(page, slow.id);
-    await expect(page.getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(SIGN_IN_NOT_VERIFIED);
     await expectSignedOut(page);
   });
 
   test("an email the provider has not verified", async ({ page, request }) => {
     await defineAccount(request, { ...account, id: `${account.id}-unverified`, emailVerified: false });
     await signInAtProvider(page, `${account.id}-unverified`);
-    await expect(page.getByRole("alert")).toHaveText(
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(
       "Your identity provider has not verified the email on your account, so the workbench cannot tell who you are. Verify it there, then sign in again.",
     );
     await expectSignedOut(page);
@@ -166,14 +166,14 @@ test.describe("refused sign-ins", () => {
   test("an account the provider has disabled", async ({ page, request }) => {
     await defineAccount(request, { ...account, id: `${account.id}-disabled`, disabled: true });
     await signInAtProvider(page, `${account.id}-disabled`);
-    await expect(page.getByRole("alert")).toHaveText("Your identity provider refused to sign you in (your account there may be disabled). Ask whoever runs it.");
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Your identity provider refused to sign you in (your account there may be disabled). Ask whoever runs it.");
     await expectSignedOut(page);
   });
 
   test("groups that give no role here", async ({ page, request }) => {
     await defineAccount(request, { ...account, id: `${account.id}-no-groups`, groups: ["marketing"] });
     await signInAtProvider(page, `${account.id}-no-groups`);
-    await expect(page.getByRole("alert")).toHaveText("None of your groups at the identity provider gives a role in the workbench. Ask an admin which group you need.");
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("None of your groups at the identity provider gives a role in the workbench. Ask an admin which group you need.");
     await expectSignedOut(page);
   });
 

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { AGENT_EXIT_CODES, AgentError } from "./errors.ts";
 import { AGENT_VERSION } from "./agent.ts";
 import { RUN_FLAGS, type RunFlag } from "./config.ts";
-import { REPLAY_USAGE, parseReplayArgs } from "./commands/replay.ts";
+import { REPLAY_USAGE, parseReplayArgs } from "./commands/replay-arguments.ts";
 
 const USAGE = `workbench-agent ${AGENT_VERSION}: runs approved, signed bpftrace programs on this host.
 

@@ -2,7 +2,10 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 type ScopeChoice = { scope: string; description: string };
 
@@ -12,24 +15,17 @@ export function CreateTokenForm({ scopes, maxDays }: { scopes: ScopeChoice[]; ma
   const [days, setDays] = useState(Math.min(30, maxDays));
   const [chosen, setChosen] = useState<string[]>(scopes.some((s) => s.scope === "runs:read") ? ["runs:read"] : []);
   const [created, setCreated] = useState<{ name: string; token: string; expiresAt: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setCreated(null);
-    try {
+    await run(async () => {
       const result = await callApi<{ name: string; token: string; expiresAt: string }>("POST", "/api/tokens", { name, expiresInDays: days, scopes: chosen });
       setCreated(result);
       setName("");
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const toggle = (scope: string, on: boolean) => setChosen((now) => (on ? [...now, scope] : now.filter((s) => s !== scope)));
@@ -55,9 +51,7 @@ export function CreateTokenForm({ scopes, maxDays }: { scopes: ScopeChoice[]; ma
           </label>
         ))}
       </fieldset>
-      <button className="primary" type="submit" disabled={busy}>
-        Create token
-      </button>
+      <SubmitButton busy={busy}>Create token</SubmitButton>
       {created && (
         <div className="form-row" style={{ marginTop: 12 }} role="status">
           <span className="hint">
@@ -68,11 +62,7 @@ export function CreateTokenForm({ scopes, maxDays }: { scopes: ScopeChoice[]; ma
           </div>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }

@@ -2,7 +2,10 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 import { normalizeLabels, splitLabelText } from "@/lib/shared/host-labels.ts";
 
 /**
@@ -15,24 +18,18 @@ export function HostLabelsEditor({ hostId, hostName, labels, canEdit }: { hostId
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(labels.join(" "));
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
   const checked = normalizeLabels(splitLabelText(text));
 
   async function save(event: React.FormEvent) {
     event.preventDefault();
     if (!checked.ok) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await callApi("PUT", `/api/hosts/${hostId}/labels`, { labels: checked.labels, reason });
+    const { labels: chosen } = checked;
+    await run(async () => {
+      await callApi("PUT", `/api/hosts/${hostId}/labels`, { labels: chosen, reason });
       setEditing(false);
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (!editing) {
@@ -52,15 +49,11 @@ export function HostLabelsEditor({ hostId, hostName, labels, canEdit }: { hostId
       <input type="text" aria-label="Labels" value={text} onChange={(e) => setText(e.target.value)} placeholder="role=db zone=eu-1 canary" spellCheck={false} />
       <input type="text" aria-label="Reason for the change" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (kept in the audit trail)" maxLength={500} />
       {!checked.ok && <span className="error">{checked.error}</span>}
-      {error && (
-        <span className="error" role="alert">
-          {error}
-        </span>
-      )}
+      <FormError error={error} inline />
       <div className="actions">
-        <button className="primary" type="submit" disabled={busy || !checked.ok}>
+        <SubmitButton busy={busy} disabled={!checked.ok}>
           Save labels
-        </button>
+        </SubmitButton>
         <button type="button" onClick={() => setEditing(false)}>
           Cancel
         </button>

@@ -1,25 +1,25 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 export function CreateIncidentForm() {
   const router = useRouter();
   const [title, setTitle] = useState("");
   const [summary, setSummary] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
   async function submit(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { incidentId } = await callApi<{ incidentId: string }>("POST", "/api/incidents", { title, summary });
-      router.push(`/incidents/${incidentId}`);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const { incidentId } = await callApi<{ incidentId: string }>("POST", "/api/incidents", { title, summary });
+        router.push(`/incidents/${incidentId}`);
+      },
+      { staysBusyOnSuccess: true },
+    );
   }
   return (
     <form className="panel" onSubmit={(event) => void submit(event)}>
@@ -31,14 +31,8 @@ export function CreateIncidentForm() {
         <label htmlFor="incident-summary">Summary</label>
         <textarea id="incident-summary" value={summary} onChange={(event) => setSummary(event.target.value)} placeholder="What was seen, since when, who is on it." />
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button className="primary" type="submit" disabled={busy}>
-        Open incident
-      </button>
+      <FormError error={error} />
+      <SubmitButton busy={busy}>Open incident</SubmitButton>
     </form>
   );
 }

@@ -8,7 +8,9 @@ import { CliError, EXIT_CODES } from "./cli-error.ts";
 import { loadCredentials, removeCredentials } from "./config.ts";
 import type { Output } from "./output.ts";
 import { exportCommand } from "./commands/export.ts";
+import { launchCommand } from "./commands/launch.ts";
 import { loginCommand } from "./commands/login.ts";
+import { runbooksCommand } from "./commands/runbooks.ts";
 import { isRunId, statusCommand } from "./commands/status.ts";
 import { parseDuration, submitCommand } from "./commands/submit.ts";
 import { watchCommand } from "./commands/watch.ts";
@@ -23,6 +25,9 @@ export const USAGE = `usage: workbench COMMAND [flags] [--json]
                                          list runs, or show one
   watch RUN                              the run's histograms as bpftrace prints them, with p50/p99, live
   export RUN [--format jsonl|csv]        the run's frames on stdout
+  runbooks [--search TEXT]               approved runbooks: what they measure, until when, their parameters
+  launch RUNBOOK [NAME=VALUE ...] (--hosts A,B | --all-in-scope) --duration 30s --reason TEXT [--incident ID] [--watch]
+                                         launch a runbook (program id or name); unset parameters take their defaults
 
   --json        machine-readable output (watch: one JSON document per update)
   --server URL  another workbench than the one logged in to (also WORKBENCH_SERVER_URL)
@@ -30,7 +35,7 @@ export const USAGE = `usage: workbench COMMAND [flags] [--json]
 
 exit status: 0 ok, 1 refused by the server, 2 usage, 3 not logged in or token expired/revoked,
              4 not allowed (scope or role), 5 server unreachable or failing, 6 lint errors (submit),
-             7 the watched run failed`;
+             7 the watched run failed (watch, launch --watch)`;
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Io = Output & { stdin: NodeJS.ReadableStream & { isTTY?: boolean } };
@@ -104,6 +109,37 @@ export async function runCli(argv: string[], env: Env, io: Io): Promise<number> 
         const format = values.format ?? "jsonl";
         if (format !== "jsonl" && format !== "csv") throw new CliError("USAGE", "--format is jsonl or csv.");
         await exportCommand(api(values.server), { runId: runIdArgument(positionals, "export"), format }, out);
+        return 0;
+      }
+      case "runbooks": {
+        const { values, positionals } = parse(rest, { search: { type: "string" } });
+        if (positionals.length > 0) throw new CliError("USAGE", "runbooks takes no arguments (--search TEXT narrows the list).");
+        await runbooksCommand(api(values.server), { search: values.search }, out);
+        return 0;
+      }
+      case "launch": {
+        const { values, positionals } = parse(rest, {
+          hosts: { type: "string" },
+          "all-in-scope": { type: "boolean" },
+          duration: { type: "string" },
+          reason: { type: "string" },
+          incident: { type: "string" },
+          watch: { type: "boolean" },
+        });
+        const [runbook, ...assignments] = positionals;
+        if (!runbook) throw new CliError("USAGE", "launch takes a runbook (its program id or name; `workbench runbooks` lists them), then NAME=VALUE for its parameters.");
+        const hosts = (values.hosts ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+        const allInScope = values["all-in-scope"] === true;
+        if ((hosts.length > 0) === allInScope) throw new CliError("USAGE", "launch needs either --hosts A,B or --all-in-scope: where the runbook runs.");
+        if (!values.duration) throw new CliError("USAGE", "launch needs --duration (e.g. 30s, 5m): how long the launch lasts.");
+        const durationSec = parseDuration(values.duration);
+        if (durationSec === null || durationSec < 1) throw new CliError("USAGE", `--duration ${values.duration} is not a duration (e.g. 30, 30s, 5m, 1h).`);
+        if (!values.reason?.trim()) throw new CliError("USAGE", "launch needs --reason TEXT: why you launch it (it is audited and shown with the runs).");
+        await launchCommand(
+          api(values.server),
+          { runbook, assignments, hosts, allInScope, durationSec, reason: values.reason, incidentId: values.incident, watch: values.watch === true },
+          out,
+        );
         return 0;
       }
       default:

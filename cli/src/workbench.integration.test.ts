@@ -3,8 +3,9 @@
 // the real agent running real bpftrace on this host. Logs in with an API
 // token, submits a program the lint refuses and one it accepts, watches the
 // approved run live until its duration limit ends it, reads its status and
-// exports it; and says what to do when the token expired, lacks a scope, or
-// the server is unreachable. Needs root (bpftrace) and `npm run build`.
+// exports it; lists an approved runbook and launches it with values; and
+// says what to do when the token expired, lacks a scope, or the server is
+// unreachable. Needs root (bpftrace) and `npm run build`.
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -168,6 +169,91 @@ interval:ms:500 { print(@usecs); }
     expect(rows.length).toBeGreaterThan(3);
     expect(rows.some((row) => row.includes("@usecs"))).toBe(true);
   }, 90_000);
+});
+
+describe("workbench runbooks and launch", () => {
+  const name = "slow-sleeps";
+  let launcherEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    // A runbook on this host with one bounded parameter, submitted and approved over the API as people do.
+    const submitted = await fetch(`${web.url}/api/programs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${engineerToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name,
+        source: `tracepoint:syscalls:sys_enter_clock_nanosleep { @start[tid] = nsecs; }
+tracepoint:syscalls:sys_exit_clock_nanosleep /@start[tid]/ {
+  if ((nsecs - @start[tid]) / 1000 >= $1) { @usecs = hist((nsecs - @start[tid]) / 1000); }
+  delete(@start[tid]);
+}
+interval:ms:500 { print(@usecs); }
+`,
+        durationSec: 30,
+        targetHostIds: [host.hostId],
+        runbook: {
+          measures: "sleeps longer than a threshold, as a latency histogram",
+          params: [{ name: "min_usecs", description: "Shortest sleep counted", type: "integer", min: 0, max: 1_000_000, default: 0 }],
+          maxHostsPerLaunch: 1,
+          maxConcurrentLaunches: 2,
+          launchRoles: ["ENGINEER"],
+          validityDays: 7,
+        },
+      }),
+    });
+    expect(submitted.status, await submitted.clone().text()).toBe(201);
+    const { revisionId } = (await submitted.json()) as { revisionId: string };
+    const review = await fetch(`${web.url}/api/revisions/${revisionId}/reviews`, {
+      method: "POST",
+      headers: { cookie: reviewerCookie, origin: web.url, "content-type": "application/json" },
+      body: JSON.stringify({ decision: "approve", reason: "bounded runbook" }),
+    });
+    expect(review.status).toBe(201);
+    const { token } = await createApiToken(t.db, engineer, { name: "launcher", expiresInDays: 1, scopes: ["runbooks:launch", "runs:read"] }, { maxDays: 90 });
+    launcherEnv = { WORKBENCH_TOKEN: token, WORKBENCH_SERVER_URL: web.url };
+  });
+
+  it("runbooks lists the approved runbook with what it measures, until when, and its parameters", async () => {
+    const run = await workbench(["runbooks"], { env: launcherEnv });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^${name} r1 {2}\\(\\S+\\) {2}launchable until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`, "m"));
+    expect(run.stdout).toContain("  measures: sleeps longer than a threshold, as a latency histogram\n");
+    expect(run.stdout).toContain(`  launch: up to 30 s on up to 1 host(s) of hosts ${host.hostName}; by engineer\n`);
+    expect(run.stdout).toContain("  min_usecs=0 (integer 0..1000000): Shortest sleep counted\n");
+    const json = await workbench(["runbooks", "--json", "--search", "threshold"], { env: launcherEnv });
+    expect(JSON.parse(json.stdout)).toMatchObject([{ name, status: "APPROVED", policy: { params: [{ name: "min_usecs" }] } }]);
+  });
+
+  it("launch with a value starts a run whose signed order carries it, and --watch shows its histogram until it ends", async () => {
+    const workload = sleepWorkload(20);
+    try {
+      const run = await workbench(["launch", name, "min_usecs=5", "--hosts", host.hostName, "--duration", "5s", "--reason", "p99 of sleeps", "--watch"], { env: launcherEnv });
+      expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Launched ${name} r1 with min_usecs=5 on 1 host\\(s\\), until .+ UTC\\.$`, "m"));
+      expect(run.stdout).toMatch(/^@usecs:\n\[/m);
+      const runId = /^ {2}(\S+) {2}http/m.exec(run.stdout)![1]!;
+      expect(run.stdout.trimEnd().split("\n\n\n").at(-1)).toContain(`run ${runId} · ${name} r1 on ${host.hostName} · ENDED (duration_limit)`);
+      const { envelope, launch } = await t.db.run.findUniqueOrThrow({ where: { id: runId }, select: { envelope: true, launch: { select: { reason: true, launchedById: true } } } });
+      const order = JSON.parse(Buffer.from((envelope as { payload: string }).payload, "base64").toString("utf8")) as { runbook: { values: unknown; reason: string } };
+      expect(order.runbook).toMatchObject({ values: { min_usecs: 5 }, reason: "p99 of sleeps" });
+      expect(launch).toEqual({ reason: "p99 of sleeps", launchedById: engineer.id });
+    } finally {
+      workload.kill();
+    }
+  }, 90_000);
+
+  it("a value out of its bounds exits 1 with the server's sentence, and launches nothing", async () => {
+    const before = await t.db.run.count();
+    const run = await workbench(["launch", name, "min_usecs=2000000", "--all-in-scope", "--duration", "5s", "--reason", "too far"], { env: launcherEnv });
+    expect(run).toMatchObject({ code: 1, stderr: "workbench: min_usecs must be between 0 and 1000000; 2000000 is not.\n" });
+    expect(await t.db.run.count()).toBe(before);
+  });
+
+  it("a token without runbooks:launch exits 4 naming the scope", async () => {
+    const { token } = await createApiToken(t.db, engineer, { name: "reader", expiresInDays: 1, scopes: ["runs:read"] }, { maxDays: 90 });
+    const run = await workbench(["launch", name, "--hosts", host.hostName, "--duration", "5s", "--reason", "no scope"], { env: { WORKBENCH_TOKEN: token, WORKBENCH_SERVER_URL: web.url } });
+    expect(run).toMatchObject({ code: 4, stderr: "workbench: This API token's scopes (runs:read) do not allow this; it needs the scope runbooks:launch.\n" });
+  });
 });
 
 describe("workbench says what to do", () => {

@@ -3,7 +3,10 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { ProgramEditor } from "@/components/program-editor/index.tsx";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 import type { LintPolicy } from "@/lib/shared/policy/policy.ts";
 import { parseCompileErrors } from "@/lib/shared/bpftrace/compile-errors.ts";
 import { DEFAULT_CANARY_PERIOD_SEC, MAX_CANARY_PERIOD_SEC } from "@/lib/shared/input-limits.ts";
@@ -44,8 +47,7 @@ export function ProgramForm(props: Props) {
   const [targets, setTargets] = useState<string[]>(props.initial.targetHostIds);
   const [selector, setSelector] = useState(props.initial.targetSelector ?? "");
   const [canaryPeriodSec, setCanaryPeriodSec] = useState(String(props.initial.canaryPeriodSec ?? DEFAULT_CANARY_PERIOD_SEC));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   const matches = useSelectorMatches(selector);
   const catalog = useProbeCatalog([...new Set([...targets, ...(matches.state === "ok" ? matches.hosts.map((h) => h.id) : [])])].slice(0, CATALOG_HOSTS));
@@ -61,8 +63,6 @@ export function ProgramForm(props: Props) {
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     // A blank selector is sent as none (left out).
     const several = targets.length > 1 || selector.trim() !== "";
     const content = {
@@ -72,19 +72,19 @@ export function ProgramForm(props: Props) {
       ...(selector.trim() === "" ? {} : { targetSelector: selector }),
       ...(several ? { canary: { periodSec: Number(canaryPeriodSec) } } : {}),
     };
-    try {
-      if (props.mode === "create") {
-        const created = await callApi<{ programId: string }>("POST", "/api/programs", { name, ...content });
-        router.push(`/programs/${created.programId}`);
-      } else {
-        await callApi("POST", `/api/programs/${props.programId}/revisions`, { ...content, baseRevision: props.baseRevision });
-        router.push(`/programs/${props.programId}`);
-      }
-      router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        if (props.mode === "create") {
+          const created = await callApi<{ programId: string }>("POST", "/api/programs", { name, ...content });
+          router.push(`/programs/${created.programId}`);
+        } else {
+          await callApi("POST", `/api/programs/${props.programId}/revisions`, { ...content, baseRevision: props.baseRevision });
+          router.push(`/programs/${props.programId}`);
+        }
+        router.refresh();
+      },
+      { staysBusyOnSuccess: true },
+    );
   }
 
   return (
@@ -149,15 +149,11 @@ export function ProgramForm(props: Props) {
           </div>
         )}
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="actions">
-        <button className="primary" type="submit" disabled={busy || lint.result.blocked || matches.state === "invalid"}>
-          {busy ? "Submitting…" : props.mode === "create" ? "Submit for review" : "Submit new revision"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Submitting…" disabled={lint.result.blocked || matches.state === "invalid"}>
+          {props.mode === "create" ? "Submit for review" : "Submit new revision"}
+        </SubmitButton>
       </div>
     </form>
   );

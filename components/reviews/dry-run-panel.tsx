@@ -1,7 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 export type DryRun = {
   id: string;
@@ -51,21 +53,15 @@ export function DryRunPanel({
 }) {
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
   const [results, setResults] = useState(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useFormAction();
+  const { busy, error } = action;
 
   async function run() {
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       const { dryRun } = await callApi<{ dryRun: DryRun }>("POST", `/api/revisions/${revisionId}/dry-runs`, { hostId });
       setResults((current) => [dryRun, ...current]);
       onResult?.(dryRun);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const latest = results[0];
@@ -89,11 +85,7 @@ export function DryRunPanel({
       ) : (
         <p className="muted">Engineers and reviewers can have a target host compile this revision.</p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {latest && (
         <div className={latest.status === "OK" ? "notice" : "error"} data-testid="dry-run-result" style={{ marginTop: 10 }}>
           <strong data-testid="dry-run-outcome">

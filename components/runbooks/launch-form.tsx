@@ -2,7 +2,9 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 import { checkParamValue, type RunbookParam } from "@/lib/shared/runbook-params.ts";
 import { ParamInput, paramValueOf } from "./param-input.tsx";
 
@@ -30,8 +32,7 @@ export function LaunchForm(props: {
   const [durationSec, setDurationSec] = useState(String(Math.min(60, props.maxDurationSec)));
   const [reason, setReason] = useState("");
   const [incidentId, setIncidentId] = useState(props.incidentId ?? "");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   const values = Object.fromEntries(props.params.map((p) => [p.name, paramValueOf(p, texts[p.name] ?? "")]));
   const problems = Object.fromEntries(props.params.map((p) => [p.name, checkParamValue(p, values[p.name])]));
@@ -46,22 +47,20 @@ export function LaunchForm(props: {
   }
 
   async function launch() {
-    setBusy(true);
-    setError(null);
-    try {
-      const outcome = await callApi<{ runIds: string[] }>("POST", `/api/runbooks/${props.programId}/launches`, {
-        revisionId: props.revisionId,
-        hostIds: chosen,
-        values,
-        durationSec: duration,
-        reason,
-        ...(incidentId ? { incidentId } : {}),
-      });
-      router.push(`/runs/${outcome.runIds[0]}`);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const outcome = await callApi<{ runIds: string[] }>("POST", `/api/runbooks/${props.programId}/launches`, {
+          revisionId: props.revisionId,
+          hostIds: chosen,
+          values,
+          durationSec: duration,
+          reason,
+          ...(incidentId ? { incidentId } : {}),
+        });
+        router.push(`/runs/${outcome.runIds[0]}`);
+      },
+      { staysBusyOnSuccess: true },
+    );
   }
 
   return (
@@ -101,11 +100,7 @@ export function LaunchForm(props: {
           ))}
         </select>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="actions">
         <button className="primary" type="button" disabled={busy || !ready} onClick={() => void launch()}>
           Launch

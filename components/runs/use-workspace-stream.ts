@@ -1,67 +1,14 @@
 "use client";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { io, type Socket } from "socket.io-client";
-import type { Frame } from "@/lib/shared/frame.ts";
 import { runSnapshotWithOriginSchema, type RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
 import { LIVE_NAMESPACE, SOCKET_PATH } from "@/lib/shared/sockets.ts";
 import type { LiveClientToServerEvents, LiveServerToClientEvents } from "@/lib/views/live-events.ts";
 import { WorkspaceStore, type SeqGap, type WorkspaceView } from "./workspace-store.ts";
-
-/**
- * Older frames are fetched over HTTP when the socket's snapshot (the latest
- * 600 frames of each run) does not reach back to the start, up to this many
- * in all; a view joined late into a long run of many hosts shows the recent
- * history only and says so. Frames missed live (the viewer fell behind, or
- * a server process died before relaying what it stored) are fetched the same way.
- */
-const MAX_BACKFILL_FRAMES = 200_000;
-const PAGE = 5000;
+import { backfillRange, backfillStart, fetchFrames, MAX_BACKFILL_FRAMES, sharedBatch } from "./workspace-backfill.ts";
 
 export type WorkspaceStream = { store: WorkspaceStore; view: WorkspaceView; connected: boolean; error: string | null; loading: boolean };
 type LiveSocket = Socket<LiveServerToClientEvents, LiveClientToServerEvents>;
-
-async function fetchFrames(runId: string, afterSeq: number, limit: number): Promise<{ frames: Frame[]; nextAfterSeq: number }> {
-  const response = await fetch(`/api/runs/${encodeURIComponent(runId)}/frames?afterSeq=${afterSeq}&limit=${limit}`, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`could not load frames (${response.status})`);
-  return (await response.json()) as { frames: Frame[]; nextAfterSeq: number };
-}
-
-/** Pages from the start of the run until the frames the socket already gave (the timeline skips duplicates). */
-async function backfillStart(store: WorkspaceStore, runId: string, budget: { left: number }, cancelled: () => boolean): Promise<void> {
-  const run = store.get(runId);
-  if (!run) return;
-  let afterSeq = 0;
-  while (!cancelled() && run.timeline.missesEarlyFrames && afterSeq < run.timeline.lowestSeq) {
-    if (budget.left <= 0) {
-      store.markHistoryLimited();
-      return;
-    }
-    const page = await fetchFrames(runId, afterSeq, Math.min(PAGE, budget.left));
-    if (page.frames.length === 0) return;
-    budget.left -= page.frames.length;
-    store.ingest(runId, page.frames);
-    afterSeq = page.nextAfterSeq;
-  }
-}
-
-/** Frames fromSeq..toSeq (inclusive; toSeq Infinity: up to now) of a run, from the database. */
-async function backfillRange(store: WorkspaceStore, runId: string, fromSeq: number, toSeq: number, budget: { left: number }, cancelled: () => boolean): Promise<void> {
-  let afterSeq = fromSeq - 1;
-  while (!cancelled() && afterSeq < toSeq && budget.left > 0) {
-    const page = await fetchFrames(runId, afterSeq, Math.min(PAGE, budget.left, Number.isFinite(toSeq) ? toSeq - afterSeq : PAGE));
-    if (page.frames.length === 0) return;
-    budget.left -= page.frames.length;
-    store.ingest(runId, page.frames);
-    afterSeq = page.nextAfterSeq;
-  }
-}
-
-/** The batch all these runs share, when they are the runs of one approval on several hosts. */
-function sharedBatch(runs: readonly RunSnapshotWithOrigin[]): string | null {
-  const first = runs[0]?.origin;
-  if (runs.length < 2 || first?.kind !== "live") return null;
-  return runs.every((run) => run.origin.kind === "live" && run.origin.batchId === first.batchId) ? first.batchId : null;
-}
 
 /**
  * Every run of `initial` watched over one socket (one batch watch for the
@@ -86,7 +33,7 @@ export function useWorkspaceStream(initial: readonly RunSnapshotWithOrigin[]): W
     const socket: LiveSocket = io(LIVE_NAMESPACE, { path: SOCKET_PATH, withCredentials: true, transports: ["websocket"] });
     const fail = (what: string) => (caught: unknown) => setError(`${what}: ${(caught as Error).message}`);
     const fillGaps = (gaps: SeqGap[]) => {
-      for (const gap of gaps) backfillRange(store, gap.runId, gap.fromSeq, gap.toSeq, budget, isCancelled).catch(fail("Frames missed live could not be loaded"));
+      for (const gap of gaps) backfillRange(fetchFrames, store, gap.runId, gap.fromSeq, gap.toSeq, budget, isCancelled).catch(fail("Frames missed live could not be loaded"));
     };
 
     const acceptSnapshot = (value: unknown) => {
@@ -96,7 +43,7 @@ export function useWorkspaceStream(initial: readonly RunSnapshotWithOrigin[]): W
     const afterSnapshot = (runId: string) => {
       if (backfilled.has(runId)) return;
       backfilled.add(runId);
-      backfillStart(store, runId, budget, isCancelled).catch(fail("Earlier frames are missing"));
+      backfillStart(fetchFrames, store, runId, budget, isCancelled).catch(fail("Earlier frames are missing"));
     };
     const watchBatch = (id: string) => {
       socket.emit("batch:watch", { batchId: id }, (reply) => {
@@ -139,7 +86,8 @@ export function useWorkspaceStream(initial: readonly RunSnapshotWithOrigin[]): W
       if (Array.isArray(states)) for (const state of states) acceptSnapshot(state);
     });
     socket.on("live:resync", (missed) => {
-      for (const run of missed?.runs ?? []) backfillRange(store, run.runId, run.fromSeq, Infinity, budget, isCancelled).catch(fail("Frames missed live could not be loaded"));
+      for (const run of missed?.runs ?? [])
+        backfillRange(fetchFrames, store, run.runId, run.fromSeq, Infinity, budget, isCancelled).catch(fail("Frames missed live could not be loaded"));
       for (const id of missed?.batches ?? []) watchBatch(id);
     });
     return () => {

@@ -5,7 +5,10 @@
 // may and answers refusals with a sentence.
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 export type EngagedSwitch = { id: string; scopeName: string; reason: string; engagedBy: string; engagedAt: string; endedQueued: number; stoppedRunning: number };
 type Choice = { id: string; name: string };
@@ -17,8 +20,7 @@ export function StopSwitchPanel(props: { engaged: EngagedSwitch[]; canEngage: bo
   const [kind, setKind] = useState<ScopeKind>("all");
   const [target, setTarget] = useState("");
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   const scope = () => {
     switch (kind) {
@@ -34,18 +36,12 @@ export function StopSwitchPanel(props: { engaged: EngagedSwitch[]; canEngage: bo
   };
 
   async function act(call: () => Promise<unknown>) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await call();
       setOpen(false);
       setReason("");
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -102,26 +98,18 @@ export function StopSwitchPanel(props: { engaged: EngagedSwitch[]; canEngage: bo
             <label htmlFor="stop-reason">Reason</label>
             <input id="stop-reason" type="text" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} />
           </div>
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
           <div className="actions">
-            <button className="danger" type="submit" disabled={busy}>
-              {busy ? "Stopping…" : "Stop runs in this scope"}
-            </button>
+            <SubmitButton className="danger" busy={busy} busyLabel="Stopping…">
+              Stop runs in this scope
+            </SubmitButton>
             <button type="button" onClick={() => setOpen(false)} disabled={busy}>
               Cancel
             </button>
           </div>
         </form>
       )}
-      {!open && error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {!open && <FormError error={error} />}
     </section>
   );
 }

@@ -24,17 +24,24 @@ export class ProgramFormPage {
   async submitNew(options: { name: string; source: string; hosts: string[]; durationSec: number }): Promise<string> {
     await this.page.goto("/programs/new");
     await this.fill({ name: options.name, source: options.source, host: options.hosts[0]!, durationSec: options.durationSec });
-    for (const host of options.hosts.slice(1)) await this.page.getByRole("checkbox", { name: host, exact: true }).check();
+    for (const host of options.hosts.slice(1)) await this.chooseHost(host);
     await this.page.getByRole("button", { name: "Submit for review" }).click();
     await expect(this.page.getByRole("heading", { name: options.name })).toBeVisible();
     return this.page.url();
   }
 
   async fill(options: { name?: string; source: string; host: string; durationSec: number }): Promise<void> {
-    if (options.name !== undefined) await this.page.getByLabel("Name").fill(options.name);
+    if (options.name !== undefined) await this.page.getByLabel("Name", { exact: true }).fill(options.name);
     await this.setProgram(options.source);
-    const host = this.page.getByRole("checkbox", { name: options.host });
-    if (!(await host.isChecked())) await host.check();
+    await this.chooseHost(options.host);
     await this.page.getByLabel("Duration limit (seconds)").fill(String(options.durationSec));
+  }
+
+  /** Ticks a target host by name; with many hosts enrolled (a fleet spec ran before), the list is searched first. */
+  async chooseHost(name: string): Promise<void> {
+    const search = this.page.getByLabel("Find hosts by name or label");
+    if (await search.isVisible()) await search.fill(name);
+    const host = this.page.getByRole("checkbox", { name, exact: true });
+    if (!(await host.isChecked())) await host.check();
   }
 }

@@ -12,7 +12,7 @@ export class UsersAdminPage {
   async addUser(options: { email: string; name: string; roles: string[] }): Promise<string> {
     const form = this.page.getByTestId("create-user");
     await form.getByLabel("Email").fill(options.email);
-    await form.getByLabel("Name").fill(options.name);
+    await form.getByLabel("Name", { exact: true }).fill(options.name);
     await this.setChecked(form.getByRole("group", { name: "Roles of the new user" }), options.roles);
     await form.getByRole("button", { name: "Add user" }).click();
     const password = form.getByTestId("initial-password");

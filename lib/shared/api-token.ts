@@ -9,6 +9,7 @@ export const TOKEN_SCOPES = {
   "runs:read": "Read runs, their frames and exports, programs, hosts and incidents; watch live runs.",
   "programs:submit": "Submit programs and new revisions, and have hosts dry-run them.",
   "replays:upload": "Upload recorded bpftrace captures as replay runs.",
+  "runbooks:launch": "Launch approved runbooks within their signed policy (and list them, with the hosts in their scope).",
   "metrics:read": "Scrape /metrics (Prometheus).",
 } as const;
 

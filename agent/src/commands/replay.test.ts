@@ -4,7 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
 import { AgentError } from "../errors.ts";
-import { ReplayClock, parseReplayArgs } from "./replay.ts";
+import { parseReplayArgs } from "./replay-arguments.ts";
+import { ReplayClock } from "./replay-capture.ts";
 
 const hist = (map: string): OutputRecord => ({ type: "hist", map, series: [] });
 

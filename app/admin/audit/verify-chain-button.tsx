@@ -1,7 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 type Verification = {
   ok: boolean;
@@ -13,19 +15,12 @@ type Verification = {
 /** Walks the whole chain on the server (the same check as `npm run audit:verify`); on request, as it reads every entry. */
 export function VerifyChainButton() {
   const [result, setResult] = useState<Verification | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   async function verify() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       setResult((await callApi<{ verification: Verification }>("GET", "/api/audit/verification")).verification);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -57,11 +52,7 @@ export function VerifyChainButton() {
           : {result.firstBroken.message} ({result.checked} entries before it check out.)
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }

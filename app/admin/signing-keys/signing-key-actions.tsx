@@ -1,26 +1,19 @@
 "use client";
 
-import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 function useAction() {
   const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function run(path: string) {
-    setBusy(true);
-    setError(null);
-    try {
+  const form = useFormAction();
+  const run = (path: string) =>
+    form.run(async () => {
       await callApi("POST", path);
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, run };
+    });
+  return { busy: form.busy, error: form.error, run };
 }
 
 export function RotateKeyButton() {
@@ -39,11 +32,7 @@ export function RotateKeyButton() {
           {busy ? "Rotating…" : "Rotate signing key"}
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }

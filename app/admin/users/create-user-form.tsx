@@ -2,7 +2,10 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { SubmitButton } from "@/components/ui/submit-button.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 import { RoleCheckboxes } from "./role-checkboxes.tsx";
 
 export function CreateUserForm({ availableRoles }: { availableRoles: readonly string[] }) {
@@ -12,15 +15,12 @@ export function CreateUserForm({ availableRoles }: { availableRoles: readonly st
   const [roles, setRoles] = useState<string[]>(["ENGINEER"]);
   const [password, setPassword] = useState("");
   const [created, setCreated] = useState<{ email: string; initialPassword: string | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setCreated(null);
-    try {
+    await run(async () => {
       const result = await callApi<{ email: string; initialPassword: string | null }>("POST", "/api/users", {
         email,
         name,
@@ -32,11 +32,7 @@ export function CreateUserForm({ availableRoles }: { availableRoles: readonly st
       setName("");
       setPassword("");
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -61,9 +57,7 @@ export function CreateUserForm({ availableRoles }: { availableRoles: readonly st
         <input id="new-user-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         <span className="hint">At least 12 characters. Leave it empty and the server makes one up, shown here once.</span>
       </div>
-      <button className="primary" type="submit" disabled={busy}>
-        Add user
-      </button>
+      <SubmitButton busy={busy}>Add user</SubmitButton>
       {created && (
         <div className="form-row" style={{ marginTop: 12 }} role="status">
           <span className="hint">
@@ -77,11 +71,7 @@ export function CreateUserForm({ availableRoles }: { availableRoles: readonly st
           )}
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }

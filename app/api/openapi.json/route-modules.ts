@@ -8,6 +8,8 @@ import * as route0 from "@/app/api/agent/enroll/route.ts";
 import * as route1 from "@/app/api/audit/export/route.ts";
 import * as route2 from "@/app/api/audit/route.ts";
 import * as route3 from "@/app/api/audit/verification/route.ts";
+import * as runbooksRoute from "@/app/api/runbooks/route.ts";
+import * as runbookRoute from "@/app/api/runbooks/[programId]/route.ts";
 import * as openApiRoute from "@/app/api/openapi.json/route.ts";
 import * as route4 from "@/app/api/auth/[...nextauth]/route.ts";
 import * as route5 from "@/app/api/enrollment-tokens/route.ts";
@@ -63,6 +65,8 @@ export const API_ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "audit/verification": route3,
   "auth/[...nextauth]": route4,
   "openapi.json": openApiRoute,
+  runbooks: runbooksRoute,
+  "runbooks/[programId]": runbookRoute,
   "enrollment-tokens": route5,
   health: route6,
   "hosts/[hostId]/labels": route7,

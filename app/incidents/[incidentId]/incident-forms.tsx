@@ -1,34 +1,21 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 function useAction() {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>, after?: () => void) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const form = useFormAction();
+  const run = (action: () => Promise<unknown>, after?: () => void) =>
+    form.run(async () => {
       await action();
       after?.();
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, run };
+    });
+  return { error: form.error, busy: form.busy, run };
 }
-
-const ErrorLine = ({ error }: { error: string | null }) =>
-  error ? (
-    <p className="error" role="alert">
-      {error}
-    </p>
-  ) : null;
 
 /** Attach runs (one host's run, or every host of one approval at once) as evidence or baseline. */
 export function AttachRunsForm({ incidentId, choices }: { incidentId: string; choices: { value: string; label: string }[] }) {
@@ -69,7 +56,7 @@ export function AttachRunsForm({ incidentId, choices }: { incidentId: string; ch
       <button type="submit" className="primary" disabled={busy || !value}>
         Attach
       </button>
-      <ErrorLine error={error} />
+      <FormError error={error} />
     </form>
   );
 }
@@ -81,7 +68,7 @@ export function DetachRunButton({ incidentId, runId }: { incidentId: string; run
       <button type="button" className="small" disabled={busy} onClick={() => void run(() => callApi("DELETE", `/api/incidents/${incidentId}/runs/${runId}`))}>
         Detach
       </button>
-      <ErrorLine error={error} />
+      <FormError error={error} />
     </>
   );
 }
@@ -103,7 +90,7 @@ export function NoteForm({ incidentId }: { incidentId: string }) {
       <button type="submit" disabled={busy || body.trim() === ""}>
         Add note
       </button>
-      <ErrorLine error={error} />
+      <FormError error={error} />
     </form>
   );
 }
@@ -116,7 +103,7 @@ export function StatusButton({ incidentId, status }: { incidentId: string; statu
       <button type="button" disabled={busy} onClick={() => void run(() => callApi("PATCH", `/api/incidents/${incidentId}`, { status: next }))}>
         {next === "RESOLVED" ? "Mark resolved" : "Reopen"}
       </button>
-      <ErrorLine error={error} />
+      <FormError error={error} />
     </>
   );
 }

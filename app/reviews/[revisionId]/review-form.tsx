@@ -2,27 +2,26 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { ApiError, callApi } from "@/lib/client/api.ts";
+import { callApi } from "@/lib/client/api.ts";
+import { FormError } from "@/components/ui/form-error.tsx";
+import { useFormAction } from "@/components/ui/use-form-action.ts";
 
 export function ReviewForm({ revisionId, programId }: { revisionId: string; programId: string }) {
   const router = useRouter();
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useFormAction();
 
   async function decide(decision: "approve" | "reject" | "request-changes") {
-    setBusy(true);
-    setError(null);
-    try {
-      const outcome = await callApi<{ status: string }>("POST", `/api/revisions/${revisionId}/reviews`, { decision, reason });
-      // An approval that still waits for others keeps the reviewer here, where the progress shows.
-      if (outcome.status === "PENDING") router.refresh();
-      else router.push(`/programs/${programId}`);
-      router.refresh();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : "The server could not be reached.");
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const outcome = await callApi<{ status: string }>("POST", `/api/revisions/${revisionId}/reviews`, { decision, reason });
+        // An approval that still waits for others keeps the reviewer here, where the progress shows.
+        if (outcome.status === "PENDING") router.refresh();
+        else router.push(`/programs/${programId}`);
+        router.refresh();
+      },
+      { staysBusyOnSuccess: true },
+    );
   }
 
   return (
@@ -32,11 +31,7 @@ export function ReviewForm({ revisionId, programId }: { revisionId: string; prog
         <textarea id="reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} required />
         <span className="hint">Every decision needs a reason; the author sees it.</span>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="actions">
         <button className="primary" type="button" disabled={busy || !reason.trim()} onClick={() => void decide("approve")}>
           Approve and sign

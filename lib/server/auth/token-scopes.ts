@@ -10,6 +10,8 @@ export const SCOPE_ACTIONS: Record<TokenScope, readonly Action[]> = {
   "runs:read": ["run.read", "program.read", "host.read", "incident.read", "settings.read", "api.read"],
   "programs:submit": ["program.read", "program.create", "program.revise", "revision.dry-run", "host.read", "settings.read", "api.read"],
   "replays:upload": ["replay.create", "api.read"],
+  // Reading runbooks (program.read) and hosts is what a launch needs to pick them by name.
+  "runbooks:launch": ["runbook.launch", "program.read", "host.read", "api.read"],
   "metrics:read": ["metrics.read", "api.read"],
 };
 
@@ -22,6 +24,7 @@ export const SCOPE_GATE: Record<TokenScope, Action> = {
   "runs:read": "run.read",
   "programs:submit": "program.create",
   "replays:upload": "replay.create",
+  "runbooks:launch": "runbook.launch",
   "metrics:read": "metrics.read",
 };
 

@@ -47,10 +47,13 @@ const DEFAULT_MAX_GROUP_FRAMES = 5000;
 const GROUP_COMMIT_SQL = `
 WITH batch AS (
   SELECT * FROM unnest($1::int[], $2::int[]) AS b("runKey", "lastSeq")
+), locked AS (
+  -- The runs' rows in the order every batch of starts, ends and stops takes them (by id), so none of them deadlock.
+  SELECT r."id" FROM "Run" r WHERE r."frameKey" = ANY($1::int[]) ORDER BY r."id" FOR UPDATE
 ), runs AS (
   UPDATE "Run" r SET "lastSeq" = GREATEST(r."lastSeq", b."lastSeq")
   FROM batch b
-  WHERE r."frameKey" = b."runKey" AND r."status" = 'RUNNING' AND r."framesPrunedAt" IS NULL
+  WHERE r."frameKey" = b."runKey" AND r."id" IN (SELECT "id" FROM locked) AND r."status" = 'RUNNING' AND r."framesPrunedAt" IS NULL
   RETURNING r."frameKey"
 ), names AS (
   INSERT INTO "FrameName" ("runKey", "id", "kind", "text")

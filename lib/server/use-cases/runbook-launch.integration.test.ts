@@ -21,6 +21,8 @@ import { reviewRevision } from "./review-revision.ts";
 import { reviseProgram } from "./revise-program.ts";
 import { revokeApproval } from "./revoke-approval.ts";
 import { stopRun } from "./stop-run.ts";
+import { engageStopSwitch } from "./engage-stop-switch.ts";
+import { releaseStopSwitch } from "./release-stop-switch.ts";
 
 const SOURCE = "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[str($2)] = count(); }";
 const RULES = { maxDurationSec: 600, maxRunbookValidityDays: 90 };
@@ -146,6 +148,28 @@ describe("launching a runbook", () => {
     expect(entries[0]!.data).toMatchObject({ values: { pid: 4242, comm: "nginx" }, hosts: 2, hostNames: [a.hostName, b.hostName].sort(), incidentId });
     expect(await t.db.incidentRun.count({ where: { incidentId } })).toBe(2);
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
+  });
+
+  it("starts a launch on several hosts on the signed canary first, and refuses launches while a stop switch covers them", async () => {
+    const role = `can${unique()}`;
+    const [a, b] = [await enroll([`role=${role}`]), await enroll([`role=${role}`])];
+    const { programId } = await approvedRunbook(role);
+    const input = { hostIds: [a.hostId, b.hostId], values: { pid: 1, comm: "bash" }, durationSec: 30, reason: "canary first" };
+    const outcome = await launch(sre, programId, input);
+    const runs = await t.db.run.findMany({ where: { launchId: outcome.launchId }, select: { hostId: true, canary: true, heldForCanary: true, rolloutId: true, envelope: true } });
+    // The canary is the first host by name (the revision names none): it starts now, the other waits for its decision.
+    const canaryHost = [a, b].sort((x, y) => (x.hostName < y.hostName ? -1 : 1))[0]!;
+    expect(runs.find((run) => run.hostId === canaryHost.hostId)).toMatchObject({ canary: true, heldForCanary: false });
+    expect(runs.find((run) => run.hostId !== canaryHost.hostId)).toMatchObject({ canary: false, heldForCanary: true });
+    expect(runs[0]!.rolloutId).not.toBeNull();
+    const { order } = verifyRunOrder(runs[0]!.envelope, { trustedKeys: new Map([[key.keyId, key.publicKey]]), hostName: runs[0]!.hostId === a.hostId ? a.hostName : b.hostName, now: new Date() });
+    expect(order.rollout).toEqual({ canaryHosts: [canaryHost.hostName], periodSec: 10 });
+    for (const run of await t.db.run.findMany({ where: { launchId: outcome.launchId }, select: { id: true } })) await stopRun(t.db, sre, run.id).catch(() => undefined);
+
+    const { switchId } = await engageStopSwitch(t.db, sre, { scope: { kind: "program", programId }, reason: "INC-9: stop every probe of this runbook" });
+    await expectAppError(launch(sre, programId, { ...input, hostIds: [a.hostId], reason: "during the switch" }), "CONFLICT", /INC-9: stop every probe of this runbook/);
+    await releaseStopSwitch(t.db, admin, switchId, { reason: "incident over" });
+    expect((await launch(sre, programId, { ...input, hostIds: [a.hostId], reason: "after the switch" })).runIds).toHaveLength(1);
   });
 
   it("refuses with a sentence anything outside the signed policy, and writes nothing then", async () => {
