@@ -10,11 +10,25 @@ const serverOrUiOnly = [
 ];
 // The zones of lib/ (docs/architecture.md); each zone's tsconfig refuses the wrong runtime's types, these rules the wrong zone.
 const protocolZone = { group: ["@/lib/protocol/*", "**/protocol/*.ts"], message: "lib/protocol is the agent <-> server protocol (Node only): not for this zone." };
-const viewsZone = { group: ["@/lib/views/*", "@/lib/views/**", "**/views/*.ts", "**/views/**/*.ts"], message: "lib/views is what the browser draws: the agent and the protocol never need it." };
+const viewsZone = {
+  group: ["@/lib/views/*", "@/lib/views/**", "**/views/*.ts", "**/views/**/*.ts"],
+  message: "lib/views is what the browser draws: the agent and the protocol never need it.",
+};
 const nodeBuiltins = { group: ["node:*"], message: "This zone runs in the browser too: no Node modules." };
 export default tseslint.config(
   {
-    ignores: [".next/**", "node_modules/**", "lib/server/db/generated/**", "agent/dist/**", "cli/dist/**", "dist/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      "lib/server/db/generated/**",
+      "agent/dist/**",
+      "cli/dist/**",
+      "dist/**",
+      ".data/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -64,10 +78,7 @@ export default tseslint.config(
     // Browser code never imports the server's modules (secrets, Prisma).
     files: ["components/**/*.{ts,tsx}", "lib/client/**/*.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["@/lib/server/db/*", "@prisma/*", "pg"], message: "Client code never touches the database." }, protocolZone] },
-      ],
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@/lib/server/db/*", "@prisma/*", "pg"], message: "Client code never touches the database." }, protocolZone] }],
     },
   },
   {

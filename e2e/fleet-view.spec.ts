@@ -63,12 +63,14 @@ test("a fleet of 60 hosts: counts by state, every host merged, silent hosts flag
     while (driving) {
       const second = new Promise((resolve) => setTimeout(resolve, 1000));
       await Promise.all(
-        agents.map(async (agent, i) => {
-          if (!agent.started || agent.stopped) return;
-          if (SILENT.includes(i) && agent.prints >= BUSY_PRINTS) return;
-          if (COMPLETED.includes(i) && agent.prints >= BUSY_PRINTS) return agent.end("completed");
-          return agent.tick();
-        }).map((sent) => sent.catch((error: unknown) => errors.push(String(error)))),
+        agents
+          .map(async (agent, i) => {
+            if (!agent.started || agent.stopped) return;
+            if (SILENT.includes(i) && agent.prints >= BUSY_PRINTS) return;
+            if (COMPLETED.includes(i) && agent.prints >= BUSY_PRINTS) return agent.end("completed");
+            return agent.tick();
+          })
+          .map((sent) => sent.catch((error: unknown) => errors.push(String(error)))),
       );
       await second;
     }
@@ -98,7 +100,9 @@ test("a fleet of 60 hosts: counts by state, every host merged, silent hosts flag
     const expected = log2Buckets(Array.from({ length: 5 }, (_, b) => sum(started.map((agent) => agent.lastRecord[b] ?? 0))));
     await expect.poll(async () => (await fleet.readHistogram()).total, { timeout: 20_000 }).toBe(sum(expected.map((bucket) => bucket.count)));
     const merged = await fleet.readHistogram();
-    expect(merged.buckets.filter(([, , count]) => Number(count) > 0)).toEqual(expected.filter((bucket) => bucket.count > 0).map((bucket) => [bucket.min, bucket.max, bucket.count]));
+    expect(merged.buckets.filter(([, , count]) => Number(count) > 0)).toEqual(
+      expected.filter((bucket) => bucket.count > 0).map((bucket) => [bucket.min, bucket.max, bucket.count]),
+    );
     expect(merged.percentiles.p99).toBeCloseTo(estimatePercentile(expected, 99)!, 9);
     await expect(fleet.histogram).toHaveAttribute("data-title", `@usecs · ${started.length} hosts merged`);
     await expect.poll(async () => Number(await sre.getByTestId("heatmap").getAttribute("data-columns")), { timeout: 20_000 }).toBeGreaterThanOrEqual(BUSY_PRINTS);

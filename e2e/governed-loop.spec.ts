@@ -105,7 +105,12 @@ test("a program bpftrace cannot compile fails with bpftrace's own message", asyn
   const programName = `broken ${Date.now()}`;
   const engineer = await browser.newPage();
   await signIn(engineer, "engineer");
-  await new ProgramFormPage(engineer).submitNew({ name: programName, source: "tracepoint:syscalls:sys_enter_openat { @x = no_such_function(1); }", hosts: [HOST], durationSec: 10 });
+  await new ProgramFormPage(engineer).submitNew({
+    name: programName,
+    source: "tracepoint:syscalls:sys_enter_openat { @x = no_such_function(1); }",
+    hosts: [HOST],
+    durationSec: 10,
+  });
 
   const reviewer = await browser.newPage();
   await signIn(reviewer, "reviewer");

@@ -15,7 +15,9 @@ test("an operator engages the local stop switch on the host, and the Hosts page 
   try {
     await expect(async () => {
       await page.goto("/hosts");
-      await expect(host.getByTestId("local-stop")).toHaveText(/^stopped locally since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: kernel upgrade, back at noon \(Dana\)$/, { timeout: 1000 });
+      await expect(host.getByTestId("local-stop")).toHaveText(/^stopped locally since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: kernel upgrade, back at noon \(Dana\)$/, {
+        timeout: 1000,
+      });
     }).toPass({ timeout: 20_000 });
     await saveScreenshot(page, "hosts-stopped-locally");
   } finally {

@@ -60,7 +60,9 @@ test("approve a runbook, launch it within its bounds, refuse what is outside the
   // An engineer may read it but not launch it: the form is not offered, and the API refuses.
   await engineer.goto(`/runbooks/${programId}`);
   await expect(engineer.getByTestId("cannot-launch")).toHaveText("Only sre may launch this runbook.");
-  const byEngineer = await engineer.request.post(`/api/runbooks/${programId}/launches`, { data: { hostIds: [host.id], values: { pid: workload.pid, comm: "" }, durationSec: 30, reason: "try" } });
+  const byEngineer = await engineer.request.post(`/api/runbooks/${programId}/launches`, {
+    data: { hostIds: [host.id], values: { pid: workload.pid, comm: "" }, durationSec: 30, reason: "try" },
+  });
   expect(byEngineer.status()).toBe(403);
   expect(((await byEngineer.json()) as { error: { message: string } }).error.message).toBe("This runbook may be launched by: sre.");
 
@@ -106,6 +108,8 @@ test("approve a runbook, launch it within its bounds, refuse what is outside the
   expect(revoked.status(), await revoked.text()).toBe(200);
   await expect(sre.getByTestId("run-status")).toHaveText("ended", { timeout: 20_000 });
   await expect(sre.getByTestId("end-reason")).toContainText("Revoked: revoked by Rae Reviewer: Reads another team's process");
-  const after = await sre.request.post(`/api/runbooks/${programId}/launches`, { data: { hostIds: [host.id], values: { pid: workload.pid, comm: "" }, durationSec: 30, reason: "again" } });
+  const after = await sre.request.post(`/api/runbooks/${programId}/launches`, {
+    data: { hostIds: [host.id], values: { pid: workload.pid, comm: "" }, durationSec: 30, reason: "again" },
+  });
   expect(after.status()).toBe(404);
 });

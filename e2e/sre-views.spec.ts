@@ -73,7 +73,12 @@ test("a live run: the heatmap gains columns, markers match the library, pause lo
   const reading = await run.readPanel(run.panel());
   expect(reading.total).toBeGreaterThan(0);
   const buckets = reading.buckets.map(([min, max, count]) => ({ min, max, count }));
-  for (const [name, percentile] of [["p50", 50], ["p90", 90], ["p99", 99], ["max", 100]] as const) {
+  for (const [name, percentile] of [
+    ["p50", 50],
+    ["p90", 90],
+    ["p99", 99],
+    ["max", 100],
+  ] as const) {
     const expected = estimatePercentile(buckets, percentile)!;
     expect(reading.percentiles[name], name).toBeCloseTo(expected, 9);
     expect(reading.legend[name], name).toBe(formatValue(expected, reading.unit as HistogramUnit));

@@ -173,7 +173,9 @@ test.describe("refused sign-ins", () => {
   test("groups that give no role here", async ({ page, request }) => {
     await defineAccount(request, { ...account, id: `${account.id}-no-groups`, groups: ["marketing"] });
     await signInAtProvider(page, `${account.id}-no-groups`);
-    await expect(page.getByRole("main").getByRole("alert")).toHaveText("None of your groups at the identity provider gives a role in the workbench. Ask an admin which group you need.");
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(
+      "None of your groups at the identity provider gives a role in the workbench. Ask an admin which group you need.",
+    );
     await expectSignedOut(page);
   });
 

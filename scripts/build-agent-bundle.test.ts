@@ -18,7 +18,17 @@ describe("the agent bundle", () => {
     const fixture = path.join(PROJECT_ROOT, "lib/shared/bpftrace/fixtures/v0.17/hist-unkeyed");
     const parsed = spawnSync(process.execPath, [outfile, "parse"], { cwd: dir, input: fs.readFileSync(`${fixture}.jsonl`), encoding: "utf8" });
     expect(parsed.status).toBe(0);
-    const expected = fs.readFileSync(`${fixture}.expected.jsonl`, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)).filter((line) => !("skippedLine" in line));
-    expect(parsed.stdout.trim().split("\n").map((line) => JSON.parse(line))).toEqual(expected);
+    const expected = fs
+      .readFileSync(`${fixture}.expected.jsonl`, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((line) => !("skippedLine" in line));
+    expect(
+      parsed.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual(expected);
   });
 });

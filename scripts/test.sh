@@ -22,6 +22,7 @@ fi
 
 echo "== typecheck"; npm run typecheck
 echo "== lint"; npm run lint
+echo "== formatting"; npm run format:check
 echo "== unit tests"; npx vitest run --project unit
 echo "== compose file"; NEXTAUTH_SECRET=validate POSTGRES_PASSWORD=validate docker-compose -f docker-compose.yml config -q
 echo "== compose file, monitoring profile"

@@ -21,7 +21,12 @@ export type PrometheusServer = {
 };
 
 export type PrometheusSample = { metric: Record<string, string>; value: [number, string] };
-export type PrometheusAnswer = { status: "success" | "error"; errorType?: string; error?: string; data?: { resultType?: string; result?: PrometheusSample[] } & Record<string, unknown> };
+export type PrometheusAnswer = {
+  status: "success" | "error";
+  errorType?: string;
+  error?: string;
+  data?: { resultType?: string; result?: PrometheusSample[] } & Record<string, unknown>;
+};
 
 export function prometheusInstalled(): boolean {
   return spawnSync("prometheus", ["--version"]).status === 0 && spawnSync("promtool", ["--version"]).status === 0;
@@ -77,7 +82,10 @@ export async function startPrometheus(options: { target: string; bearerToken: st
     "Prometheus to be ready",
     async () => {
       if (child.exitCode !== null) throw new Error(`prometheus exited: ${output}`);
-      return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      return fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
     },
     30_000,
   );

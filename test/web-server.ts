@@ -63,7 +63,10 @@ export async function startWebServer(databaseUrl: string, extraEnv: Record<strin
     "the web server to answer",
     async () => {
       if (child.exitCode !== null) throw new Error(`the web server exited: ${output}`);
-      return fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+      return fetch(`${url}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
     },
     60_000,
   );
@@ -80,7 +83,10 @@ export async function startWebServer(databaseUrl: string, extraEnv: Record<strin
 export async function signInCookie(baseUrl: string, email: string, password: string): Promise<string> {
   const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const csrfCookie = csrf.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const response = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",

@@ -45,7 +45,10 @@ describe("faults without loss", () => {
     expect(ticks.length).toBeGreaterThan(60);
     expect(ticks).toEqual(ticks.map((_, i) => `tick ${i + 1}\n`));
     // bpftrace's exit dump: the last value it counted is the last tick stored, so none is missing at the end either.
-    const dump = frames.filter((f) => f.kind === "map").map((f) => f.payload as MapRecord).at(-1)!;
+    const dump = frames
+      .filter((f) => f.kind === "map")
+      .map((f) => f.payload as MapRecord)
+      .at(-1)!;
     expect(dump.entries[0]!.value).toBe(ticks.length);
     expect(agentLogLines(s.agent.output(), "disconnected from the server").length).toBeGreaterThan(0);
   });

@@ -11,18 +11,7 @@ import { hostRoom } from "@/lib/server/realtime/agent-namespace.ts";
 import { AGENT_NAMESPACE } from "@/lib/shared/sockets.ts";
 import { processesWithArgument, waitFor } from "@/test/processes.ts";
 import { agentLogLines } from "@/test/agent-process.ts";
-import {
-  SLEEP_LATENCY,
-  approve,
-  endedRun,
-  framesOf,
-  marked,
-  runStatus,
-  sleepWorkload,
-  startScenario,
-  stopScenario,
-  type Scenario,
-} from "@/test/agent-scenario.ts";
+import { SLEEP_LATENCY, approve, endedRun, framesOf, marked, runStatus, sleepWorkload, startScenario, stopScenario, type Scenario } from "@/test/agent-scenario.ts";
 
 const BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled";
 let s: Scenario;
@@ -125,12 +114,10 @@ describe("limits the agent measures and enforces", () => {
   });
 
   it("passes the signed probe cap to bpftrace, which refuses the program with its own message", async () => {
-    const runId = await approve(
-      s,
-      "tracepoint:syscalls:sys_enter_clock_nanosleep, tracepoint:syscalls:sys_exit_clock_nanosleep { @ = count(); }\n",
-      30,
-      (order) => ({ ...order, limits: { ...order.limits, maxProbes: 1 } }),
-    );
+    const runId = await approve(s, "tracepoint:syscalls:sys_enter_clock_nanosleep, tracepoint:syscalls:sys_exit_clock_nanosleep { @ = count(); }\n", 30, (order) => ({
+      ...order,
+      limits: { ...order.limits, maxProbes: 1 },
+    }));
     const run = await endedRun(s, runId);
     expect(run.endReason).toBe("FAILED");
     expect(run.endDetail).toMatch(/exceeds the current limit of 1 probes/);

@@ -54,18 +54,32 @@ describe("the local stop switch", () => {
     await waitFor("the server to record the switch", async () => (await hostRow()).localStop);
     expect((await hostRow()).localStop).toEqual({ since: engagedAt, reason: "disk replacement on this host (Dana)" });
     expect(await auditOfHost()).toEqual([
-      { action: "host.local-stop.engage", actorType: "host", actorName: s.host.hostName, fromState: "ACTIVE", toState: "STOPPED_LOCALLY", reason: "disk replacement on this host (Dana)" },
+      {
+        action: "host.local-stop.engage",
+        actorType: "host",
+        actorName: s.host.hostName,
+        fromState: "ACTIVE",
+        toState: "STOPPED_LOCALLY",
+        reason: "disk replacement on this host (Dana)",
+      },
     ]);
 
     const refused = marked(SLEEP_LATENCY);
     const refusedId = await approve(s, refused.source, 30);
     const refusal = await endedRun(s, refusedId, 15_000);
     expect(refusal.endReason).toBe("REFUSED");
-    expect(refusal.endDetail).toMatch(/^the agent refused the order \(local-stop\): the host's local stop switch is engaged \(.*\/stop, since .*Z: disk replacement on this host \(Dana\)\)$/);
+    expect(refusal.endDetail).toMatch(
+      /^the agent refused the order \(local-stop\): the host's local stop switch is engaged \(.*\/stop, since .*Z: disk replacement on this host \(Dana\)\)$/,
+    );
     expect(refusal.startedAt).toBeNull();
     expect(processesWithArgument(refused.marker)).toEqual([]);
 
-    const { revisionId } = await createProgram(s.t.db, s.engineer, { name: "dry run while stopped", source: SLEEP_LATENCY, durationSec: 30, targetHostIds: [s.host.hostId] }, { maxDurationSec: 600 });
+    const { revisionId } = await createProgram(
+      s.t.db,
+      s.engineer,
+      { name: "dry run while stopped", source: SLEEP_LATENCY, durationSec: 30, targetHostIds: [s.host.hostId] },
+      { maxDurationSec: 600 },
+    );
     const dryRun = await requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId);
     expect(dryRun.status).toBe("REFUSED");
     expect(dryRun.message).toMatch(/^the host's local stop switch is engaged \(.*\): it compiles nothing until the switch is removed$/);

@@ -89,10 +89,14 @@ describe("without the server", () => {
     try {
       await lock.query("BEGIN");
       await lock.query('SELECT id FROM "Run" WHERE id = $1 FOR UPDATE', [waitingId]);
-      await waitFor("the agent's run:start to wait on the row", async () => {
-        const { rows } = await lock.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        return rows.length > 0 ? (rows as { pid: number }[]) : null;
-      }, 20_000);
+      await waitFor(
+        "the agent's run:start to wait on the row",
+        async () => {
+          const { rows } = await lock.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+          return rows.length > 0 ? (rows as { pid: number }[]) : null;
+        },
+        20_000,
+      );
       const port = await stopServer();
       // The start never happened on the server's side either: the waiting transaction is cancelled, the run stays queued.
       await lock.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");

@@ -34,22 +34,26 @@ describe("never leave bpftrace behind", () => {
     try {
       const { marker, source } = marked(SLEEP_LATENCY);
       const runId = await approve(s, source, 120);
-      const [bpftrace] = await waitFor("bpftrace to start", () => {
-        const found = processesWithArgument(marker).filter((p) => p.cmdline.startsWith("bpftrace") || p.cmdline.includes("/bpftrace "));
-        return found.length > 0 ? found : null;
-      }, 15_000);
-      const programIds = await waitFor("its BPF programs to load", () => {
-        const ids = readBpfPrograms(bpftrace!.pid).map((program) => program.id);
-        return ids.length >= 3 ? ids : null;
-      }, 15_000);
+      const [bpftrace] = await waitFor(
+        "bpftrace to start",
+        () => {
+          const found = processesWithArgument(marker).filter((p) => p.cmdline.startsWith("bpftrace") || p.cmdline.includes("/bpftrace "));
+          return found.length > 0 ? found : null;
+        },
+        15_000,
+      );
+      const programIds = await waitFor(
+        "its BPF programs to load",
+        () => {
+          const ids = readBpfPrograms(bpftrace!.pid).map((program) => program.id);
+          return ids.length >= 3 ? ids : null;
+        },
+        15_000,
+      );
       expect([...programIds].every((id) => loadedProgramIds().has(id))).toBe(true);
 
       s.agent.child.kill("SIGKILL");
-      await waitFor(
-        "bpftrace and its BPF programs to be gone",
-        () => processesWithArgument(marker).length === 0 && programIds.every((id) => !loadedProgramIds().has(id)),
-        2000,
-      );
+      await waitFor("bpftrace and its BPF programs to be gone", () => processesWithArgument(marker).length === 0 && programIds.every((id) => !loadedProgramIds().has(id)), 2000);
       await s.agent.exited;
 
       // The next agent tells the server how the run ended, and turns kernel statistics back off.
@@ -68,8 +72,12 @@ describe("never leave bpftrace behind", () => {
     const { instanceId } = JSON.parse(fs.readFileSync(path.join(s.agent.stateDir, "agent.json"), "utf8")) as { instanceId: string };
     await s.agent.stop();
     // A bpftrace that escaped its parent-death signal: started with the agent's marker, but no agent watches it.
-    const { marker, source } = marked("interval:s:1 { printf(\"tick\\n\"); }");
-    const orphan = spawn("bpftrace", ["-e", source], { env: { PATH: process.env.PATH, WORKBENCH_AGENT_INSTANCE: instanceId } as unknown as NodeJS.ProcessEnv, stdio: "ignore", detached: true });
+    const { marker, source } = marked('interval:s:1 { printf("tick\\n"); }');
+    const orphan = spawn("bpftrace", ["-e", source], {
+      env: { PATH: process.env.PATH, WORKBENCH_AGENT_INSTANCE: instanceId } as unknown as NodeJS.ProcessEnv,
+      stdio: "ignore",
+      detached: true,
+    });
     try {
       await waitFor("the orphan to run", () => processesWithArgument(marker).length > 0, 10_000);
       const restartedAt = new Date();

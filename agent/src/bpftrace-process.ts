@@ -54,9 +54,7 @@ export class BpftraceProcess {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_KEEP_BYTES);
     });
     this.exited = new Promise((resolve) => {
-      child.on("close", (code, signal) =>
-        resolve({ code, signal, killed: this.killed, stderr: this.cleanStderr() }),
-      );
+      child.on("close", (code, signal) => resolve({ code, signal, killed: this.killed, stderr: this.cleanStderr() }));
       // Spawning itself failed (setpriv or bpftrace missing): report it as bpftrace's error.
       child.on("error", (error) => {
         this.stderrTail += `\ncannot start bpftrace: ${error.message}`;
@@ -69,11 +67,11 @@ export class BpftraceProcess {
     // Never --unsafe: bpftrace then refuses system(), signal() and the other helpers that change the host.
     const extra = options.extraArgs ?? [];
     if (extra.includes("--unsafe")) throw new Error("refusing to run bpftrace with --unsafe");
-    const child = spawn(
-      options.setprivPath,
-      ["--pdeathsig", "KILL", "--", ...bpftraceArgv(options.bpftracePath, options.program, extra, options.positionalArgs ?? [])],
-      { env: options.env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(options.setprivPath, ["--pdeathsig", "KILL", "--", ...bpftraceArgv(options.bpftracePath, options.program, extra, options.positionalArgs ?? [])], {
+      env: options.env as NodeJS.ProcessEnv,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const process = new BpftraceProcess(child);
     child.stdout.on("data", options.onStdout);
     return process;

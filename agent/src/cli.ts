@@ -50,9 +50,10 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case "run": {
-      const options = Object.fromEntries(
-        Object.keys(RUN_FLAGS).map((flag) => [flag, flag === "public-key" ? { type: "string", multiple: true } : { type: "string" }]),
-      ) as Record<RunFlag, { type: "string"; multiple?: boolean }>;
+      const options = Object.fromEntries(Object.keys(RUN_FLAGS).map((flag) => [flag, flag === "public-key" ? { type: "string", multiple: true } : { type: "string" }])) as Record<
+        RunFlag,
+        { type: "string"; multiple?: boolean }
+      >;
       const { values } = withUsage(() => parseArgs({ args: rest, options, strict: true }));
       const { runCommand } = await import("./commands/run.ts");
       return runCommand(values as Partial<Record<RunFlag, string | string[]>>);

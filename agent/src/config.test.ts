@@ -9,7 +9,13 @@ const credentialFile = path.join(dir, "credential");
 fs.writeFileSync(credentialFile, `wba_${"x".repeat(40)}`, { mode: 0o600 });
 /** An environment with only these variables (NODE_ENV is not one the agent reads). */
 const env = (vars: Record<string, string> = {}) => vars as unknown as NodeJS.ProcessEnv;
-const base = { server: "https://workbench.example.com", "credential-file": credentialFile, "public-key": ["/etc/workbench-agent/signing-key.pub.pem"], bpftrace: "sh", setpriv: "sh" };
+const base = {
+  server: "https://workbench.example.com",
+  "credential-file": credentialFile,
+  "public-key": ["/etc/workbench-agent/signing-key.pub.pem"],
+  bpftrace: "sh",
+  setpriv: "sh",
+};
 
 describe("the agent's configuration", () => {
   it("keeps the local stop switch beside the rest of its configuration, and an offline grace of a minute, by default", () => {

@@ -50,7 +50,10 @@ const configSchema = z.object({
   policy: z.string().min(1).optional(),
   bpftool: z.string().min(1),
   "dry-run-timeout-sec": z.coerce.number().min(1).max(120),
-  "stop-file": z.string().min(1).refine((file) => path.isAbsolute(file), "must be an absolute path"),
+  "stop-file": z
+    .string()
+    .min(1)
+    .refine((file) => path.isAbsolute(file), "must be an absolute path"),
   "offline-grace-sec": z.coerce.number().min(1).max(86_400),
 });
 

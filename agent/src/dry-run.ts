@@ -58,15 +58,21 @@ export async function dryRunProgram(request: DryRunRequest, options: DryRunOptio
   const timer = setTimeout(() => child.kill(), options.timeoutMs);
   const exit = await child.exited.finally(() => clearTimeout(timer));
   if (exit.killed) {
-    return { ...base, outcome: "failed", probes: [], probeCount: 0, message: `bpftrace did not finish compiling within ${options.timeoutMs / 1000} s`, findings, elapsedMs: elapsed() };
+    return {
+      ...base,
+      outcome: "failed",
+      probes: [],
+      probeCount: 0,
+      message: `bpftrace did not finish compiling within ${options.timeoutMs / 1000} s`,
+      findings,
+      elapsedMs: elapsed(),
+    };
   }
   if (exit.code !== 0) {
     const message = exit.stderr || (exit.signal ? `bpftrace was killed by ${exit.signal}` : `bpftrace exited with status ${exit.code}`);
     return { ...base, outcome: "failed", probes: [], probeCount: 0, message: message.slice(0, 8000), findings, elapsedMs: elapsed() };
   }
-  const probes = canListProgramProbes(options.version)
-    ? await listLines(options, ["-l", "-e", request.source])
-    : await expandWildcards(options, probesFromAst(stdout));
+  const probes = canListProgramProbes(options.version) ? await listLines(options, ["-l", "-e", request.source]) : await expandWildcards(options, probesFromAst(stdout));
   return { ...base, outcome: "ok", probes: probes.slice(0, MAX_LISTED_PROBES), probeCount: probes.length, message: null, findings, elapsedMs: elapsed() };
 }
 
@@ -99,7 +105,12 @@ async function expandWildcards(options: DryRunOptions, specs: string[]): Promise
 
 async function listLines(options: DryRunOptions, args: string[]): Promise<string[]> {
   try {
-    const { stdout } = await run(options.bpftracePath, args, { timeout: options.timeoutMs, maxBuffer: 8 * 1024 * 1024, env: options.env as NodeJS.ProcessEnv, killSignal: "SIGKILL" });
+    const { stdout } = await run(options.bpftracePath, args, {
+      timeout: options.timeoutMs,
+      maxBuffer: 8 * 1024 * 1024,
+      env: options.env as NodeJS.ProcessEnv,
+      killSignal: "SIGKILL",
+    });
     return stdout
       .split("\n")
       .map((line) => line.trim())

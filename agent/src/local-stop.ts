@@ -63,7 +63,12 @@ export class LocalStopSwitch {
     if (!found) {
       next = RELEASED;
     } else {
-      const reason = found.text.split("\n", 1)[0]!.replace(/[\u0000-\u001f\u007f]/g, " ").trim().slice(0, MAX_REASON_CHARS) || null;
+      const reason =
+        found.text
+          .split("\n", 1)[0]!
+          .replace(/[\u0000-\u001f\u007f]/g, " ")
+          .trim()
+          .slice(0, MAX_REASON_CHARS) || null;
       const since = this.current.engaged ? this.current.since : Math.max(0, Math.floor(found.mtimeMs));
       next = { engaged: true, since, reason };
     }

@@ -18,11 +18,7 @@ export function findOrphans(instanceId: string, ownPids: ReadonlySet<number> = n
 }
 
 /** SIGKILL each (their output has no reader any more), then wait until they are gone. */
-export async function endOrphans(
-  instanceId: string,
-  log: (message: string, fields?: Record<string, unknown>) => void,
-  timeoutMs = 5000,
-): Promise<number[]> {
+export async function endOrphans(instanceId: string, log: (message: string, fields?: Record<string, unknown>) => void, timeoutMs = 5000): Promise<number[]> {
   const pids = findOrphans(instanceId);
   if (pids.length === 0) return [];
   log("ending bpftrace processes left by an earlier run of this agent", { pids });

@@ -175,7 +175,8 @@ describe("OverheadMeter: the overhead records", () => {
 
 describe("parseFdinfo", () => {
   it("reads the program id, type and run statistics of a bpf-prog fd (measured on Linux 6.18)", () => {
-    const text = "pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1039\nprog_type:\t5\nprog_jited:\t1\nprog_tag:\tc0b1a85fb75dc74b\nmemlock:\t4096\nprog_id:\t380\nrun_time_ns:\t123456\nrun_cnt:\t42\nrecursion_misses:\t0\nverified_insns:\t21\n";
+    const text =
+      "pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1039\nprog_type:\t5\nprog_jited:\t1\nprog_tag:\tc0b1a85fb75dc74b\nmemlock:\t4096\nprog_id:\t380\nrun_time_ns:\t123456\nrun_cnt:\t42\nrecursion_misses:\t0\nverified_insns:\t21\n";
     expect(parseFdinfo(text)).toEqual({ id: 380, type: 5, runTimeNs: 123456, runCnt: 42 });
     expect(parseFdinfo("pos:\t0\nflags:\t02\n")).toBeNull();
   });

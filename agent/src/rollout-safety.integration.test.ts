@@ -28,7 +28,13 @@ const workloads: ChildProcess[] = [];
 beforeAll(async () => {
   s = await startScenario();
   second = await enrollTestHost(s.t.db, s.admin, `host-b-${randomBytes(3).toString("hex")}`);
-  secondAgent = startAgentProcess({ serverUrl: s.server.url, credential: second.credential, publicKey: s.key.publicKey, hostName: second.hostName, extraArgs: ["--stop-grace-sec", "3"] });
+  secondAgent = startAgentProcess({
+    serverUrl: s.server.url,
+    credential: second.credential,
+    publicKey: s.key.publicKey,
+    hostName: second.hostName,
+    extraArgs: ["--stop-grace-sec", "3"],
+  });
   await waitFor("the second agent to connect", async () => (await s.t.db.host.findUniqueOrThrow({ where: { id: second.hostId }, select: { facts: true } })).facts);
 });
 
@@ -58,7 +64,10 @@ async function launchOnBoth(source: string, durationSec: number, canaryPeriodSec
 }
 
 const runRow = (runId: string) =>
-  s.t.db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true, startedAt: true, endReason: true, endDetail: true, canary: true, heldForCanary: true, envelope: true } });
+  s.t.db.run.findUniqueOrThrow({
+    where: { id: runId },
+    select: { status: true, startedAt: true, endReason: true, endDetail: true, canary: true, heldForCanary: true, envelope: true },
+  });
 
 function signedRollout(envelope: unknown): unknown {
   const payload = (envelope as { payload: string }).payload;
@@ -116,7 +125,12 @@ describe("a canary rollout on two hosts", () => {
     expect(rollout).toMatchObject({ state: "ABORTED", held: 0 });
     expect(rollout!.decision).toBe(heldEnd.endDetail!.replace(/^launch aborted: /, ""));
     const audit = await s.t.db.auditEvent.findMany({
-      where: { OR: [{ targetType: "rollout", targetId: rollout!.id }, { targetType: "run", targetId: held, action: "run.abort" }] },
+      where: {
+        OR: [
+          { targetType: "rollout", targetId: rollout!.id },
+          { targetType: "run", targetId: held, action: "run.abort" },
+        ],
+      },
       orderBy: { id: "asc" },
       select: { action: true, toState: true, reason: true },
     });
@@ -135,9 +149,19 @@ describe("the stop switch", () => {
     workloads.push(sleepWorkload(60));
     const running = marked(SLEEP_LATENCY);
     // One host each, no canary: one runs on the scenario's host, one waits for the stopped second agent.
-    const { revisionId: runningRevision } = await createProgram(s.t.db, s.engineer, { name: "to stop", source: running.source, durationSec: 120, targetHostIds: [s.host.hostId] }, { maxDurationSec: 600 });
+    const { revisionId: runningRevision } = await createProgram(
+      s.t.db,
+      s.engineer,
+      { name: "to stop", source: running.source, durationSec: 120, targetHostIds: [s.host.hostId] },
+      { maxDurationSec: 600 },
+    );
     const [runningId] = (await reviewRevision(s.t.db, s.reviewer, runningRevision, { decision: "approve", reason: "t" }, reviewDeps(s.key))).runIds;
-    const { revisionId: queuedRevision } = await createProgram(s.t.db, s.engineer, { name: "never starts", source: SLEEP_LATENCY, durationSec: 120, targetHostIds: [second.hostId] }, { maxDurationSec: 600 });
+    const { revisionId: queuedRevision } = await createProgram(
+      s.t.db,
+      s.engineer,
+      { name: "never starts", source: SLEEP_LATENCY, durationSec: 120, targetHostIds: [second.hostId] },
+      { maxDurationSec: 600 },
+    );
     const [queuedId] = (await reviewRevision(s.t.db, s.reviewer, queuedRevision, { decision: "approve", reason: "t" }, reviewDeps(s.key))).runIds;
     await waitFor("bpftrace to start", () => processesWithArgument(running.marker).length > 0, 15_000);
 
@@ -152,11 +176,18 @@ describe("the stop switch", () => {
 
     // While engaged: the Runs page's banner, and an approval is refused with a sentence (and nothing recorded or signed).
     expect((await readStopSwitches(s.t.db, s.engineer)).engaged).toMatchObject([{ scopeName: "every run", reason: "incident 42: kernel soft lockups", engagedBy: s.sre.name }]);
-    const { revisionId: refusedRevision } = await createProgram(s.t.db, s.engineer, { name: "refused", source: SLEEP_LATENCY, durationSec: 5, targetHostIds: [s.host.hostId] }, { maxDurationSec: 600 });
+    const { revisionId: refusedRevision } = await createProgram(
+      s.t.db,
+      s.engineer,
+      { name: "refused", source: SLEEP_LATENCY, durationSec: 5, targetHostIds: [s.host.hostId] },
+      { maxDurationSec: 600 },
+    );
     const refusal = await reviewRevision(s.t.db, s.reviewer, refusedRevision, { decision: "approve", reason: "t" }, reviewDeps(s.key)).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(AppError);
     expect((refusal as AppError).status).toBe(409);
-    expect((refusal as AppError).message).toMatch(/^The stop switch for every run is engaged \(by .* at .*: incident 42: kernel soft lockups\); nothing in its scope is signed until an admin releases it\.$/);
+    expect((refusal as AppError).message).toMatch(
+      /^The stop switch for every run is engaged \(by .* at .*: incident 42: kernel soft lockups\); nothing in its scope is signed until an admin releases it\.$/,
+    );
     expect(await s.t.db.run.count({ where: { revisionId: refusedRevision } })).toBe(0);
     expect(await s.t.db.review.count({ where: { revisionId: refusedRevision } })).toBe(0);
 
@@ -167,12 +198,19 @@ describe("the stop switch", () => {
     const { runIds } = await reviewRevision(s.t.db, s.reviewer, refusedRevision, { decision: "approve", reason: "t" }, reviewDeps(s.key));
     expect((await endedRun(s, runIds[0]!, 30_000)).endReason).toBe("DURATION_LIMIT");
 
-    const audit = await s.t.db.auditEvent.findMany({ where: { targetType: "stop-switch", targetId: engaged.switchId }, orderBy: { id: "asc" }, select: { action: true, actorName: true, reason: true } });
+    const audit = await s.t.db.auditEvent.findMany({
+      where: { targetType: "stop-switch", targetId: engaged.switchId },
+      orderBy: { id: "asc" },
+      select: { action: true, actorName: true, reason: true },
+    });
     expect(audit).toEqual([
       { action: "stop-switch.engage", actorName: s.sre.name, reason: "incident 42: kernel soft lockups" },
       { action: "stop-switch.release", actorName: s.admin.name, reason: "lockups explained: firmware" },
     ]);
-    const runAudit = await s.t.db.auditEvent.findMany({ where: { action: "run.stop", targetId: { in: [queuedId!, runningId!] } }, select: { targetId: true, toState: true, reason: true } });
+    const runAudit = await s.t.db.auditEvent.findMany({
+      where: { action: "run.stop", targetId: { in: [queuedId!, runningId!] } },
+      select: { targetId: true, toState: true, reason: true },
+    });
     expect(runAudit).toEqual(
       expect.arrayContaining([
         { targetId: queuedId, toState: "ENDED", reason: detail },

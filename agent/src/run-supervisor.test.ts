@@ -34,7 +34,7 @@ esac
   { mode: 0o755 },
 );
 
-const SOURCE = 'tracepoint:syscalls:sys_enter_clock_nanosleep { @h = hist(1); }\ninterval:ms:50 { print(@h); } // "quoted" \'too\' $HOME';
+const SOURCE = "tracepoint:syscalls:sys_enter_clock_nanosleep { @h = hist(1); }\ninterval:ms:50 { print(@h); } // \"quoted\" 'too' $HOME";
 
 function order(limits: Partial<RunOrder["limits"]> = {}): RunOrder {
   return {
@@ -107,7 +107,10 @@ describe("RunSupervisor", () => {
     // The first print is its own delta; each later one grew by one in the 1..1 bucket.
     expect(hists[0]!.delta).toBeUndefined();
     for (const frame of hists.slice(1, -1)) {
-      expect((frame.delta as HistRecord).series[0]!.buckets).toEqual([{ min: 1, max: 1, count: 1 }, { min: 2, max: 3, count: 0 }]);
+      expect((frame.delta as HistRecord).series[0]!.buckets).toEqual([
+        { min: 1, max: 1, count: 1 },
+        { min: 2, max: 3, count: 0 },
+      ]);
     }
     expect(sink.frames.map((f) => f.seq)).toEqual(sink.frames.map((_, i) => i + 1));
     expect(sink.end).toMatchObject({ reason: "stopped", detail: "stopped by Sam; bpftrace exited on SIGINT", lastSeq: sink.frames.length });

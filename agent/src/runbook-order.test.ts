@@ -22,7 +22,7 @@ const NOW = Date.parse("2026-12-04T12:00:00Z");
 const { privateKey, publicKey } = generateKeyPairSync("ed25519");
 const key: SigningKey = { keyId: keyIdOf(publicKey), privateKey };
 
-const PROGRAM = 'tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[str($2)] = count(); }';
+const PROGRAM = "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[str($2)] = count(); }";
 const narrow: RunbookParam[] = [
   { name: "pid", description: "Process id", type: "integer", min: 1, max: 100, default: 1 },
   { name: "comm", description: "Command", type: "string", maxLength: 15, pattern: "[a-z]+", default: "bash" },

@@ -58,7 +58,8 @@ function connect(url: string, overrides: Partial<ServerLinkHandlers> = {}): Prom
 describe("TUF attack: endless data", () => {
   it("drops the connection instead of reading an answer larger than any the server should send", async () => {
     const { url, disconnects } = await serve((event, _payload, ack) => {
-      if (event === "orders:pull") ack({ ok: true, value: { orders: [{ runId: "r", envelope: { payload: "A".repeat(MAX_SERVER_MESSAGE_BYTES + 1024), payloadType: "x", signatures: [] } }] } });
+      if (event === "orders:pull")
+        ack({ ok: true, value: { orders: [{ runId: "r", envelope: { payload: "A".repeat(MAX_SERVER_MESSAGE_BYTES + 1024), payloadType: "x", signatures: [] } }] } });
     });
     const agent = await connect(url);
     await expect(agent.request("orders:pull", { limit: 8 }, 5000)).rejects.toThrow(/did not answer/);
@@ -67,7 +68,8 @@ describe("TUF attack: endless data", () => {
 
   it("refuses more orders in one answer than it asked for could ever be", async () => {
     const { url } = await serve((event, _payload, ack) => {
-      if (event === "orders:pull") ack({ ok: true, value: { orders: Array.from({ length: 51 }, (_, i) => ({ runId: `r${i}`, envelope: { payload: "", payloadType: "x", signatures: [] } })) } });
+      if (event === "orders:pull")
+        ack({ ok: true, value: { orders: Array.from({ length: 51 }, (_, i) => ({ runId: `r${i}`, envelope: { payload: "", payloadType: "x", signatures: [] } })) } });
     });
     const agent = await connect(url);
     await expect(agent.request("orders:pull", { limit: 8 })).rejects.toThrow(/malformed answer to orders:pull/);

@@ -1,7 +1,15 @@
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
 import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
-import { agentRevokedSchema, dryRunRequestSchema, runStopSchema, type AgentToServerEvents, type DryRunRequest, type DryRunResult, type ServerToAgentEvents } from "@/lib/protocol/agent-events.ts";
+import {
+  agentRevokedSchema,
+  dryRunRequestSchema,
+  runStopSchema,
+  type AgentToServerEvents,
+  type DryRunRequest,
+  type DryRunResult,
+  type ServerToAgentEvents,
+} from "@/lib/protocol/agent-events.ts";
 import { MAX_ENVELOPE_JSON_BYTES } from "@/lib/protocol/run-order.ts";
 import { AgentError } from "./errors.ts";
 
@@ -56,7 +64,11 @@ export class ServerLink {
   private rejected = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
-  constructor(serverUrl: string, credential: string, private readonly handlers: ServerLinkHandlers) {
+  constructor(
+    serverUrl: string,
+    credential: string,
+    private readonly handlers: ServerLinkHandlers,
+  ) {
     this.socket = io(new URL(AGENT_NAMESPACE, serverUrl).toString(), {
       path: SOCKET_PATH,
       auth: { token: credential },
@@ -111,11 +123,7 @@ export class ServerLink {
     return this.socket.connected;
   }
 
-  async request<E extends keyof AgentToServerEvents>(
-    event: E,
-    payload: Parameters<AgentToServerEvents[E]>[0],
-    timeoutMs = REQUEST_TIMEOUT_MS,
-  ): Promise<Reply<E>> {
+  async request<E extends keyof AgentToServerEvents>(event: E, payload: Parameters<AgentToServerEvents[E]>[0], timeoutMs = REQUEST_TIMEOUT_MS): Promise<Reply<E>> {
     if (!this.socket.connected) throw new AgentError("UNAVAILABLE", "not connected to the server");
     // socket.io's typed emitWithAck cannot express a generic event name; the reply is checked below.
     const timed = this.socket.timeout(timeoutMs) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };

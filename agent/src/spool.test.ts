@@ -190,7 +190,16 @@ describe("Spool", () => {
     expect(attempts).toBe(1);
     expect(server.stored).toEqual(["a#1", "a#2", "b#1", "a#end", "b#2", "b#end"]);
     expect(refused).toEqual([
-      { kind: "frames", runId: "a", fromSeq: 3, toSeq: 3, frames: 1, onlyGapRecords: false, reason: "Invalid payload: frames.0.record.series: expected array", serverCode: "BAD_REQUEST" },
+      {
+        kind: "frames",
+        runId: "a",
+        fromSeq: 3,
+        toSeq: 3,
+        frames: 1,
+        onlyGapRecords: false,
+        reason: "Invalid payload: frames.0.record.series: expected array",
+        serverCode: "BAD_REQUEST",
+      },
     ]);
     expect(first.logged).toContain("the server refused frames; dropped them and moved on");
 

@@ -214,10 +214,11 @@ export class Spool {
     // End reports go at once (nothing follows them); frames wait a moment for company.
     const delay = this.options.batchDelayMs ?? 200;
     if (entry.kind === "end" || delay === 0) this.kick();
-    else this.batchTimer ??= setTimeout(() => {
-      this.batchTimer = undefined;
-      this.kick();
-    }, delay);
+    else
+      this.batchTimer ??= setTimeout(() => {
+        this.batchTimer = undefined;
+        this.kick();
+      }, delay);
   }
 
   private async drain(): Promise<void> {

@@ -247,7 +247,13 @@ describe("TUF attack: endless data", () => {
   it("refuses a key rotation statement carrying an unknown envelope field", () => {
     const { trust } = agentState().open();
     const next = newKey();
-    const statement = { v: 1 as const, seq: 1, issuedAt: "2026-11-27T12:00:00.000Z", keys: [publicKeyEntry(installed.publicKey), publicKeyEntry(next.publicKey)], retiredKeyIds: [] };
+    const statement = {
+      v: 1 as const,
+      seq: 1,
+      issuedAt: "2026-11-27T12:00:00.000Z",
+      keys: [publicKeyEntry(installed.publicKey), publicKeyEntry(next.publicKey)],
+      retiredKeyIds: [],
+    };
     const padded = { ...signTrustStatement(statement, [installed, next]), padding: "x".repeat(1024) };
     const error = (() => {
       try {

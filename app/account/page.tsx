@@ -23,8 +23,8 @@ export default async function AccountPage() {
       </p>
       <h2>API tokens</h2>
       <p className="muted">
-        For scripts and the <code>workbench</code> terminal client (<code>Authorization: Bearer TOKEN</code>). A token acts as you, limited to its scopes,
-        and stops working when it expires, when you revoke it, or when your account is disabled.
+        For scripts and the <code>workbench</code> terminal client (<code>Authorization: Bearer TOKEN</code>). A token acts as you, limited to its scopes, and stops working when it
+        expires, when you revoke it, or when your account is disabled.
       </p>
       <CreateTokenForm scopes={scopes} maxDays={loadServerEnv().WORKBENCH_MAX_TOKEN_DAYS} />
       <TokenTable

@@ -56,7 +56,11 @@ describe("users and roles", () => {
     await call(adminCookie, "POST", `/api/users/${user.id}/roles`, { roles: ["ENGINEER"] });
     expect((await call(cookie, "GET", "/api/audit")).status).toBe(403);
 
-    const changes = await t.db.auditEvent.findMany({ where: { action: "user.roles-change", targetId: user.id }, orderBy: { id: "asc" }, select: { actorName: true, fromState: true, toState: true, reason: true } });
+    const changes = await t.db.auditEvent.findMany({
+      where: { action: "user.roles-change", targetId: user.id },
+      orderBy: { id: "asc" },
+      select: { actorName: true, fromState: true, toState: true, reason: true },
+    });
     expect(changes).toEqual([
       { actorName: admin.name, fromState: "ENGINEER", toState: "ENGINEER,ADMIN", reason: "covering for Ada" },
       { actorName: admin.name, fromState: "ENGINEER,ADMIN", toState: "ENGINEER", reason: null },
@@ -159,11 +163,17 @@ describe("the audit trail over HTTP", () => {
     expect(filtered.status).toBe(200);
     expect(filtered.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
     expect(filtered.headers.get("content-disposition")).toMatch(/^attachment; filename="workbench-audit-\d{8}T\d{6}Z\.jsonl"$/);
-    const lines = (await filtered.text()).trimEnd().split("\n").map((line) => JSON.parse(line) as { action: string; id: string });
+    const lines = (await filtered.text())
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { action: string; id: string });
     expect(lines.map((line) => line.action)).toEqual(["user.roles-change", "user.disable"]);
 
     const whole = await fetch(`${web.url}/api/audit/export`, { headers: { cookie: adminCookie } });
-    const records = (await whole.text()).trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown> & { prevHash: string; hash: string; at: string });
+    const records = (await whole.text())
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown> & { prevHash: string; hash: string; at: string });
     expect(records.length).toBeGreaterThan(10);
     let previous = AUDIT_GENESIS_HASH;
     for (const record of records) {

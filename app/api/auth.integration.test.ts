@@ -43,7 +43,10 @@ class Cookies {
     return this.jar.get(name) || undefined;
   }
   header(): string {
-    return [...this.jar].filter(([, value]) => value).map(([name, value]) => `${name}=${value}`).join("; ");
+    return [...this.jar]
+      .filter(([, value]) => value)
+      .map(([name, value]) => `${name}=${value}`)
+      .join("; ");
   }
 }
 

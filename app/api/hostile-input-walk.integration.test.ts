@@ -81,7 +81,19 @@ beforeAll(async () => {
   const runbook = await createProgram(
     t.db,
     engineer,
-    { name: "walk runbook", source: SOURCE, durationSec: 5, targetHostIds: [hostId], runbook: { measures: "ticks", params: [{ name: "n", description: "a number", type: "integer", min: 0, max: 9, default: 1 }], maxHostsPerLaunch: 1, maxConcurrentLaunches: 100, launchRoles: [...ROLES] } },
+    {
+      name: "walk runbook",
+      source: SOURCE,
+      durationSec: 5,
+      targetHostIds: [hostId],
+      runbook: {
+        measures: "ticks",
+        params: [{ name: "n", description: "a number", type: "integer", min: 0, max: 9, default: 1 }],
+        maxHostsPerLaunch: 1,
+        maxConcurrentLaunches: 100,
+        launchRoles: [...ROLES],
+      },
+    },
     { maxDurationSec: 600 },
   );
   await post(cookies.get("REVIEWER")!, `/api/revisions/${runbook.revisionId}/reviews`, { decision: "approve", reason: "walk" });
@@ -111,7 +123,11 @@ beforeAll(async () => {
     tokenId,
   };
   pathFor = (route, override = {}) => {
-    const own: Record<string, string> = route.template.startsWith("replays/") ? { runId: replayRunId } : route.template.startsWith("runbooks/") ? { programId: runbook.programId } : {};
+    const own: Record<string, string> = route.template.startsWith("replays/")
+      ? { runId: replayRunId }
+      : route.template.startsWith("runbooks/")
+        ? { programId: runbook.programId }
+        : {};
     const values: Record<string, string> = { ...ids, ...own, ...override };
     return `/api/${route.template.replace(/\[([^\]]+)\]/g, (_, name: string) => values[name] ?? "walk0id")}`;
   };
@@ -234,7 +250,8 @@ class Findings {
     const where = `${label}: ${answer.status}`;
     if (answer.status >= 500) this.problems.push(`${where}, a 5xx (${answer.text.slice(0, 160)})`);
     else if (answer.status < low || answer.status > high) this.problems.push(`${where}, expected ${low === high ? low : `${low}-${high}`} (${answer.text.slice(0, 160)})`);
-    else if (answer.status >= 400 && !(answer.json?.error?.message && answer.json.error.message.length > 10)) this.problems.push(`${where} without a sentence: ${answer.text.slice(0, 160)}`);
+    else if (answer.status >= 400 && !(answer.json?.error?.message && answer.json.error.message.length > 10))
+      this.problems.push(`${where} without a sentence: ${answer.text.slice(0, 160)}`);
     if (expect.nul && !answer.json?.error?.message?.includes("NUL")) this.problems.push(`${where} does not name the NUL character: ${answer.text.slice(0, 160)}`);
     if (answer.headers.get("cache-control") !== "no-store") this.problems.push(`${label}: Cache-Control is ${answer.headers.get("cache-control")}, not no-store`);
     if (answer.headers.get("cross-origin-opener-policy") !== "same-origin") this.problems.push(`${label}: no Cross-Origin-Opener-Policy`);
@@ -282,15 +299,29 @@ function hostileValues(value: unknown, field: string): { name: string; value: un
       { name: "1e308", value: 1e308 },
       { name: "2^53", value: 2 ** 53 },
       // Past PostgreSQL's integer, only where the field is stored in one (a time in ms or a bucket count may well exceed it).
-      ...(INT4_FIELDS.has(field) ? [{ name: "2^31", value: 2 ** 31 }, { name: HUGE, value: Number(HUGE) }] : []),
+      ...(INT4_FIELDS.has(field)
+        ? [
+            { name: "2^31", value: 2 ** 31 },
+            { name: HUGE, value: Number(HUGE) },
+          ]
+        : []),
       { name: "a string", value: "seven" },
       { name: "a string with NUL", value: `${value}${NUL}`, nul: true },
       ...common,
     ];
   }
-  if (typeof value === "boolean") return [{ name: "a string", value: String(value) }, { name: "a number", value: 1 }, { name: "null", value: null }];
+  if (typeof value === "boolean")
+    return [
+      { name: "a string", value: String(value) },
+      { name: "a number", value: 1 },
+      { name: "null", value: null },
+    ];
   // A null in a sample is a nullable field (a record's key, a bucket's bound): only NUL text is surely refused there.
-  if (value === null) return [{ name: "NUL text", value: NUL, nul: true }, { name: "an object", value: { a: 1 } }];
+  if (value === null)
+    return [
+      { name: "NUL text", value: NUL, nul: true },
+      { name: "an object", value: { a: 1 } },
+    ];
   return [{ name: "a string", value: "x" }, { name: "a string with NUL", value: `x${NUL}`, nul: true }, ...common];
 }
 

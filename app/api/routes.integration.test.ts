@@ -57,7 +57,11 @@ const MUTATING_ROUTES: { name: string; action: Action; request: () => Promise<[s
     action: "program.revise",
     request: async () => ["POST", `/api/programs/${(await freshRevision()).programId}/revisions`, { source: SOURCE, durationSec: 6, targetHostIds: [hostId], baseRevision: 1 }],
   },
-  { name: "review a revision", action: "revision.review", request: async () => ["POST", `/api/revisions/${(await freshRevision()).revisionId}/reviews`, { decision: "reject", reason: "walk" }] },
+  {
+    name: "review a revision",
+    action: "revision.review",
+    request: async () => ["POST", `/api/revisions/${(await freshRevision()).revisionId}/reviews`, { decision: "reject", reason: "walk" }],
+  },
   {
     name: "stop a run",
     action: "run.stop",
@@ -150,7 +154,8 @@ describe("authorization of every mutating route, by role", () => {
 
   it("no route edits or deletes an audit entry", async () => {
     for (const path of ["/api/audit", "/api/audit/export", "/api/audit/verification"]) {
-      for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect((await fetch(`${web.url}${path}`, { method, headers: { cookie: cookies.admin!, origin: web.url } })).status, `${method} ${path}`).toBe(405);
+      for (const method of ["POST", "PUT", "PATCH", "DELETE"])
+        expect((await fetch(`${web.url}${path}`, { method, headers: { cookie: cookies.admin!, origin: web.url } })).status, `${method} ${path}`).toBe(405);
     }
   });
 
@@ -166,8 +171,14 @@ describe("authorization of every mutating route, by role", () => {
 
 describe("bad input gets a clear 4xx and changes nothing", () => {
   it("malformed JSON, an empty body, wrong types", async () => {
-    expect(await call("engineer", "POST", "/api/programs", undefined, "{not json")).toMatchObject({ status: 400, json: { error: { message: "The request body is not valid JSON." } } });
-    expect(await call("engineer", "POST", "/api/programs", undefined, "")).toMatchObject({ status: 400, json: { error: { message: "The request body is empty; send a JSON object." } } });
+    expect(await call("engineer", "POST", "/api/programs", undefined, "{not json")).toMatchObject({
+      status: 400,
+      json: { error: { message: "The request body is not valid JSON." } },
+    });
+    expect(await call("engineer", "POST", "/api/programs", undefined, "")).toMatchObject({
+      status: 400,
+      json: { error: { message: "The request body is empty; send a JSON object." } },
+    });
     const wrongType = await call("engineer", "POST", "/api/programs", { name: "n", source: SOURCE, durationSec: "five", targetHostIds: [hostId] });
     expect(wrongType.status).toBe(400);
     expect(wrongType.json?.error?.message).toMatch(/durationSec: The duration limit must be a number of seconds/);
@@ -185,7 +196,10 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
   });
 
   it("unknown and malformed ids", async () => {
-    expect(await call("reviewer", "POST", "/api/revisions/doesnotexist/reviews", { decision: "approve", reason: "x" })).toMatchObject({ status: 404, json: { error: { message: "No such revision." } } });
+    expect(await call("reviewer", "POST", "/api/revisions/doesnotexist/reviews", { decision: "approve", reason: "x" })).toMatchObject({
+      status: 404,
+      json: { error: { message: "No such revision." } },
+    });
     expect(await call("sre", "POST", "/api/runs/doesnotexist/stop")).toMatchObject({ status: 404, json: { error: { message: "No such run." } } });
     const malformed = await call("engineer", "GET", "/api/programs/bad%20id!");
     expect(malformed.status).toBe(400);

@@ -118,7 +118,9 @@ async function send(user: TestUser, method: string, route: string, body: unknown
   return { status: response.status, body: (await response.json().catch(() => null)) as Record<string, unknown> & { error?: { message: string } } };
 }
 
-type RunSnapshotBody = { run: { status: string; origin: { kind: string; uploadedBy?: string; sourceHost?: string | null }; hostName: string; programName: string; endDetail: string | null } };
+type RunSnapshotBody = {
+  run: { status: string; origin: { kind: string; uploadedBy?: string; sourceHost?: string | null }; hostName: string; programName: string; endDetail: string | null };
+};
 
 describe("replays", () => {
   it("uploads a capture as a replay run that says it is one, with deltas and times laid out per interval", async () => {
@@ -128,10 +130,18 @@ describe("replays", () => {
     expect(printed).toContain(`/runs/${runId}`);
 
     const { body } = await get<RunSnapshotBody>(sre, `/api/runs/${runId}`);
-    expect(body.run).toMatchObject({ status: "ENDED", hostName: "lab-7", programName: "baseline.json", origin: { kind: "replay", uploadedBy: engineer.name, sourceHost: "lab-7" } });
+    expect(body.run).toMatchObject({
+      status: "ENDED",
+      hostName: "lab-7",
+      programName: "baseline.json",
+      origin: { kind: "replay", uploadedBy: engineer.name, sourceHost: "lab-7" },
+    });
     expect(body.run.endDetail).toContain("1 lines of the file were not bpftrace records");
 
-    const stored = await get<{ frames: { seq: number; at: number; record: { type: string }; delta?: { series: { buckets: { count: number }[] }[] } }[] }>(sre, `/api/runs/${runId}/frames`);
+    const stored = await get<{ frames: { seq: number; at: number; record: { type: string }; delta?: { series: { buckets: { count: number }[] }[] } }[] }>(
+      sre,
+      `/api/runs/${runId}/frames`,
+    );
     expect(stored.body.frames.map((f) => f.at - Date.UTC(2026, 0, 1, 12, 0, 0))).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
     // The first print is its own interval; every later one carries what happened in its second: 80 and 20.
     expect(stored.body.frames[1]!.delta).toBeUndefined();
@@ -158,8 +168,12 @@ describe("replays", () => {
   it("is held to having no host, revision, approval or signed envelope by the database itself", async () => {
     const created = await send(engineer, "POST", "/api/replays", { name: "guarded", startedAt: Date.now() });
     const runId = created.body.runId as string;
-    await expect(t.db.run.update({ where: { id: runId }, data: { envelope: { payload: "x" } }, select: { id: true } })).rejects.toThrow(/a replay has no revision, host, approval or envelope/);
-    await expect(t.db.run.update({ where: { id: runId }, data: { kind: "LIVE" }, select: { id: true } })).rejects.toThrow(/a live run needs its revision, host, approval and envelope/);
+    await expect(t.db.run.update({ where: { id: runId }, data: { envelope: { payload: "x" } }, select: { id: true } })).rejects.toThrow(
+      /a replay has no revision, host, approval or envelope/,
+    );
+    await expect(t.db.run.update({ where: { id: runId }, data: { kind: "LIVE" }, select: { id: true } })).rejects.toThrow(
+      /a live run needs its revision, host, approval and envelope/,
+    );
   });
 
   it("relays a replay's frames to viewers as they are uploaded, like an agent's", async () => {
@@ -186,7 +200,10 @@ describe("export", () => {
     const jsonl = await get<unknown>(sre, `/api/runs/${runId}/export?format=jsonl`);
     expect(jsonl.status).toBe(200);
     expect(jsonl.headers.get("content-disposition")).toMatch(/^attachment; filename="run-[0-9a-f]{8}-replay-export-json\.jsonl"$/);
-    const lines = jsonl.text.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonl.text
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ run: { id: runId, origin: { kind: "replay" } } });
     expect(lines.slice(1).map((line) => line.seq)).toEqual([1, 2, 3, 4]);
 
@@ -279,10 +296,9 @@ describe("incidents", () => {
     const missing = await send(sre, "POST", `/api/incidents/${incidentId}/runs`, { runId: "no-such-run", role: "INCIDENT" });
     expect(missing.status).toBe(422);
 
-    const { body } = await get<{ incident: { runs: { role: string; run: { id: string }; approval: unknown }[]; notes: { body: string; author: string }[]; activity: { action: string; actorName: string }[] } }>(
-      sre,
-      `/api/incidents/${incidentId}`,
-    );
+    const { body } = await get<{
+      incident: { runs: { role: string; run: { id: string }; approval: unknown }[]; notes: { body: string; author: string }[]; activity: { action: string; actorName: string }[] };
+    }>(sre, `/api/incidents/${incidentId}`);
     expect(body.incident.runs.map((r) => [r.role, r.run.id, r.approval])).toEqual([
       ["BASELINE", baseline.runId, null],
       ["INCIDENT", evidence.runId, null],
@@ -327,7 +343,16 @@ describe("/metrics", () => {
     const hist = (counts: [number, number]) => ({
       type: "hist",
       map: "@usecs",
-      series: [{ key: null, buckets: [{ min: 8, max: 15, count: counts[0] }, { min: 16, max: 31, count: counts[1] }], total: counts[0] + counts[1] }],
+      series: [
+        {
+          key: null,
+          buckets: [
+            { min: 8, max: 15, count: counts[0] },
+            { min: 16, max: 31, count: counts[1] },
+          ],
+          total: counts[0] + counts[1],
+        },
+      ],
     });
     await send(engineer, "POST", `/api/replays/${runId}/frames`, { frames: [{ seq: 1, at: Date.now(), record: hist([3, 1]) }] });
     const scrape = () => get(null, "/metrics", { authorization: `Bearer ${METRICS_TOKEN}` }).then((r) => r.text);

@@ -37,26 +37,19 @@ export function EnrollmentTokenForm() {
       <p className="muted">
         A one-time token lets one agent enroll and receive its own credential. On the host, as root:
         <br />
-        <code>workbench-agent enroll --server {typeof window === "undefined" ? "URL" : window.location.origin} --token TOKEN --credential-file /etc/workbench-agent/credential</code>
+        <code>
+          workbench-agent enroll --server {typeof window === "undefined" ? "URL" : window.location.origin} --token TOKEN --credential-file /etc/workbench-agent/credential
+        </code>
       </p>
       <div className="form-row">
         <label htmlFor="token-labels">Labels the host gets</label>
-        <input
-          id="token-labels"
-          type="text"
-          value={labelText}
-          onChange={(e) => setLabelText(e.target.value)}
-          placeholder="role=db zone=eu-1 canary"
-          spellCheck={false}
-        />
+        <input id="token-labels" type="text" value={labelText} onChange={(e) => setLabelText(e.target.value)} placeholder="role=db zone=eu-1 canary" spellCheck={false} />
         <span className={labels.ok ? "hint" : "error"}>
-          {labels.ok
-            ? "key=value or key, separated by spaces or commas. Programs target hosts by these labels; you can change them later."
-            : labels.error}
+          {labels.ok ? "key=value or key, separated by spaces or commas. Programs target hosts by these labels; you can change them later." : labels.error}
         </span>
         <label style={{ fontWeight: "normal" }}>
-          <input type="checkbox" checked={allowAgentLabels} onChange={(e) => setAllowAgentLabels(e.target.checked)} /> Let the agent add labels of its own
-          (<code>--label k=v</code>); these labels win on the same key
+          <input type="checkbox" checked={allowAgentLabels} onChange={(e) => setAllowAgentLabels(e.target.checked)} /> Let the agent add labels of its own (<code>--label k=v</code>
+          ); these labels win on the same key
         </label>
       </div>
       <div className="actions">

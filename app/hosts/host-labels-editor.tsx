@@ -47,7 +47,14 @@ export function HostLabelsEditor({ hostId, hostName, labels, canEdit }: { hostId
   return (
     <form onSubmit={(event) => void save(event)} className="form-row" aria-label={`Labels of ${hostName}`}>
       <input type="text" aria-label="Labels" value={text} onChange={(e) => setText(e.target.value)} placeholder="role=db zone=eu-1 canary" spellCheck={false} />
-      <input type="text" aria-label="Reason for the change" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (kept in the audit trail)" maxLength={500} />
+      <input
+        type="text"
+        aria-label="Reason for the change"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        placeholder="why (kept in the audit trail)"
+        maxLength={500}
+      />
       {!checked.ok && <span className="error">{checked.error}</span>}
       <FormError error={error} inline />
       <div className="actions">

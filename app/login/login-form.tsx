@@ -61,7 +61,11 @@ export function LoginForm({ callbackUrl, providers, redirectError }: { callbackU
       )}
       {singleSignOn.map((provider) => (
         <div className="panel" key={provider.id}>
-          <button type="button" className={withPassword ? undefined : "primary"} onClick={() => void signIn(provider.id, { callbackUrl: sameOriginPath(callbackUrl, window.location.origin) })}>
+          <button
+            type="button"
+            className={withPassword ? undefined : "primary"}
+            onClick={() => void signIn(provider.id, { callbackUrl: sameOriginPath(callbackUrl, window.location.origin) })}
+          >
             Sign in with {provider.name}
           </button>
         </div>

@@ -24,7 +24,9 @@ export default async function RunbooksPage({ searchParams }: { searchParams: Pro
         <button type="submit">Search</button>
       </form>
       {runbooks.length === 0 ? (
-        <p className="notice">{search ? `No runbook measures “${search}”.` : "No runbooks yet: submit a program with a launch policy, or seed the starter library (npm run db:seed)."}</p>
+        <p className="notice">
+          {search ? `No runbook measures “${search}”.` : "No runbooks yet: submit a program with a launch policy, or seed the starter library (npm run db:seed)."}
+        </p>
       ) : (
         <table className="list" data-testid="runbook-list">
           <thead>

@@ -55,7 +55,10 @@ export function loadCredentials(env: Readonly<Record<string, string | undefined>
   const server = serverFlag ?? env.WORKBENCH_SERVER_URL ?? saved?.server;
   const token = env.WORKBENCH_TOKEN ?? saved?.token;
   if (!server || !token) {
-    throw new CliError("UNAUTHENTICATED", "Not logged in: run `workbench login --server URL` with a token from your account page (or set WORKBENCH_SERVER_URL and WORKBENCH_TOKEN).");
+    throw new CliError(
+      "UNAUTHENTICATED",
+      "Not logged in: run `workbench login --server URL` with a token from your account page (or set WORKBENCH_SERVER_URL and WORKBENCH_TOKEN).",
+    );
   }
   return { server, token };
 }

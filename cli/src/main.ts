@@ -87,7 +87,10 @@ export async function runCli(argv: string[], env: Env, io: Io): Promise<number> 
         if (!values.duration) throw new CliError("USAGE", "submit needs --duration (e.g. 30s, 5m): how long a run may last.");
         const durationSec = parseDuration(values.duration);
         if (durationSec === null || durationSec < 1) throw new CliError("USAGE", `--duration ${values.duration} is not a duration (e.g. 30, 30s, 5m, 1h).`);
-        const hosts = (values.hosts ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+        const hosts = (values.hosts ?? "")
+          .split(",")
+          .map((h) => h.trim())
+          .filter(Boolean);
         if (hosts.length === 0 && values.selector === undefined) throw new CliError("USAGE", "submit needs --hosts A,B or --selector SEL: where the program runs.");
         await submitCommand(api(values.server), { file: positionals[0]!, hosts, selector: values.selector, durationSec, name: values.name }, out);
         return 0;
@@ -128,9 +131,12 @@ export async function runCli(argv: string[], env: Env, io: Io): Promise<number> 
         });
         const [runbook, ...assignments] = positionals;
         if (!runbook) throw new CliError("USAGE", "launch takes a runbook (its program id or name; `workbench runbooks` lists them), then NAME=VALUE for its parameters.");
-        const hosts = (values.hosts ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+        const hosts = (values.hosts ?? "")
+          .split(",")
+          .map((h) => h.trim())
+          .filter(Boolean);
         const allInScope = values["all-in-scope"] === true;
-        if ((hosts.length > 0) === allInScope) throw new CliError("USAGE", "launch needs either --hosts A,B or --all-in-scope: where the runbook runs.");
+        if (hosts.length > 0 === allInScope) throw new CliError("USAGE", "launch needs either --hosts A,B or --all-in-scope: where the runbook runs.");
         if (!values.duration) throw new CliError("USAGE", "launch needs --duration (e.g. 30s, 5m): how long the launch lasts.");
         const durationSec = parseDuration(values.duration);
         if (durationSec === null || durationSec < 1) throw new CliError("USAGE", `--duration ${values.duration} is not a duration (e.g. 30, 30s, 5m, 1h).`);

@@ -251,7 +251,9 @@ interval:ms:500 { print(@usecs); }
 
   it("a token without runbooks:launch exits 4 naming the scope", async () => {
     const { token } = await createApiToken(t.db, engineer, { name: "reader", expiresInDays: 1, scopes: ["runs:read"] }, { maxDays: 90 });
-    const run = await workbench(["launch", name, "--hosts", host.hostName, "--duration", "5s", "--reason", "no scope"], { env: { WORKBENCH_TOKEN: token, WORKBENCH_SERVER_URL: web.url } });
+    const run = await workbench(["launch", name, "--hosts", host.hostName, "--duration", "5s", "--reason", "no scope"], {
+      env: { WORKBENCH_TOKEN: token, WORKBENCH_SERVER_URL: web.url },
+    });
     expect(run).toMatchObject({ code: 4, stderr: "workbench: This API token's scopes (runs:read) do not allow this; it needs the scope runbooks:launch.\n" });
   });
 });

@@ -38,14 +38,7 @@ export function compareHeight(model: CompareModel): number {
 
 const percent = (share: number) => `${(share * 100).toFixed(share >= 0.1 ? 0 : 1)}%`;
 
-export function drawCompare(
-  canvas: HTMLCanvasElement,
-  model: CompareModel,
-  shifts: readonly PercentileShift[],
-  unit: HistogramUnit,
-  size: CanvasSize,
-  text: string,
-): void {
+export function drawCompare(canvas: HTMLCanvasElement, model: CompareModel, shifts: readonly PercentileShift[], unit: HistogramUnit, size: CanvasSize, text: string): void {
   const height = compareHeight(model);
   const context = prepareCanvas(canvas, size, height, FONT);
   if (!context) return;

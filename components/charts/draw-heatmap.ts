@@ -38,14 +38,7 @@ function timeLabel(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
-export function drawHeatmap(
-  canvas: HTMLCanvasElement,
-  heatmap: Heatmap,
-  axis: BucketAxis,
-  unit: HistogramUnit,
-  size: CanvasSize,
-  colors: HeatmapColors,
-): void {
+export function drawHeatmap(canvas: HTMLCanvasElement, heatmap: Heatmap, axis: BucketAxis, unit: HistogramUnit, size: CanvasSize, colors: HeatmapColors): void {
   const height = heatmapHeight(heatmap);
   const context = prepareCanvas(canvas, size, height, FONT);
   if (!context) return;

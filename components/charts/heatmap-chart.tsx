@@ -20,19 +20,7 @@ function readColors(element: Element): HeatmapColors {
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 
-export function HeatmapChart({
-  heatmap,
-  axis,
-  unit,
-  title,
-  fileName,
-}: {
-  heatmap: Heatmap;
-  axis: BucketAxis;
-  unit: HistogramUnit;
-  title: string;
-  fileName: string;
-}) {
+export function HeatmapChart({ heatmap, axis, unit, title, fileName }: { heatmap: Heatmap; axis: BucketAxis; unit: HistogramUnit; title: string; fileName: string }) {
   const frameRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const size = useCanvasWidth(frameRef);

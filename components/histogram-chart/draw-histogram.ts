@@ -55,10 +55,11 @@ function drawMarkers(
   height: number,
   colors: ChartColors,
 ): void {
-  const placed = markers
-    .map((marker) => ({ ...marker, y: Math.round(PADDING + rowPosition(model.rows, marker.value) * ROW_HEIGHT) + 0.5 }))
-    .sort((a, b) => a.y - b.y);
-  const labelYs = spreadLabels(placed.map((marker) => marker.y), height);
+  const placed = markers.map((marker) => ({ ...marker, y: Math.round(PADDING + rowPosition(model.rows, marker.value) * ROW_HEIGHT) + 0.5 })).sort((a, b) => a.y - b.y);
+  const labelYs = spreadLabels(
+    placed.map((marker) => marker.y),
+    height,
+  );
   context.strokeStyle = colors.marker;
   context.fillStyle = colors.marker;
   context.setLineDash([4, 3]);
@@ -74,13 +75,7 @@ function drawMarkers(
   context.setLineDash([]);
 }
 
-export function drawHistogram(
-  canvas: HTMLCanvasElement,
-  model: HistogramModel,
-  markers: readonly HistogramMarker[],
-  size: CanvasSize,
-  colors: ChartColors,
-): void {
+export function drawHistogram(canvas: HTMLCanvasElement, model: HistogramModel, markers: readonly HistogramMarker[], size: CanvasSize, colors: ChartColors): void {
   const height = chartHeight(model);
   const context = prepareCanvas(canvas, size, height, FONT);
   if (!context) return;
@@ -97,9 +92,22 @@ export function drawHistogram(
     text: `${marker.label} ${formatValue(marker.value, model.unit)}`,
     value: marker.value,
   }));
-  const labelWidth = widestText(context, model.rows.map((row) => row.label));
-  const countWidth = widestText(context, model.rows.map((row) => row.countText));
-  const markerWidth = markerLabels.length > 0 ? COLUMN_GAP + widestText(context, markerLabels.map((marker) => marker.text)) : 0;
+  const labelWidth = widestText(
+    context,
+    model.rows.map((row) => row.label),
+  );
+  const countWidth = widestText(
+    context,
+    model.rows.map((row) => row.countText),
+  );
+  const markerWidth =
+    markerLabels.length > 0
+      ? COLUMN_GAP +
+        widestText(
+          context,
+          markerLabels.map((marker) => marker.text),
+        )
+      : 0;
   const countRight = PADDING + labelWidth + COLUMN_GAP + countWidth;
   const barsLeft = countRight + COLUMN_GAP;
   const barsRight = size.width - PADDING - markerWidth;

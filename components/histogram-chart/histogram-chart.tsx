@@ -9,12 +9,7 @@
 import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import type { HistogramBucket, HistogramUnit } from "@/lib/shared/histogram.ts";
 import { chartHeight, drawHistogram, type ChartColors } from "./draw-histogram.ts";
-import {
-  buildHistogramModel,
-  describeHistogram,
-  markersSignature,
-  type HistogramMarker,
-} from "./histogram-model.ts";
+import { buildHistogramModel, describeHistogram, markersSignature, type HistogramMarker } from "./histogram-model.ts";
 
 export type { HistogramMarker } from "./histogram-model.ts";
 
@@ -52,9 +47,7 @@ function useCanvasSize(element: RefObject<HTMLElement | null>): CanvasSize | nul
     const measure = () => {
       const width = target.getBoundingClientRect().width;
       const pixelRatio = window.devicePixelRatio || 1;
-      setSize((previous) =>
-        previous?.width === width && previous.pixelRatio === pixelRatio ? previous : { width, pixelRatio },
-      );
+      setSize((previous) => (previous?.width === width && previous.pixelRatio === pixelRatio ? previous : { width, pixelRatio }));
     };
     const observer = new ResizeObserver(measure);
     observer.observe(target);
@@ -100,13 +93,7 @@ export function HistogramChart({ buckets, unit = "none", title, markers }: Histo
   }, [model, markers, size]);
 
   return (
-    <div
-      data-testid="histogram"
-      data-total={total.toString()}
-      data-buckets={nonEmptyBuckets}
-      role="img"
-      aria-label={describeHistogram(model, title)}
-    >
+    <div data-testid="histogram" data-total={total.toString()} data-buckets={nonEmptyBuckets} role="img" aria-label={describeHistogram(model, title)}>
       {title !== undefined && <div style={{ fontWeight: 600, fontSize: 13, marginBottom: 4 }}>{title}</div>}
       <div ref={frameRef}>
         <canvas ref={canvasRef} style={{ display: "block", width: "100%", height: chartHeight(model) }} />

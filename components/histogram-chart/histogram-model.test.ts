@@ -64,9 +64,7 @@ describe("describeHistogram", () => {
   it("summarizes samples, buckets and percentiles in the histogram's unit", () => {
     // 4 samples in [8, 16): p50 = 8 + 0.5 × 8 = 12, p90 = 8 + 0.9 × 8 = 15.2, p99 = 15.92, max 16
     const model = buildHistogramModel([{ min: 8, max: 15, count: 4 }], "us");
-    expect(describeHistogram(model, "@usecs")).toBe(
-      "@usecs: 4 samples in 1 bucket; p50 12 µs, p90 15.2 µs, p99 15.9 µs, max 16 µs",
-    );
+    expect(describeHistogram(model, "@usecs")).toBe("@usecs: 4 samples in 1 bucket; p50 12 µs, p90 15.2 µs, p99 15.9 µs, max 16 µs");
   });
 
   it("says when there is nothing to show", () => {

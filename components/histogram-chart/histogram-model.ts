@@ -2,15 +2,7 @@
 // bucket from the first non-empty bucket to the last (bpftrace's own text
 // output trims the same way), and a signature that tells whether anything
 // visible changed since the last draw.
-import {
-  formatBucketLabel,
-  formatValue,
-  summarizeHistogram,
-  toBigInt,
-  type HistogramBucket,
-  type HistogramSummary,
-  type HistogramUnit,
-} from "@/lib/shared/histogram.ts";
+import { formatBucketLabel, formatValue, summarizeHistogram, toBigInt, type HistogramBucket, type HistogramSummary, type HistogramUnit } from "@/lib/shared/histogram.ts";
 
 export type HistogramRow = {
   label: string;
@@ -39,15 +31,13 @@ export function buildHistogramModel(buckets: readonly HistogramBucket[], unit: H
   const last = counts.findLastIndex((count) => count > 0n);
   const shown = first === -1 ? [] : buckets.slice(first, last + 1);
 
-  const rows = shown.map(
-    (bucket, i): HistogramRow => ({
-      label: formatBucketLabel(bucket, unit),
-      count: Number(counts[first + i]),
-      countText: counts[first + i]!.toString(),
-      lower: bucket.min === null ? null : Number(toBigInt(bucket.min)),
-      upper: bucket.max === null ? null : Number(toBigInt(bucket.max)) + 1,
-    }),
-  );
+  const rows = shown.map((bucket, i): HistogramRow => ({
+    label: formatBucketLabel(bucket, unit),
+    count: Number(counts[first + i]),
+    countText: counts[first + i]!.toString(),
+    lower: bucket.min === null ? null : Number(toBigInt(bucket.min)),
+    upper: bucket.max === null ? null : Number(toBigInt(bucket.max)) + 1,
+  }));
   return {
     rows,
     maxCount: rows.reduce((max, row) => Math.max(max, row.count), 0),

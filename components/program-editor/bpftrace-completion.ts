@@ -6,15 +6,7 @@
 // attaches its hosts' probes to its own model here.
 import type * as Monaco from "monaco-editor/editor";
 import type { editor, IRange, languages, Position } from "monaco-editor/editor";
-import {
-  BUILTINS,
-  FUNCTIONS,
-  KEYWORDS,
-  PROBE_TYPES,
-  TYPE_KEYWORDS,
-  resolveProbeType,
-  type ProbeType,
-} from "@/lib/shared/bpftrace/language.ts";
+import { BUILTINS, FUNCTIONS, KEYWORDS, PROBE_TYPES, TYPE_KEYWORDS, resolveProbeType, type ProbeType } from "@/lib/shared/bpftrace/language.ts";
 import { BPFTRACE_LANGUAGE_ID } from "./bpftrace-language.ts";
 import { cursorContext } from "./cursor-context.ts";
 import type { ProbeIndex } from "./probe-index.ts";
@@ -53,12 +45,7 @@ function templateSnippet(template: string): string {
   return `${template.slice(0, lastColon + 1)}\${1:${template.slice(lastColon + 1)}}`;
 }
 
-function probeTypeItem(
-  monaco: typeof Monaco,
-  type: ProbeType,
-  range: IRange,
-  listedProbes: number,
-): languages.CompletionItem {
+function probeTypeItem(monaco: typeof Monaco, type: ProbeType, range: IRange, listedProbes: number): languages.CompletionItem {
   const documentation = listedProbes > 0 ? `${type.description}\n\n${listedProbes} on the target hosts.` : type.description;
   const common = { label: type.name, detail: type.syntax, documentation, range };
   if (type.template) {
@@ -79,11 +66,7 @@ function probeTypeItem(
   };
 }
 
-function probeCompletions(
-  monaco: typeof Monaco,
-  model: editor.ITextModel,
-  position: Position,
-): languages.CompletionList {
+function probeCompletions(monaco: typeof Monaco, model: editor.ITextModel, position: Position): languages.CompletionList {
   const typed = typedProbe(model, position);
   const index = probeIndexByModel.get(model);
   const firstColon = typed.indexOf(":");
@@ -91,9 +74,7 @@ function probeCompletions(
   if (firstColon === -1) {
     const range = rangeBack(position, typed.length);
     return {
-      suggestions: PROBE_TYPES.map((type) =>
-        probeTypeItem(monaco, type, range, index?.countWithPrefix(`${type.name}:`) ?? 0),
-      ),
+      suggestions: PROBE_TYPES.map((type) => probeTypeItem(monaco, type, range, index?.countWithPrefix(`${type.name}:`) ?? 0)),
     };
   }
   if (!index) return { suggestions: [] };
@@ -125,12 +106,7 @@ function namesInProgram(text: string, cursorOffset: number): string[] {
   return [...names];
 }
 
-function languageCompletions(
-  monaco: typeof Monaco,
-  model: editor.ITextModel,
-  position: Position,
-  cursorOffset: number,
-): languages.CompletionList {
+function languageCompletions(monaco: typeof Monaco, model: editor.ITextModel, position: Position, cursorOffset: number): languages.CompletionList {
   const word = model.getWordUntilPosition(position);
   const range: IRange = {
     startLineNumber: position.lineNumber,
@@ -140,48 +116,38 @@ function languageCompletions(
   };
   const { CompletionItemKind, CompletionItemInsertTextRule, CompletionItemTag } = monaco.languages;
 
-  const programNames = namesInProgram(model.getValue(), cursorOffset).map(
-    (name): languages.CompletionItem => ({
-      label: name,
-      kind: name.startsWith("@") ? CompletionItemKind.Field : CompletionItemKind.Variable,
-      detail: name.startsWith("@") ? "map" : "scratch variable",
-      insertText: name,
-      range,
-    }),
-  );
-  const builtins = BUILTINS.map(
-    (builtin): languages.CompletionItem => ({
-      label: builtin.name,
-      kind: CompletionItemKind.Variable,
-      detail: builtin.signature,
-      documentation: builtin.description,
-      insertText: builtin.name,
-      range,
-    }),
-  );
-  const functions = FUNCTIONS.map(
-    (fn): languages.CompletionItem => ({
-      label: fn.name,
-      kind: CompletionItemKind.Function,
-      detail: fn.signature,
-      documentation: fn.unsafe
-        ? `${fn.description}\n\nNeeds bpftrace --unsafe, which the agent never passes: a program using it cannot run.`
-        : fn.description,
-      // Struck through in the list: offered, so the author learns why it fails.
-      ...(fn.unsafe ? { tags: [CompletionItemTag.Deprecated] } : {}),
-      insertText: `${fn.name}($0)`,
-      insertTextRules: CompletionItemInsertTextRule.InsertAsSnippet,
-      range,
-    }),
-  );
-  const keywords = [...KEYWORDS, ...TYPE_KEYWORDS].map(
-    (keyword): languages.CompletionItem => ({
-      label: keyword,
-      kind: CompletionItemKind.Keyword,
-      insertText: keyword,
-      range,
-    }),
-  );
+  const programNames = namesInProgram(model.getValue(), cursorOffset).map((name): languages.CompletionItem => ({
+    label: name,
+    kind: name.startsWith("@") ? CompletionItemKind.Field : CompletionItemKind.Variable,
+    detail: name.startsWith("@") ? "map" : "scratch variable",
+    insertText: name,
+    range,
+  }));
+  const builtins = BUILTINS.map((builtin): languages.CompletionItem => ({
+    label: builtin.name,
+    kind: CompletionItemKind.Variable,
+    detail: builtin.signature,
+    documentation: builtin.description,
+    insertText: builtin.name,
+    range,
+  }));
+  const functions = FUNCTIONS.map((fn): languages.CompletionItem => ({
+    label: fn.name,
+    kind: CompletionItemKind.Function,
+    detail: fn.signature,
+    documentation: fn.unsafe ? `${fn.description}\n\nNeeds bpftrace --unsafe, which the agent never passes: a program using it cannot run.` : fn.description,
+    // Struck through in the list: offered, so the author learns why it fails.
+    ...(fn.unsafe ? { tags: [CompletionItemTag.Deprecated] } : {}),
+    insertText: `${fn.name}($0)`,
+    insertTextRules: CompletionItemInsertTextRule.InsertAsSnippet,
+    range,
+  }));
+  const keywords = [...KEYWORDS, ...TYPE_KEYWORDS].map((keyword): languages.CompletionItem => ({
+    label: keyword,
+    kind: CompletionItemKind.Keyword,
+    insertText: keyword,
+    range,
+  }));
   return { suggestions: [...programNames, ...builtins, ...functions, ...keywords] };
 }
 

@@ -79,10 +79,7 @@ export const bpftraceMonarch: languages.IMonarchLanguage = {
       [/#\s*[a-z]+/, "keyword.directive"],
       // A probe: its type, then everything up to whitespace, `,` or `{`,
       // which covers paths (`uprobe:/bin/bash:readline`) and wildcards.
-      [
-        /([A-Za-z_]\w*)(:)([^\s,{]*)/,
-        [{ cases: { "@probeTypes": "keyword.probe", "@default": "type.probe" } }, "delimiter", "type.probe"],
-      ],
+      [/([A-Za-z_]\w*)(:)([^\s,{]*)/, [{ cases: { "@probeTypes": "keyword.probe", "@default": "type.probe" } }, "delimiter", "type.probe"]],
       // The probe rule above already took the `/` of paths, so a `/` here
       // opens a predicate.
       [/\//, { token: "delimiter.predicate", next: "@predicate" }],
@@ -92,20 +89,11 @@ export const bpftraceMonarch: languages.IMonarchLanguage = {
       [/[,;=]/, "delimiter"],
     ],
 
-    block: [
-      { include: "@whitespace" },
-      [/\{/, { token: "delimiter.bracket", next: "@push" }],
-      [/\}/, { token: "delimiter.bracket", next: "@pop" }],
-      { include: "@expression" },
-    ],
+    block: [{ include: "@whitespace" }, [/\{/, { token: "delimiter.bracket", next: "@push" }], [/\}/, { token: "delimiter.bracket", next: "@pop" }], { include: "@expression" }],
 
     // bpftrace's lexer rule: a `/` followed by `{` (possibly after blanks or
     // a line break) ends the predicate; any other `/` divides.
-    predicate: [
-      { include: "@whitespace" },
-      [/\/(?=\s*(?:\{|\/\/|\/\*|\n|$))/, { token: "delimiter.predicate", next: "@pop" }],
-      { include: "@expression" },
-    ],
+    predicate: [{ include: "@whitespace" }, [/\/(?=\s*(?:\{|\/\/|\/\*|\n|$))/, { token: "delimiter.predicate", next: "@pop" }], { include: "@expression" }],
 
     expression: [
       [/@[A-Za-z_]\w*|@/, "variable.map"],

@@ -10,7 +10,7 @@ function contextAtBar(source: string) {
 describe("cursorContext", () => {
   it("is a probe position before any block and between blocks", () => {
     expect(contextAtBar("trace|")).toBe("probe");
-    expect(contextAtBar("BEGIN { printf(\"hi\"); }\ntracepoint:sys|")).toBe("probe");
+    expect(contextAtBar('BEGIN { printf("hi"); }\ntracepoint:sys|')).toBe("probe");
     expect(contextAtBar("kprobe:a,\n  kprobe:|")).toBe("probe");
   });
 
@@ -35,13 +35,13 @@ describe("cursorContext", () => {
   it("ignores braces and slashes in comments and strings", () => {
     expect(contextAtBar("// { \nkprobe:|")).toBe("probe");
     expect(contextAtBar("/* { */ kprobe:|")).toBe("probe");
-    expect(contextAtBar("BEGIN { printf(\"}\"); pi| }")).toBe("block");
-    expect(contextAtBar("BEGIN { printf(\"a\\\"}\"); |}")).toBe("block");
+    expect(contextAtBar('BEGIN { printf("}"); pi| }')).toBe("block");
+    expect(contextAtBar('BEGIN { printf("a\\"}"); |}')).toBe("block");
   });
 
   it("reports comments and strings themselves", () => {
     expect(contextAtBar("BEGIN { // pi|")).toBe("comment");
     expect(contextAtBar("/* kprobe:| */")).toBe("comment");
-    expect(contextAtBar("BEGIN { printf(\"pi|")).toBe("string");
+    expect(contextAtBar('BEGIN { printf("pi|')).toBe("string");
   });
 });

@@ -63,8 +63,7 @@ export function cursorContext(text: string, offset: number): CursorContext {
       // An action block ends any predicate, even one missing its closing `/`.
       inPredicate = false;
       depth += 1;
-    }
-    else if (char === "}") depth = Math.max(0, depth - 1);
+    } else if (char === "}") depth = Math.max(0, depth - 1);
     else if (char === "/" && depth === 0) {
       if (inPredicate) inPredicate = !closesPredicate(text, i);
       // Outside a predicate a `/` opens one only after a blank: one that

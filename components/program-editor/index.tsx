@@ -31,10 +31,7 @@ const LazyProgramEditor = dynamic(() => import("./program-editor.tsx").then((mod
   loading: EditorPlaceholder,
 });
 
-const LazyProgramDiffEditor = dynamic(
-  () => import("./program-editor.tsx").then((module) => module.ProgramDiffEditor),
-  { ssr: false, loading: EditorPlaceholder },
-);
+const LazyProgramDiffEditor = dynamic(() => import("./program-editor.tsx").then((module) => module.ProgramDiffEditor), { ssr: false, loading: EditorPlaceholder });
 
 export function ProgramEditor({ height = DEFAULT_EDITOR_HEIGHT, ...props }: ProgramEditorProps) {
   return (

@@ -27,13 +27,7 @@ import "monaco-editor/features/snippet/register";
 import "monaco-editor/editor/contrib/suggest/browser/suggestController";
 import { registerBpftraceCompletion } from "./bpftrace-completion.ts";
 import { registerBpftraceHover } from "./bpftrace-hover.ts";
-import {
-  BPFTRACE_LANGUAGE_ID,
-  BPFTRACE_THEME,
-  bpftraceLanguageConfiguration,
-  bpftraceMonarch,
-  bpftraceTheme,
-} from "./bpftrace-language.ts";
+import { BPFTRACE_LANGUAGE_ID, BPFTRACE_THEME, bpftraceLanguageConfiguration, bpftraceMonarch, bpftraceTheme } from "./bpftrace-language.ts";
 
 // The editor worker computes diffs and keeps models in sync off the main
 // thread. The bundler emits it as a same-origin chunk (CSP worker-src 'self').

@@ -31,10 +31,7 @@ describe("ProbeIndex", () => {
       { text: "sys_enter_openat", isLeaf: true },
       { text: "sys_enter_read", isLeaf: true },
     ]);
-    expect(probes.nextSegments("tracepoint:s", 100).segments.map((segment) => segment.text)).toEqual([
-      "sched:",
-      "syscalls:",
-    ]);
+    expect(probes.nextSegments("tracepoint:s", 100).segments.map((segment) => segment.text)).toEqual(["sched:", "syscalls:"]);
   });
 
   it("keeps paths with slashes inside one segment", () => {
@@ -65,14 +62,8 @@ describe("ProbeIndex", () => {
 
   it("collapses long runs of probes under one segment", () => {
     const subsystems = ["block", "sched", "syscalls"];
-    const many = new ProbeIndex(
-      subsystems.flatMap((subsystem) => Array.from({ length: 30_000 }, (_, i) => `tracepoint:${subsystem}:event_${i}`)),
-    );
-    expect(many.nextSegments("tracepoint:", 10).segments.map((segment) => segment.text)).toEqual([
-      "block:",
-      "sched:",
-      "syscalls:",
-    ]);
+    const many = new ProbeIndex(subsystems.flatMap((subsystem) => Array.from({ length: 30_000 }, (_, i) => `tracepoint:${subsystem}:event_${i}`)));
+    expect(many.nextSegments("tracepoint:", 10).segments.map((segment) => segment.text)).toEqual(["block:", "sched:", "syscalls:"]);
     expect(many.nextSegments("tracepoint:sched:event_2999", 100).segments).toHaveLength(11); // 2999 and 29990..29999
   });
 });

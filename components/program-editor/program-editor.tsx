@@ -98,15 +98,7 @@ const DIFF_OPTIONS: editor.IDiffEditorConstructionOptions = {
   modifiedAriaLabel: "This revision",
 };
 
-export function ProgramEditor({
-  value,
-  onChange,
-  readOnly = false,
-  probes,
-  markers,
-  height = DEFAULT_EDITOR_HEIGHT,
-  ariaLabel = "bpftrace program",
-}: ProgramEditorProps) {
+export function ProgramEditor({ value, onChange, readOnly = false, probes, markers, height = DEFAULT_EDITOR_HEIGHT, ariaLabel = "bpftrace program" }: ProgramEditorProps) {
   const [codeEditor, setCodeEditor] = useState<editor.IStandaloneCodeEditor | null>(null);
   const writingValue = useRef(false);
   const probeIndex = useMemo(() => (probes ? new ProbeIndex(probes) : undefined), [probes]);

@@ -107,13 +107,7 @@ export function ProgramForm(props: Props) {
       {props.mode === "revise" && (
         <details className="form-row" data-testid="editor-dry-run">
           <summary>Dry run revision {props.baseRevision} on a target host (compiles it there; nothing attaches)</summary>
-          <DryRunPanel
-            revisionId={props.dryRun.revisionId}
-            hosts={props.dryRun.hosts}
-            initial={props.dryRun.initial}
-            canRequest={props.dryRun.canRequest}
-            onResult={setDryRun}
-          />
+          <DryRunPanel revisionId={props.dryRun.revisionId} hosts={props.dryRun.hosts} initial={props.dryRun.initial} canRequest={props.dryRun.canRequest} onResult={setDryRun} />
         </details>
       )}
       <div className="grid2">
@@ -128,24 +122,14 @@ export function ProgramForm(props: Props) {
         />
         <div className="form-row">
           <label htmlFor="duration">Duration limit (seconds)</label>
-          <input
-            id="duration"
-            type="number"
-            min={1}
-            max={props.maxDurationSec}
-            value={durationSec}
-            onChange={(e) => setDurationSec(e.target.value)}
-            required
-          />
+          <input id="duration" type="number" min={1} max={props.maxDurationSec} value={durationSec} onChange={(e) => setDurationSec(e.target.value)} required />
           <span className="hint">The agent stops bpftrace after this long. At most {props.maxDurationSec} s on this server.</span>
         </div>
         {(targets.length > 1 || selector.trim() !== "") && (
           <div className="form-row">
             <label htmlFor="canary-period">Canary period (seconds)</label>
             <input id="canary-period" type="number" min={0} max={MAX_CANARY_PERIOD_SEC} value={canaryPeriodSec} onChange={(e) => setCanaryPeriodSec(e.target.value)} required />
-            <span className="hint">
-              The first host by name starts first; the others only after it ran this long under its CPU budget without error. 0: every host at once.
-            </span>
+            <span className="hint">The first host by name starts first; the others only after it ran this long under its CPU budget without error. 0: every host at once.</span>
           </div>
         )}
       </div>

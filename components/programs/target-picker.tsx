@@ -77,8 +77,12 @@ export function TargetPicker({
           {matches.state === "ok" && (
             <>
               Matches {plural(matches.count)} now
-              {matches.hosts.length > 0 && `: ${matches.hosts.slice(0, 5).map((h) => h.name).join(", ")}${matches.count > 5 ? ", …" : ""}`}. Hosts enrolled
-              before approval count too.
+              {matches.hosts.length > 0 &&
+                `: ${matches.hosts
+                  .slice(0, 5)
+                  .map((h) => h.name)
+                  .join(", ")}${matches.count > 5 ? ", …" : ""}`}
+              . Hosts enrolled before approval count too.
             </>
           )}
         </span>

@@ -43,8 +43,8 @@ export function TargetResolution({
       )}
       {selector && (
         <p className="muted">
-          The selector is resolved again at approval: hosts enrolled, relabelled or revoked before then change the list, and hosts enrolled after it get no order. The
-          approval records the hosts it chose.
+          The selector is resolved again at approval: hosts enrolled, relabelled or revoked before then change the list, and hosts enrolled after it get no order. The approval
+          records the hosts it chose.
         </p>
       )}
       {now.hosts.length > 0 && (

@@ -40,7 +40,9 @@ export function LaunchForm(props: {
   const durationProblem = Number.isInteger(duration) && duration >= 1 && duration <= props.maxDurationSec ? null : `The duration is 1 to ${props.maxDurationSec} seconds.`;
   const hostProblem = chosen.length === 0 ? "Pick at least one host." : chosen.length > props.maxHosts ? `At most ${props.maxHosts} hosts per launch.` : null;
   const ready = !Object.values(problems).some(Boolean) && !durationProblem && !hostProblem && reason.trim().length > 0;
-  const scopeText = [props.scope.named.length ? `hosts ${props.scope.named.join(", ")}` : null, props.scope.selector ? `hosts matching ${props.scope.selector}` : null].filter(Boolean).join(" and ");
+  const scopeText = [props.scope.named.length ? `hosts ${props.scope.named.join(", ")}` : null, props.scope.selector ? `hosts matching ${props.scope.selector}` : null]
+    .filter(Boolean)
+    .join(" and ");
 
   function toggle(hostId: string) {
     setChosen((current) => (current.includes(hostId) ? current.filter((id) => id !== hostId) : [...current, hostId]));
@@ -66,7 +68,13 @@ export function LaunchForm(props: {
   return (
     <form onSubmit={(e) => e.preventDefault()} aria-label="Launch">
       {props.params.map((param) => (
-        <ParamInput key={param.name} param={param} value={texts[param.name] ?? ""} problem={problems[param.name] ?? null} onChange={(text) => setTexts((t) => ({ ...t, [param.name]: text }))} />
+        <ParamInput
+          key={param.name}
+          param={param}
+          value={texts[param.name] ?? ""}
+          problem={problems[param.name] ?? null}
+          onChange={(text) => setTexts((t) => ({ ...t, [param.name]: text }))}
+        />
       ))}
       <fieldset className="form-row">
         <legend>

@@ -26,7 +26,8 @@ export function ParamInput({ param, value, problem, onChange }: { param: Runbook
         <input {...common} type="text" maxLength={param.maxLength} />
       )}
       <span className="hint">
-        {param.description} ({describeParam(param)}{param.type === "duration" ? ", seconds" : ""})
+        {param.description} ({describeParam(param)}
+        {param.type === "duration" ? ", seconds" : ""})
       </span>
       {problem && (
         <span className="error" data-testid={`param-problem-${param.name}`}>

@@ -62,8 +62,8 @@ export function RunbookPolicyView({ policy, durationSec }: { policy: RunbookPoli
       </table>
       <p className="muted">
         Each launch: at most {policy.maxHostsPerLaunch} host{policy.maxHostsPerLaunch === 1 ? "" : "s"} of its scope, at most {durationSec} s; at most{" "}
-        {policy.maxConcurrentLaunches} launch{policy.maxConcurrentLaunches === 1 ? "" : "es"} at once. Launched by: {policy.launchRoles.map((r) => r.toLowerCase().replace("_", " ")).join(", ")}.
-        Approval valid for {policy.validityDays} day{policy.validityDays === 1 ? "" : "s"}.
+        {policy.maxConcurrentLaunches} launch{policy.maxConcurrentLaunches === 1 ? "" : "es"} at once. Launched by:{" "}
+        {policy.launchRoles.map((r) => r.toLowerCase().replace("_", " ")).join(", ")}. Approval valid for {policy.validityDays} day{policy.validityDays === 1 ? "" : "s"}.
       </p>
     </div>
   );

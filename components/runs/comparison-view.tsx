@@ -27,7 +27,14 @@ export function ComparisonView({
       <p className={`statement${test.testable && test.differ ? " differ" : ""}`} data-testid="comparison-statement">
         {comparison.statement}
       </p>
-      <CompareChart buckets={comparison.buckets} shifts={comparison.shifts} unit={unit} labels={labels} title={title} fileName={exportFileName(fileKey, `${title} comparison`, "png")} />
+      <CompareChart
+        buckets={comparison.buckets}
+        shifts={comparison.shifts}
+        unit={unit}
+        labels={labels}
+        title={title}
+        fileName={exportFileName(fileKey, `${title} comparison`, "png")}
+      />
       <table className="list shifts" data-testid="percentile-shifts">
         <thead>
           <tr>
@@ -53,8 +60,8 @@ export function ComparisonView({
       </table>
       <p className="muted small-text">
         {comparison.totalA.toLocaleString("en-US")} samples in A, {comparison.totalB.toLocaleString("en-US")} in B. The test is Pearson&apos;s chi-square test of homogeneity over
-        the bucket counts (neighbouring buckets pooled until every expected count is at least 5); &quot;differ&quot; means p &lt; {SIGNIFICANCE_LEVEL}. With millions of events even a
-        shift nobody would notice is significant, so read Cramér&apos;s V too: under 0.1 is negligible. Percentiles are estimated from the buckets (docs/sre-views.md).
+        the bucket counts (neighbouring buckets pooled until every expected count is at least 5); &quot;differ&quot; means p &lt; {SIGNIFICANCE_LEVEL}. With millions of events even
+        a shift nobody would notice is significant, so read Cramér&apos;s V too: under 0.1 is negligible. Percentiles are estimated from the buckets (docs/sre-views.md).
         {test.testable && ` χ² = ${test.statistic.toFixed(2)}, ${test.degreesOfFreedom} degrees of freedom, ${formatP(test.pValue)}, Cramér's V = ${test.cramersV.toFixed(3)}.`}
       </p>
     </div>

@@ -31,10 +31,7 @@ export function HistogramPanel({
 }) {
   const frameRef = useRef<HTMLDivElement>(null);
   const summary = useMemo(() => summarizeHistogram(buckets), [buckets]);
-  const markers = useMemo<HistogramMarker[]>(
-    () => MARKERS.flatMap((label) => (summary[label] === null ? [] : [{ label, value: summary[label]! }])),
-    [summary],
-  );
+  const markers = useMemo<HistogramMarker[]>(() => MARKERS.flatMap((label) => (summary[label] === null ? [] : [{ label, value: summary[label]! }])), [summary]);
   const percentiles = Object.fromEntries(MARKERS.map((label) => [label, summary[label]]));
   const nonEmpty = buckets.filter((bucket) => Number(bucket.count) > 0);
   return (

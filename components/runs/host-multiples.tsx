@@ -9,10 +9,7 @@ import { histogramAt } from "./view-model.ts";
 
 export function HostMultiples({ model }: { model: RunWorkspaceModel }) {
   const { view, shown, time, binMs, unit, hosts, labels } = model;
-  const perHost = useMemo(
-    () => view.runs.map((run) => ({ run, buckets: histogramAt([run.timeline], view.axes, shown, time, binMs) })),
-    [view, shown, time, binMs],
-  );
+  const perHost = useMemo(() => view.runs.map((run) => ({ run, buckets: histogramAt([run.timeline], view.axes, shown, time, binMs) })), [view, shown, time, binMs]);
   return (
     <section className="panel">
       <h2>Hosts side by side</h2>
@@ -26,13 +23,7 @@ export function HostMultiples({ model }: { model: RunWorkspaceModel }) {
               testId="host-histogram"
               title={run.snapshot.hostName}
               subtitle={labels.mode}
-              badge={
-                host.notReporting ? (
-                  <span className="badge FAILED">not reporting</span>
-                ) : host.state === "ENDED" ? (
-                  <span className="badge ENDED">ended</span>
-                ) : undefined
-              }
+              badge={host.notReporting ? <span className="badge FAILED">not reporting</span> : host.state === "ENDED" ? <span className="badge ENDED">ended</span> : undefined}
               buckets={buckets}
               unit={unit}
               fileName={exportFileName(run.snapshot.id, `${labels.fileBase} ${run.snapshot.hostName}`, "png")}

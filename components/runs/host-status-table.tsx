@@ -10,7 +10,9 @@ function Overhead({ status }: { status: HostStatus["status"] }) {
   if (!sample) return <span className="muted">—</span>;
   const share = sample.budgetPercent > 0 ? sample.cpuPercent / sample.budgetPercent : 0;
   return (
-    <span title={`BPF ${sample.bpfPercent.toFixed(2)}% + bpftrace ${sample.bpftracePercent.toFixed(2)}% of one CPU over ${sample.windowSec} s; ${Math.round(sample.eventsPerSec).toLocaleString("en-US")} events/s`}>
+    <span
+      title={`BPF ${sample.bpfPercent.toFixed(2)}% + bpftrace ${sample.bpftracePercent.toFixed(2)}% of one CPU over ${sample.windowSec} s; ${Math.round(sample.eventsPerSec).toLocaleString("en-US")} events/s`}
+    >
       <span className={share > 0.8 ? "warn-text" : undefined}>{sample.cpuPercent.toFixed(2)}%</span>
       <span className="muted"> of {sample.budgetPercent}% budget</span>
     </span>
@@ -60,7 +62,11 @@ export function HostStatusTable({
                     not reporting
                   </span>
                 )}
-                {host.state === "ENDED" && <div className="muted small-text">{host.replay ? (snapshot.endDetail ?? "Replay complete.") : describeRunEnd(snapshot.endReason, snapshot.endDetail, snapshot.durationSec)}</div>}
+                {host.state === "ENDED" && (
+                  <div className="muted small-text">
+                    {host.replay ? (snapshot.endDetail ?? "Replay complete.") : describeRunEnd(snapshot.endReason, snapshot.endDetail, snapshot.durationSec)}
+                  </div>
+                )}
               </td>
               <td>{host.secondsLeft === null ? "—" : `${host.secondsLeft} s`}</td>
               <td data-testid="host-frames">{host.status.frames.toLocaleString("en-US")}</td>

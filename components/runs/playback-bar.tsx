@@ -13,17 +13,7 @@ const SPEEDS: { speed: Speed; label: string }[] = [
  * and resume (back to the newest). Recorded: a slider over the run's time
  * and play at 1x, 10x, or as fast as the page draws (one interval per frame).
  */
-export function PlaybackBar({
-  recorded,
-  range,
-  playback,
-  binMs,
-}: {
-  recorded: boolean;
-  range: { start: number; end: number } | null;
-  playback: Playback;
-  binMs: number;
-}) {
+export function PlaybackBar({ recorded, range, playback, binMs }: { recorded: boolean; range: { start: number; end: number } | null; playback: Playback; binMs: number }) {
   if (!recorded) {
     return playback.paused ? (
       <span className="actions">

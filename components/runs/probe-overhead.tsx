@@ -40,7 +40,9 @@ export function ProbeOverhead({ hosts }: { hosts: HostStatus[] }) {
           ))}
         </tbody>
       </table>
-      <p className="muted small-text">Names as the kernel keeps them (15 characters); the id is the one <code>bpftool prog show id</code> takes.</p>
+      <p className="muted small-text">
+        Names as the kernel keeps them (15 characters); the id is the one <code>bpftool prog show id</code> takes.
+      </p>
     </details>
   );
 }

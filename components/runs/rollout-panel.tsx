@@ -36,9 +36,7 @@ export function RolloutPanel({ runId, initial }: { runId: string; initial: Rollo
     <p className={rollout.state === "ABORTED" ? "error" : "notice"} data-testid="rollout">
       <strong>Canary {rollout.canaryHosts.join(", ")}</strong> ({rollout.periodSec} s, budget {rollout.budgetPercent}% of a CPU, measured {cost}):{" "}
       <span data-testid="rollout-decision">
-        {rollout.state === "CANARY"
-          ? `running; ${rollout.held} host(s) wait for it.`
-          : `${rollout.state === "PASSED" ? "passed" : "aborted"}: ${rollout.decision ?? ""}.`}
+        {rollout.state === "CANARY" ? `running; ${rollout.held} host(s) wait for it.` : `${rollout.state === "PASSED" ? "passed" : "aborted"}: ${rollout.decision ?? ""}.`}
       </span>
     </p>
   );

@@ -12,7 +12,9 @@ function BatchState({ batch }: { batch: RunBatchSummary }) {
     return (
       <>
         <span className={`badge ${first.status}`}>{first.status.toLowerCase()}</span>{" "}
-        <span className="muted">{first.status === "ENDED" ? (first.kind === "REPLAY" ? "replay complete" : describeRunEnd(first.endReason, first.endDetail, first.durationSec)) : ""}</span>
+        <span className="muted">
+          {first.status === "ENDED" ? (first.kind === "REPLAY" ? "replay complete" : describeRunEnd(first.endReason, first.endDetail, first.durationSec)) : ""}
+        </span>
       </>
     );
   }

@@ -25,8 +25,8 @@ export function RunWorkspace({ initial, canStop }: { initial: RunSnapshotWithOri
       {primary.origin.kind === "replay" && (
         <p className="replay-banner" data-testid="replay-banner">
           Replay: “{primary.origin.name}”, uploaded by {primary.origin.uploadedBy}
-          {primary.origin.sourceHost ? `, recorded on ${primary.origin.sourceHost}` : ""}. This is a recorded capture, not live data from an enrolled host, and its program was
-          not reviewed here.
+          {primary.origin.sourceHost ? `, recorded on ${primary.origin.sourceHost}` : ""}. This is a recorded capture, not live data from an enrolled host, and its program was not
+          reviewed here.
         </p>
       )}
       <WorkspaceHeader model={model} canStop={canStop} runStop={runStop} />

@@ -70,15 +70,12 @@ export function usePlayback(range: { start: number; end: number } | null, binMs:
       setPlaying(false);
       setTime(at);
     }, []),
-    play: useCallback(
-      (nextSpeed: Speed) => {
-        setSpeed(nextSpeed);
-        // From the start when at the end (or at the live edge of a finished run).
-        setTime((previous) => (previous === Infinity || (rangeRef.current && previous >= rangeRef.current.end) ? (rangeRef.current?.start ?? previous) : previous));
-        setPlaying(true);
-      },
-      [],
-    ),
+    play: useCallback((nextSpeed: Speed) => {
+      setSpeed(nextSpeed);
+      // From the start when at the end (or at the live edge of a finished run).
+      setTime((previous) => (previous === Infinity || (rangeRef.current && previous >= rangeRef.current.end) ? (rangeRef.current?.start ?? previous) : previous));
+      setPlaying(true);
+    }, []),
     stop: useCallback(() => setPlaying(false), []),
   };
 }

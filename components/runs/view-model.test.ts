@@ -75,7 +75,12 @@ describe("histogramAt", () => {
   it("sums every key of a keyed map, or shows one", () => {
     const axes = new BucketAxes();
     const run = new RunTimeline("r", axes);
-    run.ingest(hist("r", 1, 1000, [["bash", 2], ["sshd", 9]]));
+    run.ingest(
+      hist("r", 1, 1000, [
+        ["bash", 2],
+        ["sshd", 9],
+      ]),
+    );
     const options = seriesOptions([run], Infinity);
     const all = resolveSelection({ ...WHOLE, map: null, key: "nonexistent" }, options);
     expect(all).toMatchObject({ map: "@usecs", key: ALL_KEYS });

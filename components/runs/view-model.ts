@@ -34,13 +34,11 @@ export function seriesOptions(runs: readonly RunTimeline[], time: number): Serie
 export function resolveSelection(selection: Selection, options: readonly SeriesOption[]): Selection & { map: string | null } {
   const option = options.find((o) => o.map === selection.map) ?? options[0];
   if (!option) return { ...selection, map: null, key: null };
-  const key =
-    !option.keyed ? null : selection.key === ALL_KEYS || option.keys.some((k) => k.key === selection.key) ? selection.key : ALL_KEYS;
+  const key = !option.keyed ? null : selection.key === ALL_KEYS || option.keys.some((k) => k.key === selection.key) ? selection.key : ALL_KEYS;
   return { ...selection, map: option.map, key };
 }
 
-export const unitOf = (selection: Selection): HistogramUnit =>
-  selection.unit === "auto" ? (selection.map ? inferUnit(selection.map) : "none") : selection.unit;
+export const unitOf = (selection: Selection): HistogramUnit => (selection.unit === "auto" ? (selection.map ? inferUnit(selection.map) : "none") : selection.unit);
 
 function keysOf(runs: readonly RunTimeline[], map: string, key: KeyChoice): (string | null)[] {
   if (key !== ALL_KEYS) return [key];

@@ -41,8 +41,8 @@ export function WorkspaceCharts({ model }: { model: RunWorkspaceModel }) {
           fileName={exportFileName(primary.id, `${labels.fileBase} merged`, "png")}
         />
         <p className="muted small-text">
-          Percentiles are estimated from the buckets: linear interpolation inside the bucket holding the rank (docs/sre-views.md). Buckets are bpftrace&apos;s own
-          ({shown.mode === "whole" ? "running totals" : "each host's latest interval"}).
+          Percentiles are estimated from the buckets: linear interpolation inside the bucket holding the rank (docs/sre-views.md). Buckets are bpftrace&apos;s own (
+          {shown.mode === "whole" ? "running totals" : "each host's latest interval"}).
         </p>
       </section>
       <section className="panel">

@@ -55,8 +55,8 @@ export function WorkspaceHeader({ model, canStop, runStop }: { model: RunWorkspa
       {pruned.length > 0 && (
         <p className="notice" data-testid="frames-pruned">
           {multiHost ? `The frames of ${pruned.map((run) => run.snapshot.hostName).join(", ")} were` : "This run's frames were"} deleted on{" "}
-          {pruned[0]!.snapshot.framesPrunedAt!.slice(0, 10)} under the workbench&apos;s frame retention setting (runs attached to an incident keep
-          theirs). {multiHost ? "Their records stay" : "Its record stays"}: who ran what, where, how it ended and how many frames it had.
+          {pruned[0]!.snapshot.framesPrunedAt!.slice(0, 10)} under the workbench&apos;s frame retention setting (runs attached to an incident keep theirs).{" "}
+          {multiHost ? "Their records stay" : "Its record stays"}: who ran what, where, how it ended and how many frames it had.
         </p>
       )}
       {error && (

@@ -47,7 +47,13 @@ export function StopSwitchPanel(props: { engaged: EngagedSwitch[]; canEngage: bo
   return (
     <section>
       {props.engaged.map((engaged) => (
-        <StopSwitchBanner key={engaged.id} engaged={engaged} canRelease={props.canRelease} busy={busy} onRelease={(why) => act(() => callApi("POST", `/api/stop-switches/${engaged.id}/release`, { reason: why }))} />
+        <StopSwitchBanner
+          key={engaged.id}
+          engaged={engaged}
+          canRelease={props.canRelease}
+          busy={busy}
+          onRelease={(why) => act(() => callApi("POST", `/api/stop-switches/${engaged.id}/release`, { reason: why }))}
+        />
       ))}
       {props.canEngage && !open && (
         <div className="actions">
@@ -130,7 +136,15 @@ function StopSwitchBanner(props: { engaged: EngagedSwitch; canRelease: boolean; 
             void props.onRelease(reason);
           }}
         >
-          <input aria-label="Reason for releasing" type="text" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} placeholder="Why it is safe again" />
+          <input
+            aria-label="Reason for releasing"
+            type="text"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            required
+            maxLength={2000}
+            placeholder="Why it is safe again"
+          />
           <button type="submit" disabled={props.busy}>
             Release
           </button>

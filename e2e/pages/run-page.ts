@@ -28,9 +28,7 @@ export class RunPage {
   async readPanel(panel: Locator): Promise<PanelReading> {
     return panel.evaluate((element) => {
       const data = (element as HTMLElement).dataset;
-      const legend = Object.fromEntries(
-        ["p50", "p90", "p99", "max"].map((name) => [name, element.querySelector(`[data-testid="percentile-${name}"] b`)?.textContent ?? ""]),
-      );
+      const legend = Object.fromEntries(["p50", "p90", "p99", "max"].map((name) => [name, element.querySelector(`[data-testid="percentile-${name}"] b`)?.textContent ?? ""]));
       return {
         buckets: JSON.parse(data.buckets ?? "[]"),
         percentiles: JSON.parse(data.percentiles ?? "{}"),

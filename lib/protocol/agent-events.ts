@@ -79,18 +79,7 @@ export const runFramesSchema = z
   .refine((batch) => framesInOrder(batch.frames), { path: ["frames"], message: "frames must be in increasing seq order" });
 export type RunFrames = z.infer<typeof runFramesSchema>;
 
-export const AGENT_END_REASONS = [
-  "completed",
-  "duration-limit",
-  "lost",
-  "stopped",
-  "revoked",
-  "overhead-limit",
-  "output-limit",
-  "failed",
-  "refused",
-  "expired",
-] as const;
+export const AGENT_END_REASONS = ["completed", "duration-limit", "lost", "stopped", "revoked", "overhead-limit", "output-limit", "failed", "refused", "expired"] as const;
 export type AgentEndReason = (typeof AGENT_END_REASONS)[number];
 
 export const runEndSchema = z.object({
@@ -130,7 +119,10 @@ export const agentRevokedSchema = z.object({ reason: z.string().max(500) });
 export const dryRunRequestSchema = z
   .object({
     requestId: id,
-    source: z.string().min(1).refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
+    source: z
+      .string()
+      .min(1)
+      .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
   })
   .strict();
 export type DryRunRequest = z.infer<typeof dryRunRequestSchema>;

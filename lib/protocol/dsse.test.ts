@@ -22,9 +22,7 @@ function refusal(run: () => unknown): string {
 describe("PAE", () => {
   it("matches the DSSE specification's example", () => {
     // protocol.md, "Test vectors": PAE("http://example.com/HelloWorld", "hello world")
-    expect(pae("http://example.com/HelloWorld", Buffer.from("hello world")).toString("utf8")).toBe(
-      "DSSEv1 29 http://example.com/HelloWorld 11 hello world",
-    );
+    expect(pae("http://example.com/HelloWorld", Buffer.from("hello world")).toString("utf8")).toBe("DSSEv1 29 http://example.com/HelloWorld 11 hello world");
   });
 
   it("counts bytes, not characters", () => {

@@ -13,18 +13,15 @@ export type Envelope = {
 /** Pre-Authentication Encoding: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body. */
 export function pae(payloadType: string, payload: Uint8Array): Buffer {
   const type = Buffer.from(payloadType, "utf8");
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.length} `, "utf8"),
-    type,
-    Buffer.from(` ${payload.length} `, "utf8"),
-    payload,
-  ]);
+  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `, "utf8"), type, Buffer.from(` ${payload.length} `, "utf8"), payload]);
 }
 
 /** A key's id: hex SHA-256 of its SubjectPublicKeyInfo (DER). Stable across PEM formatting. */
 export function keyIdOf(key: KeyObject): string {
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
-  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex");
+  return createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex");
 }
 
 export type SigningKey = { keyId: string; privateKey: KeyObject };
@@ -39,12 +36,7 @@ export function signEnvelope(payloadType: string, payload: Uint8Array, key: Sign
   };
 }
 
-export type EnvelopeRefusal =
-  | "malformed-envelope"
-  | "unexpected-payload-type"
-  | "unsigned"
-  | "unknown-key"
-  | "bad-signature";
+export type EnvelopeRefusal = "malformed-envelope" | "unexpected-payload-type" | "unsigned" | "unknown-key" | "bad-signature";
 
 export class EnvelopeError extends Error {
   override name = "EnvelopeError";
@@ -111,10 +103,7 @@ export function verifyEnvelope(
   checkEnvelopeFields(input, envelope.signatures);
   if (typeof envelope.payloadType !== "string") throw new EnvelopeError("malformed-envelope", "payloadType is missing");
   if (envelope.payloadType !== expectedPayloadType) {
-    throw new EnvelopeError(
-      "unexpected-payload-type",
-      `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${JSON.stringify(expectedPayloadType)}`,
-    );
+    throw new EnvelopeError("unexpected-payload-type", `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${JSON.stringify(expectedPayloadType)}`);
   }
   const payload = decodeBase64(envelope.payload, "payload");
   if (!Array.isArray(envelope.signatures) || envelope.signatures.length === 0) {
@@ -156,7 +145,8 @@ function checkEnvelopeFields(envelope: object, signatures: unknown): void {
       throw new EnvelopeError("malformed-envelope", `${which} carries an unknown field ${JSON.stringify(extra.slice(0, 64))} (only keyid and sig)`);
     }
     const { keyid, sig } = entry as { keyid?: unknown; sig?: unknown };
-    if (typeof keyid !== "string" || keyid.length > MAX_KEYID_CHARS) throw new EnvelopeError("malformed-envelope", `${which} needs a keyid of at most ${MAX_KEYID_CHARS} characters`);
+    if (typeof keyid !== "string" || keyid.length > MAX_KEYID_CHARS)
+      throw new EnvelopeError("malformed-envelope", `${which} needs a keyid of at most ${MAX_KEYID_CHARS} characters`);
     if (typeof sig !== "string" || sig.length > MAX_SIG_CHARS) throw new EnvelopeError("malformed-envelope", `${which} needs a sig of at most ${MAX_SIG_CHARS} characters`);
   });
 }

@@ -41,7 +41,10 @@ export const runOrderSchema = z
         revisionId: z.string().min(1).max(64),
         revision: z.number().int().positive(),
         contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-        source: z.string().min(1).refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
+        source: z
+          .string()
+          .min(1)
+          .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_PROGRAM_BYTES, "program too long"),
       })
       .strict(),
     // Bound in the same signature as the program and the host: limits from one envelope cannot be

@@ -40,15 +40,7 @@ export type TrustStatement = z.infer<typeof trustStatementSchema>;
 export type TrustSet = { seq: number; keys: ReadonlyMap<string, KeyObject>; retired: ReadonlySet<string> };
 
 export type TrustStatementRefusal =
-  | "malformed-envelope"
-  | "unexpected-payload-type"
-  | "unsigned"
-  | "unknown-key"
-  | "bad-signature"
-  | "malformed-statement"
-  | "rollback"
-  | "unendorsed-key"
-  | "retired-key";
+  "malformed-envelope" | "unexpected-payload-type" | "unsigned" | "unknown-key" | "bad-signature" | "malformed-statement" | "rollback" | "unendorsed-key" | "retired-key";
 
 export class TrustStatementError extends Error {
   override name = "TrustStatementError";
@@ -91,7 +83,9 @@ function readKey(entry: { keyId: string; publicKey: string }): KeyObject {
   if (key.asymmetricKeyType !== "ed25519") {
     throw new TrustStatementError("malformed-statement", `key ${entry.keyId} is ${key.asymmetricKeyType}, not Ed25519`);
   }
-  const derived = createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest("hex");
+  const derived = createHash("sha256")
+    .update(key.export({ type: "spki", format: "der" }))
+    .digest("hex");
   if (derived !== entry.keyId) throw new TrustStatementError("malformed-statement", `key ${entry.keyId} does not match its id`);
   return key;
 }

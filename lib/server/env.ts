@@ -58,7 +58,12 @@ const envSchema = z
      * frames of runs attached to an incident. 0 keeps every frame.
      */
     WORKBENCH_FRAME_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
-    WORKBENCH_SESSION_MAX_AGE_SEC: z.coerce.number().int().min(300).max(30 * 86_400).default(8 * 3600),
+    WORKBENCH_SESSION_MAX_AGE_SEC: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(30 * 86_400)
+      .default(8 * 3600),
     /** Comma-separated sign-in providers: `credentials` and/or `oidc`. */
     WORKBENCH_AUTH_PROVIDERS: z.string().default("credentials"),
     WORKBENCH_OIDC_ISSUER: z.url().optional(),
@@ -67,7 +72,11 @@ const envSchema = z
     /** The sign-in button's label, e.g. the company's IdP name. */
     WORKBENCH_OIDC_NAME: z.string().trim().min(1).max(60).default("Single sign-on"),
     /** The scopes asked for; add the one that makes your provider send groups (often `groups`) when mapping them to roles. */
-    WORKBENCH_OIDC_SCOPES: z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "space-separated scope names (RFC 6749 §3.3)").default("openid email profile"),
+    WORKBENCH_OIDC_SCOPES: z
+      .string()
+      .trim()
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "space-separated scope names (RFC 6749 §3.3)")
+      .default("openid email profile"),
     /**
      * `group=ROLE,...`: when set, each single sign-on sets the person's roles to those their groups give
      * (lib/server/auth/group-roles.ts); unset, roles are managed on the Users page only.
@@ -109,9 +118,15 @@ const envSchema = z
      * Redis (redis://host:port) when the server runs as several processes: they share sockets' rooms
      * and every stored frame through it (socket.io's Redis adapter). Unset: one process.
      */
-    WORKBENCH_REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+    WORKBENCH_REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
     /** Prefix of the workbench's Redis channels, so several workbenches (staging, production) can share one Redis. */
-    WORKBENCH_REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _.:- only").default("workbench"),
+    WORKBENCH_REDIS_CHANNEL_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _.:- only")
+      .default("workbench"),
     /** Server processes sharing the port (a Node cluster); more than one needs WORKBENCH_REDIS_URL. */
     WORKBENCH_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
     /** Connections of the Prisma pool (pages, API, use cases); live snapshots and bulk reads take at most 3 each. */

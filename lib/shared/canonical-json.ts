@@ -2,13 +2,7 @@
 // so that the same value always hashes to the same bytes (used for revision
 // content hashes and the audit chain). Numbers must be safe integers or
 // finite; anything JSON cannot carry is refused rather than silently dropped.
-export type CanonicalValue =
-  | null
-  | boolean
-  | number
-  | string
-  | CanonicalValue[]
-  | { [key: string]: CanonicalValue | undefined };
+export type CanonicalValue = null | boolean | number | string | CanonicalValue[] | { [key: string]: CanonicalValue | undefined };
 
 export function canonicalJson(value: CanonicalValue): string {
   if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  estimatePercentile,
-  formatBucketLabel,
-  formatValue,
-  inferUnit,
-  summarizeHistogram,
-  toBigInt,
-  totalCount,
-  type HistogramBucket,
-} from "./histogram.ts";
+import { estimatePercentile, formatBucketLabel, formatValue, inferUnit, summarizeHistogram, toBigInt, totalCount, type HistogramBucket } from "./histogram.ts";
 
 // The parser's example: `@usecs = hist(...)` with one negative sample.
 const usecs: HistogramBucket[] = [
@@ -69,9 +60,7 @@ describe("formatBucketLabel", () => {
 
   it("keeps bounds above 2^53 exact", () => {
     // 2^53 + 1 = 9007199254740993 is not representable as a double
-    expect(formatBucketLabel({ min: "9007199254740993", max: "9007199254740993", count: 1 })).toBe(
-      "[9007199254740993, 9007199254740994)",
-    );
+    expect(formatBucketLabel({ min: "9007199254740993", max: "9007199254740993", count: 1 })).toBe("[9007199254740993, 9007199254740994)");
   });
 
   it("writes bounds as durations when the histogram has a time unit", () => {

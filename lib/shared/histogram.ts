@@ -76,9 +76,7 @@ const UNIT_WORDS: Record<Exclude<HistogramUnit, "none">, readonly string[]> = {
   s: ["sec", "secs", "second", "seconds"],
 };
 
-const UNIT_BY_WORD = new Map<string, HistogramUnit>(
-  Object.entries(UNIT_WORDS).flatMap(([unit, words]) => words.map((word) => [word, unit as HistogramUnit])),
-);
+const UNIT_BY_WORD = new Map<string, HistogramUnit>(Object.entries(UNIT_WORDS).flatMap(([unit, words]) => words.map((word) => [word, unit as HistogramUnit])));
 
 /**
  * The time unit a map's name announces (`@usecs`, `@latency_ns`, `@readLatencyMs`),
@@ -128,8 +126,7 @@ function formatSignificant(value: number): string {
 function formatDuration(value: number, unit: Exclude<HistogramUnit, "none">): string {
   if (value === 0) return "0";
   const nanoseconds = value * NANOSECONDS_PER[unit];
-  const scale =
-    TIME_SCALES.find((candidate) => Math.abs(nanoseconds) >= candidate.nanoseconds) ?? TIME_SCALES.at(-1)!;
+  const scale = TIME_SCALES.find((candidate) => Math.abs(nanoseconds) >= candidate.nanoseconds) ?? TIME_SCALES.at(-1)!;
   return `${formatSignificant(nanoseconds / scale.nanoseconds)} ${scale.symbol}`;
 }
 
@@ -165,11 +162,9 @@ function isPowerOfTwo(value: bigint): boolean {
 export function formatBucketLabel(bucket: HistogramBucket, unit: HistogramUnit = "none"): string {
   const min = bucket.min === null ? null : toBigInt(bucket.min);
   const max = bucket.max === null ? null : toBigInt(bucket.max);
-  const formatBound = (value: bigint, useSuffix: boolean): string =>
-    unit === "none" ? formatExactBound(value, useSuffix) : formatDuration(Number(value), unit);
+  const formatBound = (value: bigint, useSuffix: boolean): string => (unit === "none" ? formatExactBound(value, useSuffix) : formatDuration(Number(value), unit));
   // Log2 buckets [2^n, 2^(n+1)) and linear ones whose step is a multiple of 1024.
-  const boundedSuffix = (lower: bigint, upper: bigint): boolean =>
-    (isPowerOfTwo(lower) && upper === lower * 2n) || (upper - lower) % 1024n === 0n;
+  const boundedSuffix = (lower: bigint, upper: bigint): boolean => (isPowerOfTwo(lower) && upper === lower * 2n) || (upper - lower) % 1024n === 0n;
 
   if (min === null && max === null) return "(..., ...)";
   if (min === null) return `(..., ${formatBound(max! + 1n, true)})`;

@@ -23,11 +23,7 @@ import { KEY_RULE, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, VALUE_RULE, labelMap 
 export const MAX_SELECTOR_LENGTH = 1024;
 export const MAX_SELECTOR_TERMS = 32;
 
-export type SelectorTerm =
-  | { op: "="; key: string; value: string }
-  | { op: "!="; key: string; value: string }
-  | { op: "exists"; key: string }
-  | { op: "absent"; key: string };
+export type SelectorTerm = { op: "="; key: string; value: string } | { op: "!="; key: string; value: string } | { op: "exists"; key: string } | { op: "absent"; key: string };
 
 export type HostSelector = { terms: SelectorTerm[]; canonical: string };
 
@@ -52,8 +48,7 @@ function parseTerm(raw: string, position: number): SelectorTerm | string {
   const where = `term ${position}`;
   if (text === "") return `The selector's ${where} is empty (two commas in a row, or one at an end).`;
   const checkKey = (key: string): string | null => (LABEL_KEY_PATTERN.test(key) ? null : `The selector's ${where} (${describe(text)}) has a bad key: ${KEY_RULE}.`);
-  const checkValue = (value: string): string | null =>
-    LABEL_VALUE_PATTERN.test(value) ? null : `The selector's ${where} (${describe(text)}) has a bad value: ${VALUE_RULE}.`;
+  const checkValue = (value: string): string | null => (LABEL_VALUE_PATTERN.test(value) ? null : `The selector's ${where} (${describe(text)}) has a bad value: ${VALUE_RULE}.`);
   const notEquals = text.indexOf("!=");
   const equals = text.indexOf("=");
   if (notEquals >= 0 && notEquals < equals) {

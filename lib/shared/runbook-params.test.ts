@@ -28,11 +28,19 @@ describe("runbook parameter schema", () => {
   });
 
   it("turns values into one argv element per parameter, in schema order", () => {
-    expect(positionalArgs(params, { pid: 42, comm: "a\"b\n}", unit: "ms", window: 10 })).toEqual(["42", "a\"b\n}", "ms", "10"]);
+    expect(positionalArgs(params, { pid: 42, comm: 'a"b\n}', unit: "ms", window: 10 })).toEqual(["42", 'a"b\n}', "ms", "10"]);
   });
 
   it("reads a library entry", () => {
-    const entry = { slug: "runqlat", title: "Run-queue latency", measures: "wakeup to run", whenToUse: "CPU saturation", params, requiredTracepoints: ["sched:sched_wakeup"], defaultDurationSec: 30 };
+    const entry = {
+      slug: "runqlat",
+      title: "Run-queue latency",
+      measures: "wakeup to run",
+      whenToUse: "CPU saturation",
+      params,
+      requiredTracepoints: ["sched:sched_wakeup"],
+      defaultDurationSec: 30,
+    };
     expect(runbookLibraryEntrySchema.parse(entry)).toEqual(entry);
   });
 });

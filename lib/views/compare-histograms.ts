@@ -29,8 +29,8 @@ export const MIN_EXPECTED_COUNT = 5;
 /** ln Γ(x) for x > 0, Lanczos approximation (g = 7, n = 9), accurate to ~1e-15. */
 function logGamma(x: number): number {
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
   ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
@@ -262,7 +262,10 @@ export function compareHistograms(
   );
   const totalA = buckets.reduce((s, bucket) => s + bucket.a, 0);
   const totalB = buckets.reduce((s, bucket) => s + bucket.b, 0);
-  const moved = shifts.filter((shift) => shift.name !== "max").map((shift) => describeShift(shift, unit)).join(", ");
+  const moved = shifts
+    .filter((shift) => shift.name !== "max")
+    .map((shift) => describeShift(shift, unit))
+    .join(", ");
   let verdict: string;
   if (!test.testable) {
     verdict = `Cannot test whether the distributions differ: ${test.reason}.`;

@@ -17,7 +17,12 @@ describe("buildHeatmap", () => {
     const run = new RunTimeline("r", axes);
     // Prints at 1.0 s, 2.0 s and 3.0 s (each a per-interval histogram: the map is cleared).
     run.ingest(hist("r", 1, 1000, [[8, 15, 3]]));
-    run.ingest(hist("r", 2, 2010, [[4, 7, 1], [8, 15, 2]]));
+    run.ingest(
+      hist("r", 2, 2010, [
+        [4, 7, 1],
+        [8, 15, 2],
+      ]),
+    );
     run.ingest(hist("r", 3, 2995, [[16, 31, 5]]));
     const columns = run.series("@usecs", null)!.columns;
     const binMs = estimateBinMs(columns);
@@ -70,7 +75,13 @@ describe("buildHeatmap", () => {
     const axes = new BucketAxes();
     const run = new RunTimeline("r", axes);
     // 1.0, 2.6 (read 0.6 s late), 3.0, 4.0 s: raw bins 0, 2, 2, 3 with bin 1 empty.
-    for (const [seq, at] of [[1, 1000], [2, 2600], [3, 3000], [4, 4000]] as const) run.ingest(hist("r", seq, at, [[8, 15, seq]]));
+    for (const [seq, at] of [
+      [1, 1000],
+      [2, 2600],
+      [3, 3000],
+      [4, 4000],
+    ] as const)
+      run.ingest(hist("r", seq, at, [[8, 15, seq]]));
     const heatmap = buildHeatmap([run.series("@usecs", null)!.columns], axes.of("@usecs"), { binMs: 1000, origin: 500, until: 4000 });
     expect([...heatmap.cells]).toEqual([1, 2, 3, 4]);
   });

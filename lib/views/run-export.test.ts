@@ -8,13 +8,25 @@ describe("CSV", () => {
       runId: "r",
       seq: 7,
       at: Date.UTC(2026, 0, 2, 3, 4, 5),
-      record: { type: "hist", map: "@usecs", series: [{ key: "a,b", buckets: [{ min: 8, max: 15, count: 5 }, { min: 16, max: null, count: "72057594037927935" }], total: 0 }] },
+      record: {
+        type: "hist",
+        map: "@usecs",
+        series: [
+          {
+            key: "a,b",
+            buckets: [
+              { min: 8, max: 15, count: 5 },
+              { min: 16, max: null, count: "72057594037927935" },
+            ],
+            total: 0,
+          },
+        ],
+      },
       delta: { type: "hist", map: "@usecs", series: [{ key: "a,b", buckets: [{ min: 8, max: 15, count: 2 }], total: 2 }] },
     };
     expect(CSV_HEADER).toBe("seq,at,host,type,map,key,bucket_min,bucket_max,count,interval_count,value\r\n");
     expect(frameToCsvRows(frame, "db-1")).toBe(
-      '7,2026-01-02T03:04:05.000Z,db-1,hist,@usecs,"a,b",8,15,5,2,\r\n' +
-        '7,2026-01-02T03:04:05.000Z,db-1,hist,@usecs,"a,b",16,,72057594037927935,0,\r\n',
+      '7,2026-01-02T03:04:05.000Z,db-1,hist,@usecs,"a,b",8,15,5,2,\r\n' + '7,2026-01-02T03:04:05.000Z,db-1,hist,@usecs,"a,b",16,,72057594037927935,0,\r\n',
     );
   });
 
@@ -29,7 +41,19 @@ describe("CSV", () => {
   });
 
   it("writes scalar maps as one row per entry", () => {
-    const frame: Frame = { runId: "r", seq: 1, at: 0, record: { type: "map", map: "@calls", entries: [{ key: "bash", value: 3 }, { key: null, value: [1, "x"] }] } };
+    const frame: Frame = {
+      runId: "r",
+      seq: 1,
+      at: 0,
+      record: {
+        type: "map",
+        map: "@calls",
+        entries: [
+          { key: "bash", value: 3 },
+          { key: null, value: [1, "x"] },
+        ],
+      },
+    };
     expect(frameToCsvRows(frame, "h")).toBe('1,1970-01-01T00:00:00.000Z,h,map,@calls,bash,,,,,3\r\n1,1970-01-01T00:00:00.000Z,h,map,@calls,,,,,,"[1,""x""]"\r\n');
   });
 });

@@ -11,8 +11,7 @@ import type { RunSnapshot } from "./live-events.ts";
 
 export type RunOrigin =
   /** `batchId`: the approval that signed it; the runs sharing it are one run of the program on several hosts. */
-  | { kind: "live"; batchId: string }
-  | { kind: "replay"; name: string; uploadedBy: string; sourceHost: string | null };
+  { kind: "live"; batchId: string } | { kind: "replay"; name: string; uploadedBy: string; sourceHost: string | null };
 
 export type RunSnapshotWithOrigin = RunSnapshot & { origin: RunOrigin };
 

@@ -57,11 +57,7 @@ export async function runProgram(source: string, values: readonly string[], work
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
 
-  const outcome = await Promise.race([
-    attached.then(() => "attached" as const),
-    exited.then(() => "exited" as const),
-    sleep(ATTACH_TIMEOUT_MS).then(() => "timeout" as const),
-  ]);
+  const outcome = await Promise.race([attached.then(() => "attached" as const), exited.then(() => "exited" as const), sleep(ATTACH_TIMEOUT_MS).then(() => "timeout" as const)]);
   try {
     if (outcome === "attached") {
       await workload();

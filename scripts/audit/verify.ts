@@ -39,7 +39,8 @@ try {
   } else if (result.ok) {
     const head = result.head!;
     process.stdout.write(`audit chain intact: ${result.checked} entries${anchor ? `, including the anchored entry #${anchor.id}` : ""}\n`);
-    if (result.checked > 0) process.stdout.write(`head: ${head.id}:${head.hash}\n(keep it where the database cannot reach, and check against it later with --anchor ${head.id}:${head.hash})\n`);
+    if (result.checked > 0)
+      process.stdout.write(`head: ${head.id}:${head.hash}\n(keep it where the database cannot reach, and check against it later with --anchor ${head.id}:${head.hash})\n`);
   } else {
     const broken = result.firstBroken!;
     const where = broken.entryId ? `entry #${broken.entryId} (${broken.action}, ${broken.at?.toISOString()})` : "the chain head";

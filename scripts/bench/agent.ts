@@ -164,7 +164,21 @@ function startBundledAgent(options: { serverUrl: string; credential: string; pub
   const nodeArgs = (process.env.BENCH_AGENT_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...nodeArgs, AGENT_BUNDLE, "run", "--server", options.serverUrl, "--credential-file", path.join(dir, "credential"), "--public-key", path.join(dir, "key.pub.pem"), "--host", options.hostName, "--state-dir", path.join(dir, "state")],
+    [
+      ...nodeArgs,
+      AGENT_BUNDLE,
+      "run",
+      "--server",
+      options.serverUrl,
+      "--credential-file",
+      path.join(dir, "credential"),
+      "--public-key",
+      path.join(dir, "key.pub.pem"),
+      "--host",
+      options.hostName,
+      "--state-dir",
+      path.join(dir, "state"),
+    ],
     { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } as unknown as NodeJS.ProcessEnv },
   );
   const lines: Agent["lines"] = [];
@@ -241,10 +255,14 @@ async function main(): Promise<void> {
   say(`   OutputParser, agent bundle ${parse.bundledMBs.toFixed(0)} MB/s (bytes in, records out: decoding, line splitting, record shapes)`);
   say(`   bare JSON.parse            ${parse.bareMBs.toFixed(0)} MB/s (only JSON.parse timed, on the same lines split fresh each round)`);
   say(`   ratio                      ${(parse.bundledMBs / parse.bareMBs).toFixed(2)} of bare JSON.parse (target >= 0.8)`);
-  say(`   (the same parser from the TypeScript sources via tsx, as npx workbench-agent runs it: ${parse.sourceMBs.toFixed(0)} MB/s, ratio ${(parse.sourceMBs / parse.bareMBs).toFixed(2)})`);
+  say(
+    `   (the same parser from the TypeScript sources via tsx, as npx workbench-agent runs it: ${parse.sourceMBs.toFixed(0)} MB/s, ratio ${(parse.sourceMBs / parse.bareMBs).toFixed(2)})`,
+  );
   say(`   (JSON.parse re-reading the very same strings: ${parse.reusedMBs.toFixed(0)} MB/s, ratio ${(parse.bundledMBs / parse.reusedMBs).toFixed(2)}; no stream gets that)`);
   const maps = benchParse(Bundled, MAP_OUTPUT);
-  say(`   map prints alone           ${maps.bundledMBs.toFixed(0)} MB/s beside bare JSON.parse ${maps.bareMBs.toFixed(0)} MB/s, ratio ${(maps.bundledMBs / maps.bareMBs).toFixed(2)} (${maps.records} records, no printf shortcut)`);
+  say(
+    `   map prints alone           ${maps.bundledMBs.toFixed(0)} MB/s beside bare JSON.parse ${maps.bareMBs.toFixed(0)} MB/s, ratio ${(maps.bundledMBs / maps.bareMBs).toFixed(2)} (${maps.records} records, no printf shortcut)`,
+  );
   say();
 
   if (process.env.BENCH_PARSE_ONLY) return;
@@ -256,7 +274,12 @@ async function main(): Promise<void> {
   const engineer = await createUser(database.db, ["ENGINEER"]);
   const reviewer = await createUser(database.db, ["REVIEWER"]);
   const host = await enrollTestHost(database.db, admin);
-  const agent = startBundledAgent({ serverUrl: server.url, credential: host.credential, publicKeyPem: key.publicKey.export({ type: "spki", format: "pem" }).toString(), hostName: host.hostName });
+  const agent = startBundledAgent({
+    serverUrl: server.url,
+    credential: host.credential,
+    publicKeyPem: key.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    hostName: host.hostName,
+  });
   const workload = spawn("python3", ["-c", "import time\nwhile True: time.sleep(0.001)"], { stdio: "ignore" });
   const approve = async (source: string, durationSec: number) => {
     const { revisionId } = await createProgram(database.db, engineer, { name: "bench", source, durationSec, targetHostIds: [host.hostId] }, { maxDurationSec: 3600 });

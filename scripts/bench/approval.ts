@@ -65,7 +65,11 @@ async function main(): Promise<void> {
     const [admin, engineer, reviewer] = [await createUser(db, ["ADMIN"]), await createUser(db, ["ENGINEER"]), await createUser(db, ["REVIEWER"])];
     web = await startWebServer(url);
     const server = web.url;
-    const cookies = { admin: await signInCookie(server, admin.email, admin.password), engineer: await signInCookie(server, engineer.email, engineer.password), reviewer: await signInCookie(server, reviewer.email, reviewer.password) };
+    const cookies = {
+      admin: await signInCookie(server, admin.email, admin.password),
+      engineer: await signInCookie(server, engineer.email, engineer.password),
+      reviewer: await signInCookie(server, reviewer.email, reviewer.password),
+    };
     const call = async <T>(who: keyof typeof cookies | null, method: string, path: string, body?: unknown): Promise<T> => {
       const response = await fetch(`${server}${path}`, {
         method,
@@ -109,12 +113,17 @@ async function main(): Promise<void> {
           ...target.content,
         });
         started = performance.now();
-        const outcome = await call<{ status: string; reviewId: string; runIds: string[] }>("reviewer", "POST", `/api/revisions/${revisionId}/reviews`, { decision: "approve", reason: "bench" });
+        const outcome = await call<{ status: string; reviewId: string; runIds: string[] }>("reviewer", "POST", `/api/revisions/${revisionId}/reviews`, {
+          decision: "approve",
+          reason: "bench",
+        });
         times.push(performance.now() - started);
         const stored = await db.run.findMany({ where: { approvalId: outcome.reviewId, status: "QUEUED" }, select: { hostId: true } });
         const distinct = new Set(stored.map((run) => run.hostId)).size;
         if (outcome.status !== "APPROVED" || outcome.runIds.length !== target.expected || stored.length !== target.expected || distinct !== target.expected) {
-          throw new Error(`${target.label}: expected ${target.expected} orders for as many hosts, got ${outcome.runIds.length} answered, ${stored.length} stored, ${distinct} hosts`);
+          throw new Error(
+            `${target.label}: expected ${target.expected} orders for as many hosts, got ${outcome.runIds.length} answered, ${stored.length} stored, ${distinct} hosts`,
+          );
         }
       }
       times.sort((a, b) => a - b);

@@ -92,9 +92,26 @@ class AgentRun {
     for (const kind of this.kinds) {
       if (kind === "hist") records.push(histogram("@usecs", [{ key: null, buckets: log2Buckets(LATENCY_SHAPE, seconds, this.host) }]));
       if (kind === "overhead" && s % 2 === 0) records.push(overhead(s));
-      if (kind === "keyed hist") records.push(histogram("@usecs_by_comm", COMMS.map((key, k) => ({ key, buckets: log2Buckets(LATENCY_SHAPE.map((n) => Math.ceil(n / (k + 1))), seconds, this.host + k) }))));
-      if (kind === "keyed count map") records.push({ type: "map", map: "@calls", entries: COMMS.map((key, k) => ({ key, value: Math.round(seconds * 977 / (k + 1)) })) });
-      if (kind === "printf") records.push({ type: "printf", text: `pid ${4000 + ((s * 7 + this.host) % 900)} comm ${COMMS[s % COMMS.length]} read ${(s * 131) % 4096} bytes in ${(s * 37) % 2000} us\n` });
+      if (kind === "keyed hist")
+        records.push(
+          histogram(
+            "@usecs_by_comm",
+            COMMS.map((key, k) => ({
+              key,
+              buckets: log2Buckets(
+                LATENCY_SHAPE.map((n) => Math.ceil(n / (k + 1))),
+                seconds,
+                this.host + k,
+              ),
+            })),
+          ),
+        );
+      if (kind === "keyed count map") records.push({ type: "map", map: "@calls", entries: COMMS.map((key, k) => ({ key, value: Math.round((seconds * 977) / (k + 1)) })) });
+      if (kind === "printf")
+        records.push({
+          type: "printf",
+          text: `pid ${4000 + ((s * 7 + this.host) % 900)} comm ${COMMS[s % COMMS.length]} read ${(s * 131) % 4096} bytes in ${(s * 37) % 2000} us\n`,
+        });
     }
     return records.map((record) => {
       const delta = record.type === "hist" ? this.#tracker.next(record) : undefined;
@@ -108,9 +125,20 @@ class AgentRun {
 
 async function createRuns(client: pg.Client, count: number): Promise<string[]> {
   // Ids like a live run's (cuid, 25 characters); the old layout repeats one in every row and index entry.
-  const ids = Array.from({ length: count }, () => `c${randomBytes(18).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "0").slice(0, 24)}`);
+  const ids = Array.from(
+    { length: count },
+    () =>
+      `c${randomBytes(18)
+        .toString("base64url")
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, "0")
+        .slice(0, 24)}`,
+  );
   for (const id of ids) {
-    await client.query(`INSERT INTO "Run" (id, kind, status, "expiresAt", "startedAt", "uploadedById", "replayName") VALUES ($1, 'REPLAY', 'RUNNING', now() + interval '1 day', now(), 'bench', 'bench')`, [id]);
+    await client.query(
+      `INSERT INTO "Run" (id, kind, status, "expiresAt", "startedAt", "uploadedById", "replayName") VALUES ($1, 'REPLAY', 'RUNNING', now() + interval '1 day', now(), 'bench', 'bench')`,
+      [id],
+    );
   }
   return ids;
 }
@@ -125,9 +153,11 @@ async function insertOldLayout(client: pg.Client, frames: Frame[]): Promise<void
 /** Runs `work` over the items, `concurrency` at a time. */
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -196,10 +226,9 @@ async function main(): Promise<void> {
     const byKind: string[] = [];
     for (const kind of kinds) {
       const ids = kindRuns.get(kind)!;
-      const compact = await client.query<{ b: string }>(
-        `SELECT avg(pg_column_size(f.*)) AS b FROM "Frame" f JOIN "Run" r ON r."frameKey" = f."runKey" WHERE r.id = ANY($1)`,
-        [ids],
-      );
+      const compact = await client.query<{ b: string }>(`SELECT avg(pg_column_size(f.*)) AS b FROM "Frame" f JOIN "Run" r ON r."frameKey" = f."runKey" WHERE r.id = ANY($1)`, [
+        ids,
+      ]);
       const old = await client.query<{ b: string }>(`SELECT avg(pg_column_size(f.*)) AS b FROM "OldFrame" f WHERE "runId" = ANY($1)`, [ids]);
       const compactRow = Number(compact.rows[0]!.b) + 4 + compactIndex;
       const oldRow = Number(old.rows[0]!.b) + 4 + oldIndex;
@@ -227,7 +256,7 @@ async function main(): Promise<void> {
         `  old layout ("Frame" before compact_frames: text run id, JSONB record and delta): ${(oldBytes / frames.length).toFixed(0)} bytes/frame with indexes and TOAST; a week of ${HOSTS} hosts: ${gib(week(oldBytes))}`,
         `  compact layout (Frame + FrameName):                                        ${(compactBytes / frames.length).toFixed(0)} bytes/frame; a week: ${gib(week(compactBytes))} (x${(oldBytes / compactBytes).toFixed(1)} smaller); 14 days (the default retention): ${gib(2 * week(compactBytes))}`,
         `    ${derived} of ${histFrames - HOSTS} deltas derived, not stored; ${generic} frames stored as generic values`,
-        `  insert throughput, real insert path, one statement per agent batch, ${CONCURRENCY} at a time: ${(frames.length / (liveMs / 1000)).toFixed(0)} frames/s (${(HOSTS * SECONDS / (liveMs / 1000)).toFixed(0)} batches/s)`,
+        `  insert throughput, real insert path, one statement per agent batch, ${CONCURRENCY} at a time: ${(frames.length / (liveMs / 1000)).toFixed(0)} frames/s (${((HOSTS * SECONDS) / (liveMs / 1000)).toFixed(0)} batches/s)`,
         `  insert throughput, 500-frame batches (keyed histogram + printf), ${Math.min(CONCURRENCY, uploads.length)} runs at a time: ${(bulkFrames / (bulkMs / 1000)).toFixed(0)} frames/s`,
         `  bytes per frame by kind (row + line pointer + primary key entry), 10 runs x 60 s each:`,
         `  ${"kind".padEnd(16)} ${"old".padStart(6)} ${"compact".padStart(9)}`,

@@ -33,7 +33,9 @@ import { WorkbenchApi } from "./fleet/workbench-api.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const say = (line = "") => process.stdout.write(line + "\n");
-const { values } = parseArgs({ options: { local: { type: "string", default: "10" }, simulated: { type: "string", default: "500" }, "simulated-launches": { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: { local: { type: "string", default: "10" }, simulated: { type: "string", default: "500" }, "simulated-launches": { type: "string", default: "5" } },
+});
 const localLaunches = Number(values.local);
 const simulatedHosts = Number(values.simulated);
 const simulatedLaunches = Number(values["simulated-launches"]);
@@ -55,7 +57,15 @@ const PARAMS = [{ name: "pid", description: "Process id, 0 for all", type: "inte
 type FrameLike = { runId?: string; record?: { type?: string } };
 
 /** Launches `times` times on `hostIds`; per launch, ms from the request to the first hist frame of one of its runs on the viewer. */
-async function measure(sre: WorkbenchApi, viewer: Socket, programId: string, hostIds: string[], values: Record<string, number>, times: number, stopAfter: (runIds: string[]) => Promise<void>): Promise<number[]> {
+async function measure(
+  sre: WorkbenchApi,
+  viewer: Socket,
+  programId: string,
+  hostIds: string[],
+  values: Record<string, number>,
+  times: number,
+  stopAfter: (runIds: string[]) => Promise<void>,
+): Promise<number[]> {
   const figures: number[] = [];
   for (let i = 0; i < times; i++) {
     let resolveFirst: (at: number) => void = () => {};
@@ -68,7 +78,12 @@ async function measure(sre: WorkbenchApi, viewer: Socket, programId: string, hos
     };
     viewer.on("frames", onFrames);
     const started = performance.now();
-    const launch = await sre.post<{ launchId: string; runIds: string[] }>(`/api/runbooks/${programId}/launches`, { hostIds, values, durationSec: 60, reason: `bench:launch ${i + 1}` });
+    const launch = await sre.post<{ launchId: string; runIds: string[] }>(`/api/runbooks/${programId}/launches`, {
+      hostIds,
+      values,
+      durationSec: 60,
+      reason: `bench:launch ${i + 1}`,
+    });
     runs = new Set(launch.runIds);
     const snapshot = await request<{ frames: FrameLike[] }>(viewer, "batch:watch", { batchId: launch.launchId }, 60_000);
     if ([...early, snapshot.frames].some((frames) => frames.some((f) => f.record?.type === "hist" && runs.has(f.runId ?? "")))) resolveFirst(performance.now());
@@ -136,7 +151,11 @@ try {
   const [admin, engineer, reviewer, sre] = [await signedIn("ADMIN"), await signedIn("ENGINEER"), await signedIn("REVIEWER"), await signedIn("SRE")];
   const enroll = async (hostName: string, labels: string[]) => {
     const { token } = await admin.post<{ token: string }>("/api/enrollment-tokens", { ttlMinutes: 60, labels });
-    const response = await fetch(new URL("/api/agent/enroll", server.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, hostName }) });
+    const response = await fetch(new URL("/api/agent/enroll", server.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, hostName }),
+    });
     return { hostName, ...((await response.json()) as { hostId: string; credential: string }) };
   };
   const runbook = async (name: string, selector: string, maxHosts: number) => {
@@ -154,9 +173,11 @@ try {
   const rows: string[] = [];
   const stopAll = async (runIds: string[]) => {
     const queue = [...runIds];
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) await sre.post(`/api/runs/${id}/stop`, {});
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) await sre.post(`/api/runs/${id}/stop`, {});
+      }),
+    );
   };
   const report = (line: string) => {
     rows.push(line);
@@ -188,7 +209,15 @@ try {
       await stopAll(runIds);
       for (let i = 0; i < 300 && (await db.run.count({ where: { id: { in: runIds }, status: { not: "ENDED" } } })) > 0; i++) await new Promise((r) => setTimeout(r, 100));
     };
-    const figures = await measure(sre, viewer, programId, hosts.map((h) => h.hostId), { pid: 0 }, simulatedLaunches, waitEnded);
+    const figures = await measure(
+      sre,
+      viewer,
+      programId,
+      hosts.map((h) => h.hostId),
+      { pid: 0 },
+      simulatedLaunches,
+      waitEnded,
+    );
     report(row("simulated hosts", simulatedHosts, figures, 3000));
   }
   viewer.close();

@@ -32,7 +32,13 @@ export function framesAt(runId: string, host: number, second: number, start: num
       at: start + second * 1000 + host,
       record: { type: "hist", map: "@usecs", series: [{ key: null, buckets: now, total: 0 }] },
       ...(before
-        ? { delta: { type: "hist" as const, map: "@usecs", series: [{ key: null, buckets: now.map((b, i) => ({ ...b, count: Math.max(0, b.count - before[i]!.count) })), total: 0 }] } }
+        ? {
+            delta: {
+              type: "hist" as const,
+              map: "@usecs",
+              series: [{ key: null, buckets: now.map((b, i) => ({ ...b, count: Math.max(0, b.count - before[i]!.count) })), total: 0 }],
+            },
+          }
         : {}),
     },
   ];

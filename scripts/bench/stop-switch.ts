@@ -131,7 +131,9 @@ async function main(): Promise<void> {
     const simulated: { hostId: string; hostName: string; credential: string }[] = [];
     for (let i = 0; i < SIM_AGENTS; i++) simulated.push(await enrollTestHost(database.db, admin, `sim-${String(i).padStart(4, "0")}`));
     for (const host of real) {
-      agents.push(startAgentProcess({ serverUrl: server.url, credential: host.credential, publicKey: key.publicKey, hostName: host.hostName, extraArgs: ["--stop-grace-sec", "3"] }));
+      agents.push(
+        startAgentProcess({ serverUrl: server.url, credential: host.credential, publicKey: key.publicKey, hostName: host.hostName, extraArgs: ["--stop-grace-sec", "3"] }),
+      );
     }
     for (const host of simulated) sims.push(new SimAgent(server.url, host.credential));
     await inBatches(sims, 50, (sim) => sim.join());

@@ -58,7 +58,17 @@ function cumulative(n: number): HistRecord {
   return {
     type: "hist",
     map: "@usecs",
-    series: [{ key: null, buckets: [{ min: 512, max: 1023, count: 3 * n }, { min: 1024, max: 2047, count: 100 * n }, { min: 2048, max: 4095, count: "9007199254740993" }], total: "9007199254741096" }],
+    series: [
+      {
+        key: null,
+        buckets: [
+          { min: 512, max: 1023, count: 3 * n },
+          { min: 1024, max: 2047, count: 100 * n },
+          { min: 2048, max: 4095, count: "9007199254740993" },
+        ],
+        total: "9007199254741096",
+      },
+    ],
   };
 }
 
@@ -77,13 +87,21 @@ describe("the compact frames migration", () => {
     const tracker = new HistDeltaTracker();
     const old: Frame[] = [];
     const at = Date.UTC(2026, 10, 27, 9, 0, 0);
-    const add = (runId: string, record: FrameRecord, delta?: HistRecord) => old.push({ runId, seq: old.filter((f) => f.runId === runId).length + 1, at: at + old.length * 1000, record, ...(delta ? { delta } : {}) });
+    const add = (runId: string, record: FrameRecord, delta?: HistRecord) =>
+      old.push({ runId, seq: old.filter((f) => f.runId === runId).length + 1, at: at + old.length * 1000, record, ...(delta ? { delta } : {}) });
     add("run-a", { type: "attached_probes", count: 1 });
     for (let n = 1; n <= 3; n += 1) {
       const print = cumulative(n);
       const delta = tracker.next(print);
       add("run-a", print, delta === print ? undefined : delta);
-      add("run-a", { type: "map", map: "@calls", entries: [{ key: "bash", value: n }, { key: null, value: "72057594037927935" }] });
+      add("run-a", {
+        type: "map",
+        map: "@calls",
+        entries: [
+          { key: "bash", value: n },
+          { key: null, value: "72057594037927935" },
+        ],
+      });
     }
     add("run-b", { type: "printf", text: "café ✓\n" });
     for (const frame of old) {
@@ -98,7 +116,9 @@ describe("the compact frames migration", () => {
     }
     // What the old readers gave: JSONB had already reordered the keys.
     const before = await sql<{ runId: string; seq: number; at: Date; payload: FrameRecord; delta: HistRecord | null }>(`SELECT * FROM "Frame" ORDER BY "runId", seq`);
-    const readBefore = before.map((row) => JSON.stringify({ runId: row.runId, seq: row.seq, at: row.at.getTime(), record: row.payload, ...(row.delta ? { delta: row.delta } : {}) }));
+    const readBefore = before.map((row) =>
+      JSON.stringify({ runId: row.runId, seq: row.seq, at: row.at.getTime(), record: row.payload, ...(row.delta ? { delta: row.delta } : {}) }),
+    );
 
     const applied = await applyMigrations(url);
     expect(applied.applied[0]).toBe(FIRST_COMPACT_MIGRATION);

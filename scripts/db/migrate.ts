@@ -9,9 +9,7 @@ const dataDir = process.env.WORKBENCH_DATA_DIR ?? path.join(PROJECT_ROOT, ".data
 const database = await ensureDatabase(dataDir, (line) => process.stderr.write(line + "\n"));
 try {
   const { applied, total } = await applyMigrations(database.url);
-  process.stdout.write(
-    applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}\n` : `database is up to date (${total} migrations)\n`,
-  );
+  process.stdout.write(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}\n` : `database is up to date (${total} migrations)\n`);
 } catch (error) {
   process.stderr.write(`migration failed: ${(error as Error).message}\n`);
   process.exitCode = 1;

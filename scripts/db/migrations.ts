@@ -47,9 +47,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir = MIGRA
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ migration_name: string }>(
-      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-    );
+    const { rows } = await client.query<{ migration_name: string }>("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL");
     const done = new Set(rows.map((row) => row.migration_name));
     const missing = expected.filter((name) => !done.has(name));
     if (missing.length) throw new MigrationError(`not recorded as applied: ${missing.join(", ")}`);
@@ -65,9 +63,7 @@ export async function diffMigrationsToSchema(databaseUrl: string): Promise<strin
   const schema = fs.readFileSync(SCHEMA_PATH, "utf8");
   const { engine, close } = await openSchemaEngine(databaseUrl);
   try {
-    const from = migrationsList.migrationDirectories.length
-      ? ({ tag: "migrations", ...migrationsList } as const)
-      : ({ tag: "empty" } as const);
+    const from = migrationsList.migrationDirectories.length ? ({ tag: "migrations", ...migrationsList } as const) : ({ tag: "empty" } as const);
     const result = await engine.diff({
       from,
       to: { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: schema }] },

@@ -12,11 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { splitSqlScript } from "./split-sql-script.ts";
-import type {
-  MigrationList,
-  SchemaEngine,
-  SchemaFilter,
-} from "@prisma/schema-engine-wasm";
+import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 export const SCHEMA_PATH = path.join(PROJECT_ROOT, "prisma/schema.prisma");
@@ -64,9 +60,7 @@ class CatalogSafeClient extends pg.Client {
     if (typeof last === "function") {
       const callback = last as (error: unknown, result: unknown) => void;
       const rest = args.slice(0, -1);
-      return (super.query as (...a: unknown[]) => never)(...rest, (error: unknown, result: unknown) =>
-        callback(error, widenCharColumns(result)),
-      );
+      return (super.query as (...a: unknown[]) => never)(...rest, (error: unknown, result: unknown) => callback(error, widenCharColumns(result)));
     }
     const pending = (super.query as (...a: unknown[]) => unknown)(...args);
     if (pending && typeof (pending as Promise<unknown>).then === "function") {
@@ -176,9 +170,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
     .sort()
     .map((name) => {
       const file = path.join(dir, name, "migration.sql");
-      const content = fs.existsSync(file)
-        ? ({ tag: "ok", value: fs.readFileSync(file, "utf8") } as const)
-        : ({ tag: "error", value: `${file} is missing` } as const);
+      const content = fs.existsSync(file) ? ({ tag: "ok", value: fs.readFileSync(file, "utf8") } as const) : ({ tag: "error", value: `${file} is missing` } as const);
       return { path: name, migrationFile: { path: "migration.sql", content } };
     });
   const lockPath = path.join(dir, LOCKFILE);

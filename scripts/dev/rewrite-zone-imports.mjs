@@ -109,7 +109,10 @@ function splitNamedImport(file, whole, lead, indent, keyword, typeOnly, names, q
   const split = map.symbols[before];
   if (!split) return whole;
   const groups = new Map();
-  for (const raw of names.split(",").map((n) => n.trim()).filter(Boolean)) {
+  for (const raw of names
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean)) {
     const name = raw.replace(/^type\s+/, "").split(/\s+as\s+/)[0];
     const target = mapped(split[name] ?? split["*"]);
     if (!groups.has(target)) groups.set(target, []);

@@ -46,7 +46,12 @@ describe("parseCommand", () => {
 
     expect(result.exitCode).toBe(0);
     expect(result.stdout.endsWith("\n")).toBe(true);
-    expect(result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line))).toEqual(goldenRecords("v0.17/child-output"));
+    expect(
+      result.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual(goldenRecords("v0.17/child-output"));
     expect(result.stderr.split("\n")).toEqual([
       `not JSON (line 1): ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try "ulimit -l 8192" to fix the problem`,
       "not JSON (line 4): café ✓ from the child",
@@ -103,9 +108,9 @@ describe("parseCommand", () => {
         done(new Error("EPIPE: the reader went away"));
       },
     });
-    await expect(
-      parseCommand({ stdin: chunked(fixture("v0.17/lost-events"), 4096), stdout: brokenStdout, stderr: new PassThrough() }),
-    ).rejects.toThrow("EPIPE: the reader went away");
+    await expect(parseCommand({ stdin: chunked(fixture("v0.17/lost-events"), 4096), stdout: brokenStdout, stderr: new PassThrough() })).rejects.toThrow(
+      "EPIPE: the reader went away",
+    );
   });
 
   it("rejects with the error when stdout fails later, after accepting a write", async () => {
@@ -122,8 +127,6 @@ describe("parseCommand", () => {
         yield `${line}\n`;
       }
     }
-    await expect(parseCommand({ stdin: Readable.from(slowStdin()), stdout: brokenStdout, stderr: new PassThrough() })).rejects.toThrow(
-      "EPIPE: the reader went away",
-    );
+    await expect(parseCommand({ stdin: Readable.from(slowStdin()), stdout: brokenStdout, stderr: new PassThrough() })).rejects.toThrow("EPIPE: the reader went away");
   });
 });

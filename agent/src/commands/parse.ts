@@ -55,8 +55,7 @@ async function writeResults(results: ParsedLine[], io: ParseCommandIo, failure: 
 }
 
 function describeSkippedLine(line: Extract<ParsedLine, { kind: "skipped" }>): string {
-  const text =
-    line.text.length > MAX_REPORTED_CHARS ? `${line.text.slice(0, MAX_REPORTED_CHARS)}… (${line.text.length} characters)` : line.text;
+  const text = line.text.length > MAX_REPORTED_CHARS ? `${line.text.slice(0, MAX_REPORTED_CHARS)}… (${line.text.length} characters)` : line.text;
   const detail = line.reason === "unexpected-shape" ? `; ${line.detail}` : "";
   return `${SKIP_LABELS[line.reason]} (line ${line.lineNumber}${detail}): ${text}`;
 }

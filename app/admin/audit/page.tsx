@@ -34,16 +34,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   );
   const parsed = auditPageInput.safeParse(query);
   const filterOnly: Query = Object.fromEntries(FILTER_FIELDS.filter((key) => query[key]).map((key) => [key, query[key]]));
-  const result = parsed.success
-    ? await searchAuditTrail(getDb(), actor, parsed.data, { beforeId: parsed.data.before, limit: parsed.data.limit })
-    : null;
+  const result = parsed.success ? await searchAuditTrail(getDb(), actor, parsed.data, { beforeId: parsed.data.before, limit: parsed.data.limit }) : null;
 
   return (
     <main>
       <h1>Audit trail</h1>
       <p className="muted">
-        Every state change, newest first, as a hash chain: each entry carries the hash of the one before it, so an edited or deleted entry
-        shows when the chain is verified (also from a shell: <code>npm run audit:verify</code>). Times are UTC.
+        Every state change, newest first, as a hash chain: each entry carries the hash of the one before it, so an edited or deleted entry shows when the chain is verified (also
+        from a shell: <code>npm run audit:verify</code>). Times are UTC.
       </p>
       <VerifyChainButton />
 

@@ -45,13 +45,32 @@ export function SettingsForm({ reviewRules, lintOverrides, effectivePolicy }: { 
     <form className="panel" onSubmit={(event) => void save(event)} aria-label="Settings">
       <h2>Reviews</h2>
       <div className="grid2">
-        <NumberField id="approvals" label="Approvals required" hint="From different reviewers, none of them the author or last editor." value={rules.approvalsRequired} onChange={(v) => setRules({ ...rules, approvalsRequired: v })} />
-        <NumberField id="window" label="Review window (hours)" hint="A submitted revision nobody decides by then expires." value={rules.reviewWindowHours} onChange={(v) => setRules({ ...rules, reviewWindowHours: v })} />
-        <NumberField id="validity" label="Approval valid for (hours)" step={0.25} hint="Its run orders expire then; runs still going are stopped." value={rules.approvalValidHours} onChange={(v) => setRules({ ...rules, approvalValidHours: v })} />
+        <NumberField
+          id="approvals"
+          label="Approvals required"
+          hint="From different reviewers, none of them the author or last editor."
+          value={rules.approvalsRequired}
+          onChange={(v) => setRules({ ...rules, approvalsRequired: v })}
+        />
+        <NumberField
+          id="window"
+          label="Review window (hours)"
+          hint="A submitted revision nobody decides by then expires."
+          value={rules.reviewWindowHours}
+          onChange={(v) => setRules({ ...rules, reviewWindowHours: v })}
+        />
+        <NumberField
+          id="validity"
+          label="Approval valid for (hours)"
+          step={0.25}
+          hint="Its run orders expire then; runs still going are stopped."
+          value={rules.approvalValidHours}
+          onChange={(v) => setRules({ ...rules, approvalValidHours: v })}
+        />
         <div className="form-row">
           <label>
-            <input type="checkbox" checked={rules.elevatedNeedSecurityReview} onChange={(e) => setRules({ ...rules, elevatedNeedSecurityReview: e.target.checked })} /> Elevated probes
-            need a security reviewer&apos;s approval
+            <input type="checkbox" checked={rules.elevatedNeedSecurityReview} onChange={(e) => setRules({ ...rules, elevatedNeedSecurityReview: e.target.checked })} /> Elevated
+            probes need a security reviewer&apos;s approval
           </label>
           <span className="hint">uprobes, kprobes and other types the lint flags, and broad wildcards.</span>
         </div>
@@ -78,13 +97,25 @@ export function SettingsForm({ reviewRules, lintOverrides, effectivePolicy }: { 
       </fieldset>
       <div className="form-row">
         <label>
-          <input type="checkbox" checked={policy.allowElevatedProbeTypes} onChange={(e) => setPolicy({ ...policy, allowElevatedProbeTypes: e.target.checked })} /> Allow elevated probe
-          types ({policy.elevatedProbeTypes.join(", ")})
+          <input type="checkbox" checked={policy.allowElevatedProbeTypes} onChange={(e) => setPolicy({ ...policy, allowElevatedProbeTypes: e.target.checked })} /> Allow elevated
+          probe types ({policy.elevatedProbeTypes.join(", ")})
         </label>
       </div>
       <div className="grid2">
-        <NumberField id="per-wildcard" label="Probes one wildcard may expand to" hint="Counted against the target hosts' probe lists." value={policy.maxProbesPerWildcard} onChange={(v) => setPolicy({ ...policy, maxProbesPerWildcard: v })} />
-        <NumberField id="total-probes" label="Probes per program" hint="BEGIN and END included." value={policy.maxTotalProbes} onChange={(v) => setPolicy({ ...policy, maxTotalProbes: v })} />
+        <NumberField
+          id="per-wildcard"
+          label="Probes one wildcard may expand to"
+          hint="Counted against the target hosts' probe lists."
+          value={policy.maxProbesPerWildcard}
+          onChange={(v) => setPolicy({ ...policy, maxProbesPerWildcard: v })}
+        />
+        <NumberField
+          id="total-probes"
+          label="Probes per program"
+          hint="BEGIN and END included."
+          value={policy.maxTotalProbes}
+          onChange={(v) => setPolicy({ ...policy, maxTotalProbes: v })}
+        />
       </div>
       {message && (
         <p className={message.ok ? "notice" : "error"} role={message.ok ? "status" : "alert"}>

@@ -17,8 +17,8 @@ export default async function SigningKeysPage() {
     <main>
       <h1>Signing keys</h1>
       <p className="muted">
-        The active key signs every run order. Rotating creates a new key and announces it to the agents in a statement signed by the
-        current key; the old key keeps verifying the orders it signed until you retire it. Agents refuse anything signed by a retired key.
+        The active key signs every run order. Rotating creates a new key and announces it to the agents in a statement signed by the current key; the old key keeps verifying the
+        orders it signed until you retire it. Agents refuse anything signed by a retired key.
       </p>
       <RotateKeyButton />
       <table className="list" data-testid="signing-keys">

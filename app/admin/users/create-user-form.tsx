@@ -61,8 +61,7 @@ export function CreateUserForm({ availableRoles }: { availableRoles: readonly st
       {created && (
         <div className="form-row" style={{ marginTop: 12 }} role="status">
           <span className="hint">
-            Added {created.email}.{" "}
-            {created.initialPassword ? "Their initial password, shown once (hand it over in person):" : "They sign in with the password you set."}
+            Added {created.email}. {created.initialPassword ? "Their initial password, shown once (hand it over in person):" : "They sign in with the password you set."}
           </span>
           {created.initialPassword && (
             <div className="secret" data-testid="initial-password">

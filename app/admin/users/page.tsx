@@ -16,9 +16,8 @@ export default async function UsersPage() {
     <main>
       <h1>Users</h1>
       <p className="muted">
-        Roles are read on every request: a change applies to the user&apos;s next click. Disabling an account ends its sessions at once. A
-        role that approves programs (reviewer, security reviewer) comes from another admin, never from yourself. Every change is in the{" "}
-        <a href="/admin/audit?targetType=user">audit trail</a>.
+        Roles are read on every request: a change applies to the user&apos;s next click. Disabling an account ends its sessions at once. A role that approves programs (reviewer,
+        security reviewer) comes from another admin, never from yourself. Every change is in the <a href="/admin/audit?targetType=user">audit trail</a>.
       </p>
       <table className="list" data-testid="users">
         <thead>

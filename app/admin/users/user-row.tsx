@@ -64,7 +64,13 @@ export function UserRow({
       <td>
         <RoleCheckboxes name={`Roles of ${user.email}`} availableRoles={availableRoles} selected={roles} onChange={setRoles} locked={locked} />
         <div className="actions" style={{ marginTop: 8 }}>
-          <input type="text" aria-label={`Reason for changes to ${user.email}`} placeholder="Reason (recorded in the audit trail)" value={reason} onChange={(e) => setReason(e.target.value)} />
+          <input
+            type="text"
+            aria-label={`Reason for changes to ${user.email}`}
+            placeholder="Reason (recorded in the audit trail)"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
           <button type="button" className="primary" disabled={!dirty || busy} onClick={() => void act(`/api/users/${user.id}/roles`, { roles, reason }, "Roles saved.")}>
             Save roles
           </button>

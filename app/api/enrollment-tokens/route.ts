@@ -7,7 +7,6 @@ export const GET = defineRoute({ access: { kind: "user", action: "host.enroll-to
   tokens: await listEnrollmentTokensFor(getDb(), actor!),
 }));
 
-export const POST = defineRoute(
-  { access: { kind: "user", action: "host.enroll-token.create" }, body: createEnrollmentTokenInput, successStatus: 201 },
-  async ({ actor, body }) => createEnrollmentToken(getDb(), actor!, body),
+export const POST = defineRoute({ access: { kind: "user", action: "host.enroll-token.create" }, body: createEnrollmentTokenInput, successStatus: 201 }, async ({ actor, body }) =>
+  createEnrollmentToken(getDb(), actor!, body),
 );

@@ -9,7 +9,6 @@ export const GET = defineRoute(
   async ({ actor, query }) => ({ incidents: await listIncidents(getDb(), actor!, query) }),
 );
 
-export const POST = defineRoute(
-  { access: { kind: "user", action: "incident.manage" }, body: createIncidentSchema, successStatus: 201 },
-  async ({ actor, body }) => createIncident(getDb(), actor!, body),
+export const POST = defineRoute({ access: { kind: "user", action: "incident.manage" }, body: createIncidentSchema, successStatus: 201 }, async ({ actor, body }) =>
+  createIncident(getDb(), actor!, body),
 );

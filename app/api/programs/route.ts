@@ -16,10 +16,11 @@ export const GET = defineRoute(
   async ({ actor, query }) => ({ programs: await listProgramsFor(getDb(), actor!, { mine: query.mine === "1", ...(query.status ? { status: query.status } : {}) }) }),
 );
 
-export const POST = defineRoute(
-  { access: { kind: "user", action: "program.create" }, body: createProgramInput, successStatus: 201 },
-  async ({ actor, body }) => {
-    const env = loadServerEnv();
-    return createProgram(getDb(), actor!, body, { maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC, maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL, maxRunbookValidityDays: env.WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS });
-  },
-);
+export const POST = defineRoute({ access: { kind: "user", action: "program.create" }, body: createProgramInput, successStatus: 201 }, async ({ actor, body }) => {
+  const env = loadServerEnv();
+  return createProgram(getDb(), actor!, body, {
+    maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC,
+    maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL,
+    maxRunbookValidityDays: env.WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS,
+  });
+});

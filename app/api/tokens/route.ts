@@ -10,7 +10,6 @@ export const GET = defineRoute({ access: { kind: "user", action: "token.manage" 
   maxDays: loadServerEnv().WORKBENCH_MAX_TOKEN_DAYS,
 }));
 
-export const POST = defineRoute(
-  { access: { kind: "user", action: "token.manage" }, body: createApiTokenInput, successStatus: 201 },
-  async ({ actor, body }) => createApiToken(getDb(), actor!, body, { maxDays: loadServerEnv().WORKBENCH_MAX_TOKEN_DAYS }),
+export const POST = defineRoute({ access: { kind: "user", action: "token.manage" }, body: createApiTokenInput, successStatus: 201 }, async ({ actor, body }) =>
+  createApiToken(getDb(), actor!, body, { maxDays: loadServerEnv().WORKBENCH_MAX_TOKEN_DAYS }),
 );

@@ -80,7 +80,10 @@ export function NoteForm({ incidentId }: { incidentId: string }) {
     <form
       onSubmit={(event) => {
         event.preventDefault();
-        void run(() => callApi("POST", `/api/incidents/${incidentId}/notes`, { body }), () => setBody(""));
+        void run(
+          () => callApi("POST", `/api/incidents/${incidentId}/notes`, { body }),
+          () => setBody(""),
+        );
       }}
     >
       <div className="form-row">

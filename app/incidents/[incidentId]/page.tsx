@@ -193,7 +193,8 @@ export default async function IncidentPage({ params, searchParams }: { params: P
           <ul className="timeline" data-testid="incident-activity">
             {incident.activity.map((entry) => (
               <li key={entry.id}>
-                <span className="muted">{when(entry.at)} UTC</span> {entry.actorName ?? entry.actorType} {describeActivity(entry.action, entry.fromState, entry.toState, entry.reason)}
+                <span className="muted">{when(entry.at)} UTC</span> {entry.actorName ?? entry.actorType}{" "}
+                {describeActivity(entry.action, entry.fromState, entry.toState, entry.reason)}
               </li>
             ))}
           </ul>

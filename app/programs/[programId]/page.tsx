@@ -75,7 +75,14 @@ export default async function ProgramPage({ params }: { params: Promise<{ progra
               initial: (await listDryRunsFor(db, actor, latest.id)).map(dryRunProps),
               canRequest: can(actor, "revision.dry-run"),
             }}
-            initial={{ name: program.name, source: latest.source, durationSec: latest.durationSec, targetHostIds: latest.targets.map((t) => t.id), targetSelector: latest.targetSelector, canaryPeriodSec: latest.canary?.periodSec ?? null }}
+            initial={{
+              name: program.name,
+              source: latest.source,
+              durationSec: latest.durationSec,
+              targetHostIds: latest.targets.map((t) => t.id),
+              targetSelector: latest.targetSelector,
+              canaryPeriodSec: latest.canary?.periodSec ?? null,
+            }}
           />
         </section>
       )}

@@ -43,16 +43,16 @@ export default async function ReviewPage({ params }: { params: Promise<{ revisio
       </h1>
       <section className="panel">
         <p className="muted">
-          This is exactly what the agent on each target host will run if it is approved: the program text, the host and the duration
-          limit are signed together, in one order per host.
+          This is exactly what the agent on each target host will run if it is approved: the program text, the host and the duration limit are signed together, in one order per
+          host.
         </p>
         <RevisionSummary revision={revision} canRevoke={can(actor, "approval.revoke")} showSource={false} />
         {revision.runbookPolicy && (
           <>
             <h2>Runbook launch policy</h2>
             <p className="muted">
-              Approving a runbook signs no order now: it lets the roles below launch this exact program on hosts of its scope, with values
-              within these bounds, until the approval&apos;s validity ends. The policy is part of the content hash you approve.
+              Approving a runbook signs no order now: it lets the roles below launch this exact program on hosts of its scope, with values within these bounds, until the
+              approval&apos;s validity ends. The policy is part of the content hash you approve.
             </p>
             <RunbookPolicyView policy={revision.runbookPolicy} durationSec={revision.durationSec} />
           </>

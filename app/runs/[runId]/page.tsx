@@ -44,14 +44,15 @@ export default async function RunPage({ params, searchParams }: { params: Promis
           </>
         ) : (
           <>
-            <Link href={`/programs/${run.programId}`}>{run.programName}</Link> r{run.revisionNumber} on {shown.length > 1 ? `${shown.length.toLocaleString("en-US")} hosts` : run.hostName}
+            <Link href={`/programs/${run.programId}`}>{run.programName}</Link> r{run.revisionNumber} on{" "}
+            {shown.length > 1 ? `${shown.length.toLocaleString("en-US")} hosts` : run.hostName}
           </>
         )}
       </h1>
       {launch && (
         <p data-testid="run-launch">
-          Runbook <Link href={`/runbooks/${launch.programId}`}>{launch.programName}</Link> r{launch.revisionNumber}, launched by <strong>{launch.launchedBy}</strong>: {launch.reason}.
-          Values:{" "}
+          Runbook <Link href={`/runbooks/${launch.programId}`}>{launch.programName}</Link> r{launch.revisionNumber}, launched by <strong>{launch.launchedBy}</strong>:{" "}
+          {launch.reason}. Values:{" "}
           {launch.params.map((param, i) => (
             <span key={param.name}>
               {i > 0 && ", "}
@@ -79,13 +80,12 @@ export default async function RunPage({ params, searchParams }: { params: Promis
           One of the {runs.length.toLocaleString("en-US")} hosts this approval signed: <Link href={`/runs/${run.id}`}>all hosts</Link>.
         </p>
       )}
-      {rollout && (
-        <RolloutPanel
-          runId={runId}
-          initial={{ ...rollout, decidedAt: rollout.decidedAt?.toISOString() ?? null }}
-        />
+      {rollout && <RolloutPanel runId={runId} initial={{ ...rollout, decidedAt: rollout.decidedAt?.toISOString() ?? null }} />}
+      {fleet ? (
+        <FleetView key={fleet} batchId={fleet} initial={runs} canStop={can(actor, "run.stop")} />
+      ) : (
+        <RunWorkspace key={`${hostOnly ? "host" : "batch"}:${run.id}`} initial={shown} canStop={can(actor, "run.stop")} />
       )}
-      {fleet ? <FleetView key={fleet} batchId={fleet} initial={runs} canStop={can(actor, "run.stop")} /> : <RunWorkspace key={`${hostOnly ? "host" : "batch"}:${run.id}`} initial={shown} canStop={can(actor, "run.stop")} />}
     </main>
   );
 }

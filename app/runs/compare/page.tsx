@@ -67,11 +67,27 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               <div className="actions">
                 <label className="muted small-text">
                   from{" "}
-                  <input type="number" name={`${side}From`} min={0} step="any" defaultValue={query[`${side}From`] ?? ""} style={{ width: 90 }} aria-label={`${side.toUpperCase()} from (seconds since its start)`} />
+                  <input
+                    type="number"
+                    name={`${side}From`}
+                    min={0}
+                    step="any"
+                    defaultValue={query[`${side}From`] ?? ""}
+                    style={{ width: 90 }}
+                    aria-label={`${side.toUpperCase()} from (seconds since its start)`}
+                  />
                 </label>
                 <label className="muted small-text">
                   to{" "}
-                  <input type="number" name={`${side}To`} min={0} step="any" defaultValue={query[`${side}To`] ?? ""} style={{ width: 90 }} aria-label={`${side.toUpperCase()} to (seconds since its start)`} />
+                  <input
+                    type="number"
+                    name={`${side}To`}
+                    min={0}
+                    step="any"
+                    defaultValue={query[`${side}To`] ?? ""}
+                    style={{ width: 90 }}
+                    aria-label={`${side.toUpperCase()} to (seconds since its start)`}
+                  />
                 </label>
                 <span className="muted small-text">seconds since the run started; empty for the whole run</span>
               </div>
@@ -106,9 +122,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         (comparison.comparison ? (
           <section className="panel">
             <h2>
-              {comparison.map} <span className="muted">· A: {comparison.a.label} · B: {comparison.b.label}</span>
+              {comparison.map}{" "}
+              <span className="muted">
+                · A: {comparison.a.label} · B: {comparison.b.label}
+              </span>
             </h2>
-            {(comparison.a.runs.some((r) => r.replay) || comparison.b.runs.some((r) => r.replay)) && <p className="replay-banner">One side includes a replay: a recorded capture, not live data from an enrolled host.</p>}
+            {(comparison.a.runs.some((r) => r.replay) || comparison.b.runs.some((r) => r.replay)) && (
+              <p className="replay-banner">One side includes a replay: a recorded capture, not live data from an enrolled host.</p>
+            )}
             <ComparisonView
               comparison={comparison.comparison}
               unit={comparison.unit}
@@ -117,8 +138,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               fileKey={comparison.a.runs[0]?.id ?? "compare"}
             />
             <p className="muted small-text">
-              Runs: A {comparison.a.runs.map((r) => <Link key={r.id} href={`/runs/${r.id}`}>{`${r.hostName} `}</Link>)} · B{" "}
-              {comparison.b.runs.map((r) => <Link key={r.id} href={`/runs/${r.id}`}>{`${r.hostName} `}</Link>)}
+              Runs: A{" "}
+              {comparison.a.runs.map((r) => (
+                <Link key={r.id} href={`/runs/${r.id}`}>{`${r.hostName} `}</Link>
+              ))}{" "}
+              · B{" "}
+              {comparison.b.runs.map((r) => (
+                <Link key={r.id} href={`/runs/${r.id}`}>{`${r.hostName} `}</Link>
+              ))}
             </p>
           </section>
         ) : (

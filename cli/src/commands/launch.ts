@@ -60,7 +60,10 @@ export async function launchCommand(api: WorkbenchApi, options: LaunchOptions, o
     const byName = new Map(scopeHosts.map((host) => [host.name, host.id]));
     const outside = options.hosts.filter((name) => !byName.has(name));
     if (outside.length > 0) {
-      throw new CliError("REFUSED", `${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} not in ${runbook.name}'s scope; it is ${scopeHosts.map((h) => h.name).join(", ") || "no host now"}.`);
+      throw new CliError(
+        "REFUSED",
+        `${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} not in ${runbook.name}'s scope; it is ${scopeHosts.map((h) => h.name).join(", ") || "no host now"}.`,
+      );
     }
     hostIds = options.hosts.map((name) => byName.get(name)!);
   }
@@ -75,8 +78,13 @@ export async function launchCommand(api: WorkbenchApi, options: LaunchOptions, o
   });
   if (out.json) printJson(out, { ...outcome, values });
   else {
-    const shown = Object.entries(values).map(([name, value]) => `${name}=${value}`).join(" ");
-    printLine(out, `Launched ${runbook.name} r${runbook.revisionNumber}${shown ? ` with ${shown}` : ""} on ${hostIds.length} host(s), until ${outcome.endsAt.slice(0, 19).replace("T", " ")} UTC.`);
+    const shown = Object.entries(values)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(" ");
+    printLine(
+      out,
+      `Launched ${runbook.name} r${runbook.revisionNumber}${shown ? ` with ${shown}` : ""} on ${hostIds.length} host(s), until ${outcome.endsAt.slice(0, 19).replace("T", " ")} UTC.`,
+    );
     for (const runId of outcome.runIds) printLine(out, `  ${runId}  ${new URL(`/runs/${runId}`, api.server).toString()}`);
   }
   if (options.watch) {

@@ -29,7 +29,12 @@ async function readToken(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, out
  * no token there (said why); a 403 means the token is good but lacks runs:read,
  * which is fine for a token made only to submit or upload.
  */
-export async function loginCommand(options: LoginOptions, env: Readonly<Record<string, string | undefined>>, stdin: NodeJS.ReadableStream & { isTTY?: boolean }, out: Output): Promise<void> {
+export async function loginCommand(
+  options: LoginOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  out: Output,
+): Promise<void> {
   const token = await readToken(stdin, out, !options.tokenFromStdin && stdin.isTTY === true);
   if (!API_TOKEN_PATTERN.test(token)) {
     throw new CliError("USAGE", "That is not a workbench API token (wbt_ and 43 characters): create one on your account page and paste it.");

@@ -51,8 +51,13 @@ export async function runbooksCommand(api: WorkbenchApi, options: { search: stri
   for (const runbook of runbooks) {
     printLine(out, `${runbook.name} r${runbook.revisionNumber}  (${runbook.programId})  ${validity(runbook)}`);
     printLine(out, `  measures: ${runbook.policy.measures}`);
-    const scope = [runbook.targetNames.length ? `hosts ${runbook.targetNames.join(", ")}` : "", runbook.targetSelector ? `selector ${runbook.targetSelector}` : ""].filter(Boolean).join(" + ");
-    printLine(out, `  launch: up to ${runbook.durationSec} s on up to ${runbook.policy.maxHostsPerLaunch} host(s) of ${scope || "no hosts"}; by ${runbook.policy.launchRoles.map((r) => r.toLowerCase()).join(", ")}`);
+    const scope = [runbook.targetNames.length ? `hosts ${runbook.targetNames.join(", ")}` : "", runbook.targetSelector ? `selector ${runbook.targetSelector}` : ""]
+      .filter(Boolean)
+      .join(" + ");
+    printLine(
+      out,
+      `  launch: up to ${runbook.durationSec} s on up to ${runbook.policy.maxHostsPerLaunch} host(s) of ${scope || "no hosts"}; by ${runbook.policy.launchRoles.map((r) => r.toLowerCase()).join(", ")}`,
+    );
     for (const param of runbook.policy.params) printLine(out, `  ${describeParam(param)}`);
   }
 }
@@ -64,6 +69,7 @@ export async function findRunbook(api: WorkbenchApi, idOrName: string): Promise<
   if (byId) return byId;
   const byName = runbooks.filter((runbook) => runbook.name === idOrName);
   if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw new CliError("USAGE", `${byName.length} runbooks are named ${JSON.stringify(idOrName)}; give the program id (${byName.map((r) => r.programId).join(", ")}).`);
+  if (byName.length > 1)
+    throw new CliError("USAGE", `${byName.length} runbooks are named ${JSON.stringify(idOrName)}; give the program id (${byName.map((r) => r.programId).join(", ")}).`);
   throw new CliError("REFUSED", `No runbook with the id or name ${JSON.stringify(idOrName)} (\`workbench runbooks\` lists them).`);
 }

@@ -55,9 +55,7 @@ export class WatchView {
   json(): unknown {
     return {
       run: this.run && { id: this.run.id, status: this.run.status, endReason: this.run.endReason, lastSeq: this.run.lastSeq },
-      histograms: [...this.histograms.values()].flatMap((record) =>
-        summarizeSeries(record).map((summary, index) => ({ ...summary, buckets: record.series[index]!.buckets })),
-      ),
+      histograms: [...this.histograms.values()].flatMap((record) => summarizeSeries(record).map((summary, index) => ({ ...summary, buckets: record.series[index]!.buckets }))),
     };
   }
 }
@@ -161,7 +159,12 @@ export async function watchCommand(api: WorkbenchApi, options: { runId: string; 
     socket.on("live:resync", () => watch());
     socket.on("disconnect", (reason) => {
       if (reason === "io server disconnect") {
-        finish(new CliError("UNAUTHENTICATED", "The server closed the live connection: the token was revoked or expired, or the account disabled. Run `workbench login` with a new token."));
+        finish(
+          new CliError(
+            "UNAUTHENTICATED",
+            "The server closed the live connection: the token was revoked or expired, or the account disabled. Run `workbench login` with a new token.",
+          ),
+        );
       } else {
         finish(new CliError("UNAVAILABLE", `The live connection to ${api.server} was lost (${reason}); run \`workbench watch ${options.runId}\` again.`));
       }

@@ -26,8 +26,7 @@ export function FleetCharts({ model, batchKey }: { model: FleetViewModel; batchK
           fileName={exportFileName(batchKey, `${label} ${shown.mode} fleet`, "png")}
         />
         <p className="muted small-text">
-          Buckets are bpftrace&apos;s own, summed over hosts by their bounds; percentiles are estimated from them (docs/sre-views.md). A host&apos;s
-          own page shows its history.
+          Buckets are bpftrace&apos;s own, summed over hosts by their bounds; percentiles are estimated from them (docs/sre-views.md). A host&apos;s own page shows its history.
         </p>
       </section>
       <section className="panel">

@@ -60,7 +60,10 @@ export function FleetHostTable({ model, canStop, runStop }: { model: FleetViewMo
         </label>
         <span style={{ flex: 1 }} />
         <span className="muted" data-testid="fleet-page" data-page={table.page + 1} data-pages={table.pages} data-matching={table.matching}>
-          {table.matching === 0 ? "no hosts" : `${(first + 1).toLocaleString("en-US")}–${(first + table.rows.length).toLocaleString("en-US")} of ${table.matching.toLocaleString("en-US")}`} · page {table.page + 1} of {table.pages}
+          {table.matching === 0
+            ? "no hosts"
+            : `${(first + 1).toLocaleString("en-US")}–${(first + table.rows.length).toLocaleString("en-US")} of ${table.matching.toLocaleString("en-US")}`}{" "}
+          · page {table.page + 1} of {table.pages}
         </span>
         <button type="button" onClick={() => go(table.page - 1)} disabled={table.page === 0}>
           Previous

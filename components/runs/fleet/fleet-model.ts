@@ -115,8 +115,7 @@ export function resolveFleetSelection(selection: FleetSelection, options: readon
   return { ...selection, map: option.map, key };
 }
 
-export const fleetUnit = (selection: FleetSelection): HistogramUnit =>
-  selection.unit === "auto" ? (selection.map ? inferUnit(selection.map) : "none") : selection.unit;
+export const fleetUnit = (selection: FleetSelection): HistogramUnit => (selection.unit === "auto" ? (selection.map ? inferUnit(selection.map) : "none") : selection.unit);
 
 /** Whether a print still counts as its host's "last interval" at `now`. */
 export function isCurrent(print: FleetPrint, now: number): boolean {

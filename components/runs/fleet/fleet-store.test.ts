@@ -102,7 +102,15 @@ describe("FleetStore: merging hosts", () => {
     });
     store.ingest(
       [
-        keyed("a", 1, [{ key: "bash", counts: [3] }, { key: "sshd", counts: [0, 2] }], [{ key: "bash", counts: [1] }]),
+        keyed(
+          "a",
+          1,
+          [
+            { key: "bash", counts: [3] },
+            { key: "sshd", counts: [0, 2] },
+          ],
+          [{ key: "bash", counts: [1] }],
+        ),
         keyed("b", 1, [{ key: "bash", counts: [4] }]),
       ],
       "live",
@@ -302,7 +310,10 @@ describe("the host table", () => {
   const fleetOf = (n: number) => {
     const store = newStore(Array.from({ length: n }, (_, i) => snapshot(`r${String(i).padStart(3, "0")}`, { hostName: `node-${String(i).padStart(3, "0")}` })));
     store.ingest(
-      Array.from({ length: n }, (_, i) => [hist(`r${String(i).padStart(3, "0")}`, 1, T0, i % 2 ? [0, 0, 0, 10] : [10]), overhead(`r${String(i).padStart(3, "0")}`, 2, T0, i / 10)]).flat(),
+      Array.from({ length: n }, (_, i) => [
+        hist(`r${String(i).padStart(3, "0")}`, 1, T0, i % 2 ? [0, 0, 0, 10] : [10]),
+        overhead(`r${String(i).padStart(3, "0")}`, 2, T0, i / 10),
+      ]).flat(),
       "live",
     );
     return store;

@@ -253,7 +253,6 @@ export class FleetStore {
   }
 }
 
-
 function sparseOf(buckets: readonly { min: number | string | null; max: number | string | null; count: number | string }[], axis: BucketAxis): SparseCounts {
   const ids: number[] = [];
   const counts: number[] = [];

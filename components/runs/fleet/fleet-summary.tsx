@@ -30,12 +30,21 @@ export function FleetSummary({ model, canStop, runStop }: { model: FleetViewMode
         {model.loading && <span className="muted">loading…</span>}
         {canStop && (stoppable.length > 0 || asked > 0) && (
           <button className="danger" type="button" onClick={() => void stop(stoppable)} disabled={stoppable.every((id) => stopping.has(id))}>
-            {stoppable.length === 0 || stoppable.every((id) => stopping.has(id)) ? `Stopping… (${asked.toLocaleString("en-US")} asked)` : `Stop run on all ${counts.total.toLocaleString("en-US")} hosts`}
+            {stoppable.length === 0 || stoppable.every((id) => stopping.has(id))
+              ? `Stopping… (${asked.toLocaleString("en-US")} asked)`
+              : `Stop run on all ${counts.total.toLocaleString("en-US")} hosts`}
           </button>
         )}
       </div>
       <div className="fleet-counts" role="group" aria-label="Hosts by state">
-        <button type="button" className="fleet-count" aria-pressed={tableChoice.filter === "all"} onClick={() => setTableChoice({ ...tableChoice, filter: "all", page: 0 })} data-testid="fleet-count-all" data-count={counts.total}>
+        <button
+          type="button"
+          className="fleet-count"
+          aria-pressed={tableChoice.filter === "all"}
+          onClick={() => setTableChoice({ ...tableChoice, filter: "all", page: 0 })}
+          data-testid="fleet-count-all"
+          data-count={counts.total}
+        >
           <b>{counts.total.toLocaleString("en-US")}</b> hosts
         </button>
         {STATES.filter(({ state }) => state !== "starting" || counts.starting > 0).map(({ state, label, hint }) => (

@@ -66,10 +66,7 @@ export function useFleetView(batchId: string, initial: RunSnapshotWithOrigin[]):
   const shown = useMemo(() => resolveFleetSelection(selection, options), [selection, options]);
   const counts = useMemo(() => countHosts(view.hosts, now), [view, now]);
   const merged = useMemo(() => mergedHistogram(view, shown, now), [view, shown, now]);
-  const heatmap = useMemo(
-    () => (shown.map ? (view.heatmapOf(shown.map, shown.key)?.build(view.axes.of(shown.map), now, windowSec) ?? null) : null),
-    [view, shown, now, windowSec],
-  );
+  const heatmap = useMemo(() => (shown.map ? (view.heatmapOf(shown.map, shown.key)?.build(view.axes.of(shown.map), now, windowSec) ?? null) : null), [view, shown, now, windowSec]);
   const table = useMemo(() => hostTable(view, shown, now, tableChoice), [view, shown, now, tableChoice]);
 
   return {

@@ -14,7 +14,10 @@ function parseEntry(entry: string): { group: string; role: Role } | string {
   const at = entry.lastIndexOf("=");
   if (at <= 0) return `"${entry}" is not group=ROLE`;
   const group = entry.slice(0, at).trim();
-  const role = entry.slice(at + 1).trim().toUpperCase();
+  const role = entry
+    .slice(at + 1)
+    .trim()
+    .toUpperCase();
   if (!group) return `"${entry}" names no group`;
   if (!(ROLE_NAMES as string[]).includes(role)) return `"${entry}": the role is one of ${ROLE_NAMES.join(", ")}`;
   return { group, role: role as Role };
@@ -27,7 +30,10 @@ export const groupRolesSetting = z
   .min(1)
   .transform((text, ctx): GroupRoles => {
     const mapping = new Map<string, Role[]>();
-    for (const entry of text.split(",").map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of text
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const parsed = parseEntry(entry);
       if (typeof parsed === "string") {
         ctx.addIssue({ code: "custom", message: parsed });

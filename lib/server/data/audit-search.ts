@@ -33,11 +33,7 @@ function whereOf(filter: AuditFilter): Prisma.AuditEventWhereInput {
 const toRecord = (row: Omit<AuditRecord, "id"> & { id: bigint }): AuditRecord => ({ ...row, id: row.id.toString() });
 
 /** A page of matching entries, newest first; `nextBefore` continues with older ones. */
-export async function findAuditEvents(
-  db: Db,
-  filter: AuditFilter,
-  page: { beforeId?: bigint; limit: number },
-): Promise<{ events: AuditRecord[]; nextBefore: string | null }> {
+export async function findAuditEvents(db: Db, filter: AuditFilter, page: { beforeId?: bigint; limit: number }): Promise<{ events: AuditRecord[]; nextBefore: string | null }> {
   const where = whereOf(filter);
   const rows = await db.auditEvent.findMany({
     where: page.beforeId === undefined ? where : { AND: [where, { id: { lt: page.beforeId } }] },

@@ -15,11 +15,7 @@ const AUDIT_CHAIN_LOCK = 0x61756469; // "audi"
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
 export const AUDIT_CHAIN_HEAD_ID = 1;
 
-export type AuditActor =
-  | { type: "user"; id: string; name: string }
-  | { type: "host"; id: string; name: string }
-  | { type: "system" }
-  | { type: "anonymous"; name?: string };
+export type AuditActor = { type: "user"; id: string; name: string } | { type: "host"; id: string; name: string } | { type: "system" } | { type: "anonymous"; name?: string };
 
 /** The audit actor for a signed-in user acting through a use case. */
 export function userActor(user: { id: string; name: string }): Extract<AuditActor, { type: "user" }> {

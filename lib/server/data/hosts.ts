@@ -78,10 +78,7 @@ export async function findHostByName(db: Db | Tx, name: string): Promise<{ id: s
 }
 
 /** Creates the host, or gives an existing one (same name) a new credential and labels: re-enrolling a reinstalled host. */
-export async function enrollHostRecord(
-  tx: Tx,
-  host: { existingId: string | null; name: string; labels: string[]; credentialHash: string },
-): Promise<{ id: string }> {
+export async function enrollHostRecord(tx: Tx, host: { existingId: string | null; name: string; labels: string[]; credentialHash: string }): Promise<{ id: string }> {
   if (host.existingId) {
     await tx.host.update({
       where: { id: host.existingId },

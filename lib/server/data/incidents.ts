@@ -86,10 +86,7 @@ export async function findIncidentStatus(tx: Db | Tx, incidentId: string): Promi
 }
 
 /** Attaches a run, or changes its role; returns what it was before (null: not attached). */
-export async function upsertIncidentRun(
-  tx: Tx,
-  link: { incidentId: string; runId: string; role: IncidentRunRole; addedById: string },
-): Promise<IncidentRunRole | null> {
+export async function upsertIncidentRun(tx: Tx, link: { incidentId: string; runId: string; role: IncidentRunRole; addedById: string }): Promise<IncidentRunRole | null> {
   const existing = await tx.incidentRun.findUnique({
     where: { incidentId_runId: { incidentId: link.incidentId, runId: link.runId } },
     select: { role: true },

@@ -83,12 +83,7 @@ export async function insertNextRevision(
 }
 
 /** Moves a revision from one status to another only if it still has the expected one. */
-export async function transitionRevision(
-  tx: Tx,
-  revisionId: string,
-  from: RevisionStatus,
-  to: RevisionStatus,
-): Promise<boolean> {
+export async function transitionRevision(tx: Tx, revisionId: string, from: RevisionStatus, to: RevisionStatus): Promise<boolean> {
   const { count } = await tx.revision.updateMany({
     where: { id: revisionId, status: from },
     data: { status: to, decidedAt: new Date() },

@@ -9,10 +9,7 @@ import type { RunEndReason, RunStatus } from "@/lib/server/db/generated/enums.ts
 /** A time as Prisma stores DateTime columns (timestamp(3) without zone, in UTC), for raw statements. */
 const utcTimestamp = (date: Date) => date.toISOString().slice(0, 23);
 
-export async function insertRollout(
-  tx: Tx,
-  rollout: { approvalId: string | null; canaryHosts: string[]; periodSec: number; budgetPercent: number },
-): Promise<{ id: string }> {
+export async function insertRollout(tx: Tx, rollout: { approvalId: string | null; canaryHosts: string[]; periodSec: number; budgetPercent: number }): Promise<{ id: string }> {
   return tx.rollout.create({ data: rollout, select: { id: true } });
 }
 

@@ -30,7 +30,18 @@ export async function countActiveLaunches(tx: Tx, revisionId: string): Promise<n
 
 export async function insertLaunch(
   tx: Tx,
-  launch: { id: string; revisionId: string; approvalId: string; launchedById: string; reason: string; values: ParamValues; durationSec: number; incidentId: string | null; createdAt: Date; endsAt: Date },
+  launch: {
+    id: string;
+    revisionId: string;
+    approvalId: string;
+    launchedById: string;
+    reason: string;
+    values: ParamValues;
+    durationSec: number;
+    incidentId: string | null;
+    createdAt: Date;
+    endsAt: Date;
+  },
 ): Promise<void> {
   await tx.runbookLaunch.create({ data: launch, select: { id: true } });
 }
@@ -99,7 +110,17 @@ export async function listLaunchesOfProgram(db: Db, programId: string, take = 20
   return rows.map(toLaunchSummary);
 }
 
-export type RunLaunch = { launchId: string; programId: string; programName: string; revisionNumber: number; launchedBy: string; reason: string; values: ParamValues; params: RunbookParam[]; incidentId: string | null };
+export type RunLaunch = {
+  launchId: string;
+  programId: string;
+  programName: string;
+  revisionNumber: number;
+  launchedBy: string;
+  reason: string;
+  values: ParamValues;
+  params: RunbookParam[];
+  incidentId: string | null;
+};
 
 /** What the run page shows of the launch that signed a run, or null for a run an approval signed. */
 export async function findLaunchOfRun(db: Db, runId: string): Promise<RunLaunch | null> {

@@ -98,11 +98,7 @@ export async function markRunsEnded(tx: Tx, ends: readonly { runId: string; reas
 }
 
 /** Any state but ENDED -> ENDED; false when it had already ended (the first ending wins). */
-export async function markRunEnded(
-  tx: Tx,
-  where: { runId: string; hostId?: string },
-  end: { reason: RunEndReason; detail: string | null; endedAt: Date },
-): Promise<boolean> {
+export async function markRunEnded(tx: Tx, where: { runId: string; hostId?: string }, end: { reason: RunEndReason; detail: string | null; endedAt: Date }): Promise<boolean> {
   const { count } = await tx.run.updateMany({
     where: { id: where.runId, ...(where.hostId ? { hostId: where.hostId } : {}), status: { not: "ENDED" } },
     data: { status: "ENDED", endReason: end.reason, endDetail: end.detail, endedAt: end.endedAt },
@@ -360,11 +356,7 @@ export async function expireQueuedRuns(tx: Tx, now: Date): Promise<{ id: string 
 }
 
 /** Every queued or running run of a host ends at once (its credential was revoked); returns their ids and former states. */
-export async function endOpenRunsOfHost(
-  tx: Tx,
-  hostId: string,
-  end: { reason: RunEndReason; detail: string; endedAt: Date },
-): Promise<{ id: string; status: RunStatus }[]> {
+export async function endOpenRunsOfHost(tx: Tx, hostId: string, end: { reason: RunEndReason; detail: string; endedAt: Date }): Promise<{ id: string; status: RunStatus }[]> {
   const open = await tx.run.findMany({ where: { hostId, status: { not: "ENDED" } }, select: { id: true, status: true } });
   if (open.length === 0) return [];
   await tx.run.updateMany({
@@ -437,10 +429,7 @@ export type RunBatchSummary = {
  * that signed 2,000 orders is one row with counts, not 2,000 rows to group in
  * the page. Filtered by revision (a program's runs) or kind.
  */
-export async function listRunBatches(
-  db: Db,
-  filter: { revisionIds?: string[]; kind?: "LIVE" | "REPLAY"; take: number; hostNamesShown?: number },
-): Promise<RunBatchSummary[]> {
+export async function listRunBatches(db: Db, filter: { revisionIds?: string[]; kind?: "LIVE" | "REPLAY"; take: number; hostNamesShown?: number }): Promise<RunBatchSummary[]> {
   const shown = filter.hostNamesShown ?? 12;
   const revisionIds = filter.revisionIds ?? null;
   const rows = await db.$queryRaw<
@@ -465,7 +454,21 @@ export async function listRunBatches(
   const byId = new Map(firsts.map((row) => [row.id, toRunView(row)]));
   return rows.flatMap((row) => {
     const first = byId.get(row.firstRunId);
-    return first ? [{ key: row.key, first, hosts: row.hosts, hostNames: row.hostNames, runIds: row.runIds, queued: row.queued, running: row.running, ended: row.ended, startedAt: row.startedAt }] : [];
+    return first
+      ? [
+          {
+            key: row.key,
+            first,
+            hosts: row.hosts,
+            hostNames: row.hostNames,
+            runIds: row.runIds,
+            queued: row.queued,
+            running: row.running,
+            ended: row.ended,
+            startedAt: row.startedAt,
+          },
+        ]
+      : [];
   });
 }
 

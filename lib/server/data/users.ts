@@ -39,10 +39,7 @@ export async function loadSessionActor(db: Db, sessionId: string, now = new Date
   return { id, name, email, roles };
 }
 
-export async function upsertUser(
-  db: Db,
-  user: { email: string; name: string; passwordHash: string; roles: Role[] },
-): Promise<{ id: string; created: boolean }> {
+export async function upsertUser(db: Db, user: { email: string; name: string; passwordHash: string; roles: Role[] }): Promise<{ id: string; created: boolean }> {
   const existing = await db.user.findUnique({ where: { email: user.email.toLowerCase() }, select: { id: true } });
   if (existing) {
     await db.user.update({ where: { id: existing.id }, data: { name: user.name, roles: user.roles, passwordHash: user.passwordHash } });

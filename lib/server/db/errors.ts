@@ -20,7 +20,9 @@ export function isTransactionConflict(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { code, message, meta } = error as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
   const original = meta?.driverAdapterError?.cause?.originalCode;
-  return code === "P2034" || code === "40P01" || code === "40001" || original === "40P01" || original === "40001" || (typeof message === "string" && /Code: `40(P01|001)`/.test(message));
+  return (
+    code === "P2034" || code === "40P01" || code === "40001" || original === "40P01" || original === "40001" || (typeof message === "string" && /Code: `40(P01|001)`/.test(message))
+  );
 }
 
 /** Runs a transaction again (up to `attempts` times in all) when PostgreSQL chose it as a deadlock's or a serialization conflict's victim. */

@@ -63,8 +63,7 @@ function fixtureRecords(): { file: string; record: FrameRecord }[] {
     );
 }
 
-const log2 = (counts: (number | string)[], firstMin = 512): HistBucket[] =>
-  counts.map((count, i) => ({ min: firstMin * 2 ** i, max: firstMin * 2 ** (i + 1) - 1, count }));
+const log2 = (counts: (number | string)[], firstMin = 512): HistBucket[] => counts.map((count, i) => ({ min: firstMin * 2 ** i, max: firstMin * 2 ** (i + 1) - 1, count }));
 const hist = (map: string, series: { key: string | null; buckets: HistBucket[] }[]): HistRecord => ({
   type: "hist",
   map,
@@ -95,7 +94,23 @@ describe("frame codec", () => {
       expect(encoding, `${file}: ${JSON.stringify(record)}`).toBe("compact");
       types.add(record.type);
     }
-    for (const type of ["hist", "map", "stats", "tseries", "printf", "time", "value", "attached_probes", "lost_events", "helper_error", "runtime_error", "errorf", "warnf", "print_error", "unrecognized"]) {
+    for (const type of [
+      "hist",
+      "map",
+      "stats",
+      "tseries",
+      "printf",
+      "time",
+      "value",
+      "attached_probes",
+      "lost_events",
+      "helper_error",
+      "runtime_error",
+      "errorf",
+      "warnf",
+      "print_error",
+      "unrecognized",
+    ]) {
       expect(types).toContain(type);
     }
   });
@@ -150,13 +165,30 @@ describe("frame codec", () => {
 
   it("keeps big integers exact: counts, totals, bounds and values beyond 2^53 as decimal strings", () => {
     const big = "72057594037927935";
-    const counts = hist("@big", [{ key: "k", buckets: [{ min: 1024, max: 2047, count: big }, { min: 2048, max: 4095, count: 3 }] }]);
+    const counts = hist("@big", [
+      {
+        key: "k",
+        buckets: [
+          { min: 1024, max: 2047, count: big },
+          { min: 2048, max: 4095, count: 3 },
+        ],
+      },
+    ]);
     counts.series[0]!.total = "72057594037927938";
     expectExact({ record: counts });
     // log2 buckets near 2^63, whose bounds the parser gives as strings.
     const high = { type: "hist", map: "@ns", series: [{ key: null, buckets: [{ min: "4611686018427387904", max: "9223372036854775807", count: 1 }], total: 1 }] };
     expect(expectExact({ record: high }).encoding).toBe("compact");
-    expectExact({ record: { type: "map", map: "@m", entries: [{ key: big, value: "-9223372036854775807" }, { key: null, value: [1, big, { deep: big }] }] } });
+    expectExact({
+      record: {
+        type: "map",
+        map: "@m",
+        entries: [
+          { key: big, value: "-9223372036854775807" },
+          { key: null, value: [1, big, { deep: big }] },
+        ],
+      },
+    });
     expectExact({ record: { type: "tseries", map: "@t", series: [{ key: null, points: [{ intervalStart: "1758100000000000000", value: 9 }] }] } });
     // A safe integer sent as a string stays a string; a non-canonical one stays as it was.
     for (const text of ["5", "007", "-0", "+3", "1e3"]) expectExact({ record: { type: "map", map: "@s", entries: [{ key: null, value: text }] } });
@@ -183,27 +215,87 @@ describe("frame codec", () => {
     const counts = { type: "map", map: "@calls", entries: comms.map((key, i) => ({ key, value: i * 1000 })) };
     expectExact({ record: counts }, names);
     // A stats() summary and an avg() value side by side.
-    expectExact({ record: { type: "stats", map: "@lat", entries: [{ key: "bash", value: { count: 2, average: 15, total: 31 } }, { key: "sshd", value: 7 }] } }, names);
+    expectExact(
+      {
+        record: {
+          type: "stats",
+          map: "@lat",
+          entries: [
+            { key: "bash", value: { count: 2, average: 15, total: 31 } },
+            { key: "sshd", value: 7 },
+          ],
+        },
+      },
+      names,
+    );
   });
 
   it("reads negative, underflow and open-ended buckets back: hist() and lhist() with any base", () => {
-    const negative = { type: "hist", map: "@h", series: [{ key: null, buckets: [{ min: null, max: -1, count: 1 }, { min: 0, max: 0, count: 2 }, { min: 1, max: 1, count: 0 }, { min: 2, max: 3, count: 4 }], total: 7 }] };
+    const negative = {
+      type: "hist",
+      map: "@h",
+      series: [
+        {
+          key: null,
+          buckets: [
+            { min: null, max: -1, count: 1 },
+            { min: 0, max: 0, count: 2 },
+            { min: 1, max: 1, count: 0 },
+            { min: 2, max: 3, count: 4 },
+          ],
+          total: 7,
+        },
+      ],
+    };
     const belowZero = {
       type: "hist",
       map: "@l",
-      series: [{ key: null, buckets: [{ min: null, max: -101, count: 1 }, { min: -100, max: -91, count: 0 }, { min: -90, max: -81, count: 5 }, { min: -80, max: null, count: 2 }], total: 8 }],
+      series: [
+        {
+          key: null,
+          buckets: [
+            { min: null, max: -101, count: 1 },
+            { min: -100, max: -91, count: 0 },
+            { min: -90, max: -81, count: 5 },
+            { min: -80, max: null, count: 2 },
+          ],
+          total: 8,
+        },
+      ],
     };
     const overflowOnly = { type: "hist", map: "@by_disk", series: [{ key: "nvme0n1", buckets: [{ min: 10, max: null, count: 1 }], total: 1 }] };
     const underflowOnly = { type: "hist", map: "@u", series: [{ key: null, buckets: [{ min: null, max: 9, count: 4 }], total: 4 }] };
     // bpftrace 0.17's hist() of a value >= 2^31 prints a wrong bucket; it is kept as printed.
-    const wrong = { type: "hist", map: "@w", series: [{ key: null, buckets: [{ min: -2147483648, max: 0, count: 1 }, { min: 1, max: 1, count: 1 }], total: 2 }] };
+    const wrong = {
+      type: "hist",
+      map: "@w",
+      series: [
+        {
+          key: null,
+          buckets: [
+            { min: -2147483648, max: 0, count: 1 },
+            { min: 1, max: 1, count: 1 },
+          ],
+          total: 2,
+        },
+      ],
+    };
     for (const record of [negative, belowZero, overflowOnly, underflowOnly, wrong]) expect(expectExact({ record }).encoding).toBe("compact");
   });
 
   it("stores a 12-bucket log2 print and its derived delta in a few dozen bytes", () => {
     const names = new Names();
     const perSecond = [2, 40, 620, 310, 14, 5, 2, 1, 1, 0, 1, 1];
-    const print = (second: number) => hist("@usecs", [{ key: null, buckets: log2(perSecond.map((n) => n * second * 86_400), 64) }]);
+    const print = (second: number) =>
+      hist("@usecs", [
+        {
+          key: null,
+          buckets: log2(
+            perSecond.map((n) => n * second * 86_400),
+            64,
+          ),
+        },
+      ]);
     const before = print(1);
     const now = print(2);
     const { encoded, decoded } = expectExact({ seq: 3, record: now, delta: deriveDelta(before, now) }, names, { seq: 1, record: before });
@@ -226,7 +318,7 @@ describe("frame codec", () => {
       { type: "hist", map: "@f", series: [{ key: null, buckets: [{ min: 1, max: 1, count: 1.5 }], total: 1.5 }] },
       { type: "hist", map: "@o", series: [{ key: null, buckets: [{ min: 1, max: 1, count: 1, note: "x" }], total: 1 }] },
       { type: "printf" },
-      { type: "future_record", data: { nested: [1, 2, { "__proto__": 1, constructor: "x" }] } },
+      { type: "future_record", data: { nested: [1, 2, { __proto__: 1, constructor: "x" }] } },
       { type: "overhead", windowSec: 5 },
     ];
     for (const record of odd) expect(expectExact({ record }).encoding).toBe("generic");
@@ -241,7 +333,30 @@ describe("frame codec", () => {
   });
 
   it("keeps numbers as JSON prints them: decimals, exponents, the limits of safe integers", () => {
-    const numbers = [0, -0, 1, -1, 239, 240, 255, 256, -129, 0.31, 0.313, -0.5, 123.456, 1e-7, 1.5e300, 1e21, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0.1 + 0.2, Math.PI];
+    const numbers = [
+      0,
+      -0,
+      1,
+      -1,
+      239,
+      240,
+      255,
+      256,
+      -129,
+      0.31,
+      0.313,
+      -0.5,
+      123.456,
+      1e-7,
+      1.5e300,
+      1e21,
+      2 ** 53,
+      -(2 ** 53),
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      0.1 + 0.2,
+      Math.PI,
+    ];
     expectExact({ record: { type: "value", value: numbers } });
     expectExact({ record: { ...overhead, cpuPercent: 0.1 + 0.2, eventsPerSec: 2 ** 60 } });
   });
@@ -256,8 +371,8 @@ describe("frame codec", () => {
 
   it("reads back exactly whatever random records and values it is given", () => {
     let state = 12345;
-    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
     const jsonValue = (depth: number): JsonValue => {
       switch (Math.floor(random() * (depth > 2 ? 5 : 7))) {
         case 0:

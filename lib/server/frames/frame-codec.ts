@@ -85,16 +85,38 @@ const name = (kind: NameKind): Field => ({ is: "name", kind, nullable: false });
 const nameOrNull = (kind: NameKind): Field => ({ is: "name", kind, nullable: true });
 const listOf = (item: Field): Field => ({ is: "list", item });
 const struct = (...fields: Fields): Field => ({ is: "struct", fields });
-const location = [["filename", value], ["line", value], ["column", value]] as const;
+const location = [
+  ["filename", value],
+  ["line", value],
+  ["column", value],
+] as const;
 
 /**
  * Record shapes by type, in tag order from 2. Stored: append new types at
  * the end, never reorder or change one (a changed shape is a new type tag).
  */
 const RECORD_SHAPES: readonly (readonly [string, Fields])[] = [
-  ["hist", [["map", name(NAME_KINDS.histMap)], ["series", listOf({ is: "histSeries" })]]],
-  ["map", [["map", name(NAME_KINDS.map)], ["entries", listOf(struct(["key", nameOrNull(NAME_KINDS.key)], ["value", value]))]]],
-  ["stats", [["map", name(NAME_KINDS.map)], ["entries", listOf(struct(["key", nameOrNull(NAME_KINDS.key)], ["value", value]))]]],
+  [
+    "hist",
+    [
+      ["map", name(NAME_KINDS.histMap)],
+      ["series", listOf({ is: "histSeries" })],
+    ],
+  ],
+  [
+    "map",
+    [
+      ["map", name(NAME_KINDS.map)],
+      ["entries", listOf(struct(["key", nameOrNull(NAME_KINDS.key)], ["value", value]))],
+    ],
+  ],
+  [
+    "stats",
+    [
+      ["map", name(NAME_KINDS.map)],
+      ["entries", listOf(struct(["key", nameOrNull(NAME_KINDS.key)], ["value", value]))],
+    ],
+  ],
   [
     "tseries",
     [
@@ -115,7 +137,13 @@ const RECORD_SHAPES: readonly (readonly [string, Fields])[] = [
   ["errorf", [["message", value], ...location]],
   ["warnf", [["message", value], ...location]],
   ["print_error", [["message", value], ...location]],
-  ["unrecognized", [["bpftraceType", value], ["raw", value]]],
+  [
+    "unrecognized",
+    [
+      ["bpftraceType", value],
+      ["raw", value],
+    ],
+  ],
   [
     "overhead",
     [
@@ -128,8 +156,22 @@ const RECORD_SHAPES: readonly (readonly [string, Fields])[] = [
       ["programs", listOf(struct(["id", value], ["name", nameOrNull(NAME_KINDS.text)], ["type", value], ["events", value], ["nsPerEvent", value]))],
     ],
   ],
-  ["gap", [["fromSeq", value], ["toSeq", value], ["frames", value], ["reason", value]]],
-  ["oversized", [["recordType", value], ["bytes", value]]],
+  [
+    "gap",
+    [
+      ["fromSeq", value],
+      ["toSeq", value],
+      ["frames", value],
+      ["reason", value],
+    ],
+  ],
+  [
+    "oversized",
+    [
+      ["recordType", value],
+      ["bytes", value],
+    ],
+  ],
 ];
 const FIRST_SHAPE_TAG = 2;
 const SHAPE_TAGS = new Map(RECORD_SHAPES.map(([type, fields], i) => [type, { tag: FIRST_SHAPE_TAG + i, fields }]));
@@ -197,7 +239,14 @@ function planRecord(record: unknown): RecordPlan {
 
 /** Fields from index `skip` on are written (a record's type is in its tag). */
 function planStruct(object: unknown, fields: Fields, skip = 0): Write | null {
-  if (!isObject(object) || !hasExactly(object, fields.map(([key]) => key))) return null;
+  if (
+    !isObject(object) ||
+    !hasExactly(
+      object,
+      fields.map(([key]) => key),
+    )
+  )
+    return null;
   const writes: Write[] = [];
   for (let i = skip; i < fields.length; i += 1) {
     const [key, field] = fields[i]!;

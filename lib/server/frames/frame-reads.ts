@@ -122,12 +122,13 @@ export async function listLatestFramesOfRuns(db: Db, runIds: readonly string[], 
     const seqs = new Set(ordered.map((row) => row.seq));
     for (const { frame } of frames) if (frame.deltaFromSeq !== undefined && !seqs.has(frame.deltaFromSeq)) wanted.push({ runKey, seq: frame.deltaFromSeq });
   }
-  const earlier = wanted.length === 0
-    ? []
-    : await query<{ runKey: number; seq: number; data: Uint8Array }>(
-        `SELECT f."runKey", f."seq", f."data" FROM unnest($1::int[], $2::int[]) AS w("runKey", "seq") JOIN "Frame" f ON f."runKey" = w."runKey" AND f."seq" = w."seq"`,
-        [wanted.map((w) => w.runKey), wanted.map((w) => w.seq)],
-      );
+  const earlier =
+    wanted.length === 0
+      ? []
+      : await query<{ runKey: number; seq: number; data: Uint8Array }>(
+          `SELECT f."runKey", f."seq", f."data" FROM unnest($1::int[], $2::int[]) AS w("runKey", "seq") JOIN "Frame" f ON f."runKey" = w."runKey" AND f."seq" = w."seq"`,
+          [wanted.map((w) => w.runKey), wanted.map((w) => w.seq)],
+        );
   const earlierByRun = groupByRun(earlier);
   const frames: Frame[] = [];
   for (const [runKey, runFrames] of decoded) {

@@ -58,7 +58,20 @@ function agentFrames(runId: string, seconds: number): Frame[] {
   for (let s = 1; s <= seconds; s += 1) {
     const at = START + s * 1000;
     const usecs = log2([2 * s, 600 * s, 14 * s, 5 * s, s, 0, s > 5 ? s - 5 : 0, 1, 0, 0, 1, "9007199254740993"]);
-    push({ type: "hist", map: "@usecs", series: [{ key: null, buckets: usecs, total: usecs.reduce<number | string>((sum, b) => (typeof b.count === "string" || typeof sum === "string" ? String(BigInt(sum) + BigInt(b.count)) : sum + b.count), 0) }] }, at);
+    push(
+      {
+        type: "hist",
+        map: "@usecs",
+        series: [
+          {
+            key: null,
+            buckets: usecs,
+            total: usecs.reduce<number | string>((sum, b) => (typeof b.count === "string" || typeof sum === "string" ? String(BigInt(sum) + BigInt(b.count)) : sum + b.count), 0),
+          },
+        ],
+      },
+      at,
+    );
     const comms = ["bash", "sshd", "postgres", s % 3 === 0 ? "kworker/0:1" : "node"];
     push(
       {
@@ -92,7 +105,7 @@ describe("frame storage", () => {
     const runId = await newRun();
     const sent = agentFrames(runId, 20);
     // Batches as an agent sends them at 1 Hz: a second's frames at a time.
-    for (let i = 0; i < sent.length; ) {
+    for (let i = 0; i < sent.length;) {
       const batch = sent.slice(i, i + 1 + (i % 4));
       expect(await insertFrames(t.db, runId, batch)).toBe(batch.length);
       i += batch.length;
@@ -190,5 +203,3 @@ describe("frame storage", () => {
     expect(compact!.bytes).toBeLessThan(old!.bytes / 10);
   });
 });
-
-

@@ -38,8 +38,34 @@ function frames(runId: string, count: number, startedAt: number): Frame[] {
     const at = startedAt + seq * 500;
     if (seq % 2 === 1) return { runId, seq, at, record: { type: "printf", text: `line ${seq}\n` } };
     const n = seq / 2;
-    const record = { type: "hist" as const, map: "@usecs", series: [{ key: null, buckets: [{ min: 1024, max: 2047, count: 10 * n }, { min: 2048, max: 4095, count: n }], total: 11 * n }] };
-    const delta = { type: "hist" as const, map: "@usecs", series: [{ key: null, buckets: [{ min: 1024, max: 2047, count: 10 }, { min: 2048, max: 4095, count: 1 }], total: 11 }] };
+    const record = {
+      type: "hist" as const,
+      map: "@usecs",
+      series: [
+        {
+          key: null,
+          buckets: [
+            { min: 1024, max: 2047, count: 10 * n },
+            { min: 2048, max: 4095, count: n },
+          ],
+          total: 11 * n,
+        },
+      ],
+    };
+    const delta = {
+      type: "hist" as const,
+      map: "@usecs",
+      series: [
+        {
+          key: null,
+          buckets: [
+            { min: 1024, max: 2047, count: 10 },
+            { min: 2048, max: 4095, count: 1 },
+          ],
+          total: 11,
+        },
+      ],
+    };
     return n === 1 ? { runId, seq, at, record } : { runId, seq, at, record, delta };
   });
 }

@@ -19,10 +19,7 @@ const RUNS_PER_QUERY = 20;
  * A run attached to an incident while its frames were being deleted keeps
  * the rest, and the note. Runs periodically; `signal` stops it between steps.
  */
-export async function pruneRunFrames(
-  db: Db,
-  options: { retentionDays: number; now?: Date; signal?: AbortSignal },
-): Promise<{ runs: number; frames: number }> {
+export async function pruneRunFrames(db: Db, options: { retentionDays: number; now?: Date; signal?: AbortSignal }): Promise<{ runs: number; frames: number }> {
   const done = { runs: 0, frames: 0 };
   if (options.retentionDays === 0) return done;
   const now = options.now ?? new Date();

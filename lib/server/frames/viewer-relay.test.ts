@@ -98,7 +98,10 @@ describe("ViewerRelay", () => {
     const { relay, messages, states } = harness();
     relay.watch("v1", { kind: "batch", batchId: "B" });
     relay.push([stored("a", "B", 7)]);
-    relay.pushStates([{ batchId: "B", snapshot: state("a", 7) }, { batchId: "X", snapshot: state("x") }]);
+    relay.pushStates([
+      { batchId: "B", snapshot: state("a", 7) },
+      { batchId: "X", snapshot: state("x") },
+    ]);
     relay.flush();
     expect(messages.get("v1")).toEqual([["a#7"]]);
     expect(states.get("v1")).toEqual([["a"]]);

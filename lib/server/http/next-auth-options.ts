@@ -46,14 +46,18 @@ function credentialsProvider(env: ServerEnv) {
       const parsed = passwordSignInInput.safeParse(raw);
       if (!parsed.success) return null;
       const address = clientAddress((req?.headers ?? {}) as Record<string, string>, { trustProxy: env.WORKBENCH_TRUST_PROXY });
-      const result = await signInWithPassword(getDb(), { ...parsed.data, address }, {
-        throttle: {
-          maxFailuresPerAccount: env.WORKBENCH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
-          maxFailuresPerAddress: env.WORKBENCH_LOGIN_MAX_FAILURES_PER_ADDRESS,
-          windowSec: env.WORKBENCH_LOGIN_THROTTLE_WINDOW_SEC,
+      const result = await signInWithPassword(
+        getDb(),
+        { ...parsed.data, address },
+        {
+          throttle: {
+            maxFailuresPerAccount: env.WORKBENCH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+            maxFailuresPerAddress: env.WORKBENCH_LOGIN_MAX_FAILURES_PER_ADDRESS,
+            windowSec: env.WORKBENCH_LOGIN_THROTTLE_WINDOW_SEC,
+          },
+          now: () => new Date(),
         },
-        now: () => new Date(),
-      });
+      );
       if (result.outcome === "throttled") {
         // next-auth answers 401 with this message as the `error` the login form reads.
         const minutes = Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 60_000));
@@ -97,7 +101,9 @@ function oidcProvider(env: ServerEnv): OAuthConfig<OidcClaims> {
 
 /** The providers WORKBENCH_AUTH_PROVIDERS names, in its order; every one ends in the same session row. */
 export function configuredProviders(env: ServerEnv) {
-  const names = env.WORKBENCH_AUTH_PROVIDERS.split(",").map((p) => p.trim()).filter(Boolean);
+  const names = env.WORKBENCH_AUTH_PROVIDERS.split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   return names.map((name) => {
     switch (name) {
       case "credentials":

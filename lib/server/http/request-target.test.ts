@@ -3,7 +3,16 @@ import { requestTargetProblem } from "./request-target.ts";
 
 describe("requestTargetProblem", () => {
   it("passes ordinary targets, escaped characters and lenient query text included", () => {
-    for (const target of ["/", "/api/runs/abc/frames?afterSeq=10", "/programs/new", "/runs/compare?a=x%2Cy&b=z#top", "/api/audit?actor=%C3%A9", "/api/audit?actor=%E0%A4%A", "/login?callbackUrl=%2F%5Cevil.example", "/%F0%9F%90%9D"]) {
+    for (const target of [
+      "/",
+      "/api/runs/abc/frames?afterSeq=10",
+      "/programs/new",
+      "/runs/compare?a=x%2Cy&b=z#top",
+      "/api/audit?actor=%C3%A9",
+      "/api/audit?actor=%E0%A4%A",
+      "/login?callbackUrl=%2F%5Cevil.example",
+      "/%F0%9F%90%9D",
+    ]) {
       expect(requestTargetProblem(target), target).toBeNull();
     }
   });

@@ -130,9 +130,7 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
       const actor = options.access.kind === "user" ? await requireActor(options.access.action, request.headers) : null;
       const params = parseWith(options.params, await context.params, "path");
       const query = parseWith(options.query, Object.fromEntries(request.nextUrl.searchParams), "query");
-      const body = options.body
-        ? parseWith(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "request")
-        : (undefined as TBody);
+      const body = options.body ? parseWith(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "request") : (undefined as TBody);
       const result = await handler({ request, actor, body, params, query });
       if (result instanceof Response) return withApiHeaders(result);
       return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200, headers: API_HEADERS });

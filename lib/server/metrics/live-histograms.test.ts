@@ -17,11 +17,28 @@ describe("LiveHistograms", () => {
     const store = new LiveHistograms(async () => LABELS);
     const frames: Frame[] = [
       { runId: "r1", seq: 1, at: 1, record: hist([[8, 15, 2]]) },
-      { runId: "r1", seq: 2, at: 2, record: hist([[8, 15, 5], [16, 31, 1]]), delta: hist([[8, 15, 3], [16, 31, 1]]) },
+      {
+        runId: "r1",
+        seq: 2,
+        at: 2,
+        record: hist([
+          [8, 15, 5],
+          [16, 31, 1],
+        ]),
+        delta: hist([
+          [8, 15, 3],
+          [16, 31, 1],
+        ]),
+      },
     ];
     store.record("r1", frames);
     await settle();
-    expect(counts(store)).toEqual([[[8, "5"], [16, "1"]]]);
+    expect(counts(store)).toEqual([
+      [
+        [8, "5"],
+        [16, "1"],
+      ],
+    ]);
     expect([...store.series()][0]).toMatchObject({ labels: LABELS, map: "@usecs", key: null, unit: "us" });
   });
 

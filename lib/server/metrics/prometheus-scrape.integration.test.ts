@@ -98,10 +98,14 @@ async function latestPrint(cookie: string): Promise<{ seq: number; buckets: Hist
 
 describe("Prometheus scraping /metrics", () => {
   it("passes promtool check metrics, but for three gauges of prom-client's defaults", async () => {
-    await waitFor("the run's histogram in /metrics", async () => {
-      const text = await (await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-      return text.includes(`run="${runId}"`) ? text : null;
-    }, 60_000);
+    await waitFor(
+      "the run's histogram in /metrics",
+      async () => {
+        const text = await (await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+        return text.includes(`run="${runId}"`) ? text : null;
+      },
+      60_000,
+    );
     const exposition = await (await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const check = promtoolCheckMetrics(exposition);
     // prom-client's default Node.js gauges carry a _total suffix promtool objects to; those three
@@ -151,7 +155,11 @@ describe("Prometheus scraping /metrics", () => {
     });
 
     const buckets = await prometheus.query(`workbench_run_map_bucket{run="${runId}"}`);
-    const bounds = buckets.data!.result!.map((sample) => sample.metric.le!).filter((le) => le !== "+Inf").map(Number).sort((a, b) => a - b);
+    const bounds = buckets
+      .data!.result!.map((sample) => sample.metric.le!)
+      .filter((le) => le !== "+Inf")
+      .map(Number)
+      .sort((a, b) => a - b);
     // Every bucket bpftrace printed is there, by its inclusive upper bound.
     for (const bucket of page.buckets.filter((b) => b.max !== null)) expect(bounds).toContain(Number(bucket.max));
 
@@ -195,16 +203,26 @@ describe("Prometheus scraping /metrics", () => {
       for (const target of panel.targets) {
         const answer = await prometheus.query(substitute(target.expr));
         expect(answer, `${panel.title} ${target.refId}: ${target.expr}`).toMatchObject({ status: "success" });
-        answers.set(`${panel.title}/${target.refId}`, answer.data!.result!.map((sample) => Number(sample.value[1])));
+        answers.set(
+          `${panel.title}/${target.refId}`,
+          answer.data!.result!.map((sample) => Number(sample.value[1])),
+        );
       }
     }
     // increase() needs two scrapes of the run's buckets in its window: ask again until it has them.
     const heatmap = dashboard.panels.find((panel) => panel.title === "Latency heatmap · $host")!.targets[0]!.expr;
-    await waitFor("two scrapes of the run's buckets", async () => {
-      const answer = await prometheus.query(substitute(heatmap));
-      answers.set("Latency heatmap · $host/A", answer.data!.result!.map((sample) => Number(sample.value[1])));
-      return answer.data!.result!.length > 0;
-    }, 20_000);
+    await waitFor(
+      "two scrapes of the run's buckets",
+      async () => {
+        const answer = await prometheus.query(substitute(heatmap));
+        answers.set(
+          "Latency heatmap · $host/A",
+          answer.data!.result!.map((sample) => Number(sample.value[1])),
+        );
+        return answer.data!.result!.length > 0;
+      },
+      20_000,
+    );
     // Series for the run's host (its histogram has stopped changing, so its rate-based p99 is NaN, as Grafana shows a gap).
     expect(answers.get("Latency heatmap · $host/A")!.length).toBeGreaterThan(0);
     expect(answers.get("p99 per host/A")).toHaveLength(1);

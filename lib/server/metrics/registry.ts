@@ -42,9 +42,30 @@ function createMetrics(): WorkbenchMetrics {
   const liveHistograms = new LiveHistograms((runId) => resolveLabels(runId));
   let counters = { agents: () => 0, viewers: () => 0 };
 
-  new Gauge({ name: "workbench_agents_connected", help: "Agents with an open socket to this server.", registers: [registry], collect() { this.set(counters.agents()); } });
-  new Gauge({ name: "workbench_live_viewers", help: "Browsers with an open live-view socket to this server.", registers: [registry], collect() { this.set(counters.viewers()); } });
-  new Gauge({ name: "workbench_live_runs", help: "Runs in progress whose histograms workbench_run_map shows.", registers: [registry], collect() { this.set(liveHistograms.runCount); } });
+  new Gauge({
+    name: "workbench_agents_connected",
+    help: "Agents with an open socket to this server.",
+    registers: [registry],
+    collect() {
+      this.set(counters.agents());
+    },
+  });
+  new Gauge({
+    name: "workbench_live_viewers",
+    help: "Browsers with an open live-view socket to this server.",
+    registers: [registry],
+    collect() {
+      this.set(counters.viewers());
+    },
+  });
+  new Gauge({
+    name: "workbench_live_runs",
+    help: "Runs in progress whose histograms workbench_run_map shows.",
+    registers: [registry],
+    collect() {
+      this.set(liveHistograms.runCount);
+    },
+  });
   const framesReceived = new Counter({
     name: "workbench_frames_received_total",
     help: "Frames stored, by where they came from (agent: live from a host; replay: an uploaded capture).",

@@ -10,10 +10,7 @@ import { logError } from "@/lib/server/log.ts";
  * value or an error a person understands. A handler never throws into
  * socket.io, and a malformed payload never reaches a use case.
  */
-export function withAck<TInput, TOutput>(
-  schema: z.ZodType<TInput>,
-  handler: (input: TInput) => Promise<TOutput>,
-): (payload: unknown, ack: unknown) => void {
+export function withAck<TInput, TOutput>(schema: z.ZodType<TInput>, handler: (input: TInput) => Promise<TOutput>): (payload: unknown, ack: unknown) => void {
   return (payload, ack) => {
     const reply: AckFn<TOutput> = typeof ack === "function" ? (ack as AckFn<TOutput>) : () => {};
     const parsed = schema.safeParse(payload);

@@ -49,7 +49,10 @@ async function relayDryRun(agents: AgentNamespace, db: Db, dryRunId: string, hos
   // The process the host's agent is connected to relays it; with none anywhere in the cluster, any may say so (once: the result is recorded only while pending).
   const [socket] = await agents.local.in(hostRoom(hostId)).fetchSockets();
   if (!socket) {
-    const elsewhere = await agents.in(hostRoom(hostId)).fetchSockets().catch(() => []);
+    const elsewhere = await agents
+      .in(hostRoom(hostId))
+      .fetchSockets()
+      .catch(() => []);
     if (elsewhere.length === 0) await recordDryRunResult(db, dryRunId, { unavailable: "no agent of this host is connected" });
     return;
   }

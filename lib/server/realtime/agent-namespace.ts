@@ -1,6 +1,18 @@
 import "server-only";
 import type { Namespace, Socket } from "socket.io";
-import { agentHelloSchema, agentStateSchema, ordersPullSchema, runEndSchema, runFramesSchema, runStartSchema, trustPullSchema, type AgentToServerEvents, type RunEnd, type RunStart, type ServerToAgentEvents } from "@/lib/protocol/agent-events.ts";
+import {
+  agentHelloSchema,
+  agentStateSchema,
+  ordersPullSchema,
+  runEndSchema,
+  runFramesSchema,
+  runStartSchema,
+  trustPullSchema,
+  type AgentToServerEvents,
+  type RunEnd,
+  type RunStart,
+  type ServerToAgentEvents,
+} from "@/lib/protocol/agent-events.ts";
 import type { Db } from "@/lib/server/db/client.ts";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
 import { recordHostSeen } from "@/lib/server/data/hosts.ts";
@@ -23,10 +35,7 @@ type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<strin
 
 export const hostRoom = (hostId: string) => `host:${hostId}`;
 
-export function setUpAgentNamespace(
-  namespace: AgentNamespace,
-  deps: { db: Db; frames: AgentFramesDeps },
-): void {
+export function setUpAgentNamespace(namespace: AgentNamespace, deps: { db: Db; frames: AgentFramesDeps }): void {
   const { db } = deps;
   // A fleet's agents start, and end, their runs within a second of each other: one transaction for all who asked meanwhile.
   const starts = new RequestBatcher<{ agent: AgentIdentity; request: RunStart }, StartAnswer>((requests) => startRuns(db, requests));
@@ -48,24 +57,45 @@ export function setUpAgentNamespace(
     void socket.join(hostRoom(agent.hostId));
     logInfo("agent connected", { host: agent.hostName });
 
-    socket.on("agent:hello", withAck(agentHelloSchema, async (hello) => {
-      await recordAgentHello(db, agent, hello);
-      if (hello.localStop) await recordAgentState(db, agent, { localStop: hello.localStop });
-      return { hostName: agent.hostName };
-    }));
-    socket.on("agent:state", withAck(agentStateSchema, async (state) => {
-      await recordAgentState(db, agent, state);
-      return {};
-    }));
-    socket.on("orders:pull", withAck(ordersPullSchema, async (request) => ({ orders: await listRunOrders(db, agent, request) })));
-    socket.on("trust:pull", withAck(trustPullSchema, async (request) => ({ statements: await listTrustStatements(db, request.afterSeq) })));
-    socket.on("run:start", withAck(runStartSchema, (request) => starts.submit({ agent, request })));
+    socket.on(
+      "agent:hello",
+      withAck(agentHelloSchema, async (hello) => {
+        await recordAgentHello(db, agent, hello);
+        if (hello.localStop) await recordAgentState(db, agent, { localStop: hello.localStop });
+        return { hostName: agent.hostName };
+      }),
+    );
+    socket.on(
+      "agent:state",
+      withAck(agentStateSchema, async (state) => {
+        await recordAgentState(db, agent, state);
+        return {};
+      }),
+    );
+    socket.on(
+      "orders:pull",
+      withAck(ordersPullSchema, async (request) => ({ orders: await listRunOrders(db, agent, request) })),
+    );
+    socket.on(
+      "trust:pull",
+      withAck(trustPullSchema, async (request) => ({ statements: await listTrustStatements(db, request.afterSeq) })),
+    );
+    socket.on(
+      "run:start",
+      withAck(runStartSchema, (request) => starts.submit({ agent, request })),
+    );
     // Stored before the acknowledgement (group commit): an agent only forgets a frame the database has.
-    socket.on("run:frames", withAck(runFramesSchema, (batch) => recordAgentFrames(deps.frames, agent, batch)));
-    socket.on("run:end", withAck(runEndSchema, async (report) => {
-      await ends.submit({ agent, report });
-      return {};
-    }));
+    socket.on(
+      "run:frames",
+      withAck(runFramesSchema, (batch) => recordAgentFrames(deps.frames, agent, batch)),
+    );
+    socket.on(
+      "run:end",
+      withAck(runEndSchema, async (report) => {
+        await ends.submit({ agent, report });
+        return {};
+      }),
+    );
     socket.on("disconnect", (reason) => {
       logInfo("agent disconnected", { host: agent.hostName, reason });
       void recordHostSeen(db, agent.hostId).catch(() => {});

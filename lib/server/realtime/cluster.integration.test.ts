@@ -92,8 +92,18 @@ async function viewerOn(server: WebServer, runId: string) {
 
 describe("several server processes", () => {
   it("relays an agent's frames on one process to a viewer on the other, and survives the agent's process dying mid-run", async () => {
-    agent = startAgentProcess({ serverUrl: `http://127.0.0.1:${proxy.port}`, credential: host.credential, publicKey: key.publicKey, hostName: host.hostName, extraArgs: ["--stop-grace-sec", "3"] });
-    await waitFor("the agent to connect through the proxy (to process A)", async () => (await t.db.host.findUniqueOrThrow({ where: { id: host.hostId }, select: { facts: true } })).facts, 30_000);
+    agent = startAgentProcess({
+      serverUrl: `http://127.0.0.1:${proxy.port}`,
+      credential: host.credential,
+      publicKey: key.publicKey,
+      hostName: host.hostName,
+      extraArgs: ["--stop-grace-sec", "3"],
+    });
+    await waitFor(
+      "the agent to connect through the proxy (to process A)",
+      async () => (await t.db.host.findUniqueOrThrow({ where: { id: host.hostId }, select: { facts: true } })).facts,
+      30_000,
+    );
     const { revisionId } = await createProgram(
       t.db,
       engineer,

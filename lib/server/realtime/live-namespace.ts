@@ -117,8 +117,10 @@ export function setUpLiveNamespace(namespace: LiveNamespace, deps: LiveNamespace
     const userId = socket.data.actor.id;
     const mine = inFlight.bySocket.get(socket.id) ?? 0;
     const theirs = inFlight.byUser.get(userId) ?? 0;
-    if (mine >= LIVE_LIMITS.requestsPerSocket) throw new AppError("TOO_MANY_REQUESTS", `At most ${LIVE_LIMITS.requestsPerSocket} requests at once on one connection; wait for the answers.`);
-    if (theirs >= LIVE_LIMITS.requestsPerUser) throw new AppError("TOO_MANY_REQUESTS", `At most ${LIVE_LIMITS.requestsPerUser} live requests at once per person; wait for the answers.`);
+    if (mine >= LIVE_LIMITS.requestsPerSocket)
+      throw new AppError("TOO_MANY_REQUESTS", `At most ${LIVE_LIMITS.requestsPerSocket} requests at once on one connection; wait for the answers.`);
+    if (theirs >= LIVE_LIMITS.requestsPerUser)
+      throw new AppError("TOO_MANY_REQUESTS", `At most ${LIVE_LIMITS.requestsPerUser} live requests at once per person; wait for the answers.`);
     inFlight.bySocket.set(socket.id, mine + 1);
     inFlight.byUser.set(userId, theirs + 1);
     return () => {
@@ -158,8 +160,14 @@ export function setUpLiveNamespace(namespace: LiveNamespace, deps: LiveNamespace
     if (!userSockets) socketsByUser.set(userId, (userSockets = new Set()));
     userSockets.add(socket);
 
-    socket.on("run:watch", withAck(runWatchSchema, ({ runId }) => watch(socket, { kind: "run", runId }, (actor) => watchRun(db, actor, runId))));
-    socket.on("batch:watch", withAck(batchWatchSchema, ({ batchId }) => watch(socket, { kind: "batch", batchId }, (actor) => watchBatch(db, actor, batchId))));
+    socket.on(
+      "run:watch",
+      withAck(runWatchSchema, ({ runId }) => watch(socket, { kind: "run", runId }, (actor) => watchRun(db, actor, runId))),
+    );
+    socket.on(
+      "batch:watch",
+      withAck(batchWatchSchema, ({ batchId }) => watch(socket, { kind: "batch", batchId }, (actor) => watchBatch(db, actor, batchId))),
+    );
     socket.on("run:unwatch", (payload: unknown) => {
       const parsed = runWatchSchema.safeParse(payload);
       if (parsed.success) relay.unwatch(socket.id, { kind: "run", runId: parsed.data.runId });
@@ -211,7 +219,8 @@ function countSubscriptions(relay: ViewerRelay, socketId: string, subscription: 
   if (held.some((s) => keyOf(s) === keyOf(subscription))) return {};
   const runs = held.filter((s) => s.kind === "run").length;
   const batches = held.length - runs;
-  if (subscription.kind === "run" && runs >= LIVE_LIMITS.runsPerSocket) return { exceeded: `One connection watches at most ${LIVE_LIMITS.runsPerSocket} runs; watch their batch instead, or stop watching some.` };
+  if (subscription.kind === "run" && runs >= LIVE_LIMITS.runsPerSocket)
+    return { exceeded: `One connection watches at most ${LIVE_LIMITS.runsPerSocket} runs; watch their batch instead, or stop watching some.` };
   if (subscription.kind === "batch" && batches >= LIVE_LIMITS.batchesPerSocket) return { exceeded: `One connection watches at most ${LIVE_LIMITS.batchesPerSocket} batches.` };
   return {};
 }

@@ -110,7 +110,10 @@ describe("frames from agents", () => {
       ["a bucket count that is not an integer", { ...good, series: [{ key: null, buckets: [{ min: 1, max: 1, count: "abc" }], total: 1 }] }],
       ["buckets a string", { ...good, series: [{ key: null, buckets: "x", total: 1 }] }],
       ["a map key with a NUL character", { type: "map", map: "@by_comm", entries: [{ key: "bash\u0000", value: 1 }] }],
-      ["an overhead record with a text percentage", { type: "overhead", windowSec: 1, cpuPercent: "high", bpfPercent: 0, bpftracePercent: 0, budgetPercent: 1, eventsPerSec: 0, programs: [] }],
+      [
+        "an overhead record with a text percentage",
+        { type: "overhead", windowSec: 1, cpuPercent: "high", bpfPercent: 0, bpftracePercent: 0, budgetPercent: 1, eventsPerSec: 0, programs: [] },
+      ],
       ["an unknown record type", { type: "surprise" }],
     ];
     for (const [what, record] of malformed) {
@@ -147,7 +150,10 @@ describe("frames from agents", () => {
     const late = await request(agent, "run:frames", { runId, frames: [frame(runId, 2), frame(runId, 3)] });
     expect(late).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
     // Not even a resend of a stored seq with other content changes the evidence.
-    expect(await request(agent, "run:frames", { runId, frames: [frame(runId, 1, { type: "printf", text: "rewritten" })] })).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+    expect(await request(agent, "run:frames", { runId, frames: [frame(runId, 1, { type: "printf", text: "rewritten" })] })).toMatchObject({
+      ok: false,
+      error: { code: "CONFLICT" },
+    });
     expect(await storedSeqs(runId)).toEqual([1]);
     expect(await lastSeqOf(runId)).toBe(1);
   });
@@ -169,7 +175,8 @@ describe("viewers", () => {
     const replies = await Promise.all(
       live.map(async (i) => {
         const answers = [];
-        for (const { seq } of sends.filter((send) => send.i === i)) answers.push(await request(hosts[i]!.socket, "run:frames", { runId: runIds[i], frames: [frame(runIds[i]!, seq)] }));
+        for (const { seq } of sends.filter((send) => send.i === i))
+          answers.push(await request(hosts[i]!.socket, "run:frames", { runId: runIds[i], frames: [frame(runIds[i]!, seq)] }));
         return answers;
       }),
     );
@@ -177,7 +184,10 @@ describe("viewers", () => {
     await waitFor("every frame to reach the viewer", () => messages.flat().filter((f) => f.runId !== runIds[0]).length >= sends.length, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const i of live) {
-      const seqs = messages.flat().filter((f) => f.runId === runIds[i]).map((f) => f.seq);
+      const seqs = messages
+        .flat()
+        .filter((f) => f.runId === runIds[i])
+        .map((f) => f.seq);
       expect(seqs).toEqual([3, 4, 5, 6, 7]);
     }
     expect(messages.length).toBeLessThan(sends.length);

@@ -26,12 +26,7 @@ export type SreFeed = {
   onRunState(runId: string, status: "QUEUED" | "RUNNING" | "ENDED"): void;
 };
 
-export function createSreFeed(deps: {
-  db: Db;
-  push: (items: StoredFrames[]) => void;
-  agents: () => number;
-  viewers: () => number;
-}): SreFeed {
+export function createSreFeed(deps: { db: Db; push: (items: StoredFrames[]) => void; agents: () => number; viewers: () => number }): SreFeed {
   const metrics = getMetrics();
   metrics.setSocketCounters({ agents: deps.agents, viewers: deps.viewers });
   // A fleet's runs start within a second: their labels are read together.

@@ -8,9 +8,15 @@ import { z } from "zod";
 export const reviewRulesSchema = z.strictObject({
   approvalsRequired: z.number().int().min(1, "At least one approval.").max(5, "At most five approvals."),
   /** How long a submitted revision waits for its decision before it expires. */
-  reviewWindowHours: z.number().min(1, "At least an hour.").max(24 * 14, "At most two weeks."),
+  reviewWindowHours: z
+    .number()
+    .min(1, "At least an hour.")
+    .max(24 * 14, "At most two weeks."),
   /** How long an approval stays valid: its run orders expire then, and running ones stop. */
-  approvalValidHours: z.number().min(0.25, "At least 15 minutes.").max(24 * 7, "At most a week."),
+  approvalValidHours: z
+    .number()
+    .min(0.25, "At least 15 minutes.")
+    .max(24 * 7, "At most a week."),
   /**
    * Programs using elevated probe types (uprobes, kprobes, ...) may be submitted, and then need an
    * approval from a security reviewer. Off: such programs are refused at submission.

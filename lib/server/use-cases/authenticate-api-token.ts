@@ -26,7 +26,10 @@ export function bearerTokenOf(authorization: string): string {
  */
 export async function authenticateApiToken(db: Db, token: string, address: string | null, now = new Date()): Promise<Actor> {
   if (!API_TOKEN_PATTERN.test(token)) {
-    throw new AppError("UNAUTHENTICATED", "The bearer token is malformed: a workbench API token is wbt_ and 43 more characters. Copy it again, or create one on your account page.");
+    throw new AppError(
+      "UNAUTHENTICATED",
+      "The bearer token is malformed: a workbench API token is wbt_ and 43 more characters. Copy it again, or create one on your account page.",
+    );
   }
   const found = await findApiTokenByHash(db, hashSecret(token));
   if (!found) throw new AppError("UNAUTHENTICATED", "This API token is not known here (mistyped, or from another workbench); create one on your account page.");

@@ -11,7 +11,12 @@ import { parseInput } from "@/lib/server/parse-input.ts";
 export const changeHostLabelsInput = z.object({
   labels: hostLabelsSchema,
   // Absent or blank is none; the output parses to itself (the use case parses what its route parsed).
-  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional().transform((reason) => reason || undefined),
+  reason: z
+    .string()
+    .trim()
+    .max(500, "Keep the reason under 500 characters.")
+    .optional()
+    .transform((reason) => reason || undefined),
 });
 
 const describeLabels = (labels: readonly string[]) => (labels.length ? labels.join(",") : "(no labels)");
@@ -23,12 +28,7 @@ const describeLabels = (labels: readonly string[]) => (labels.length ? labels.jo
  * admins' edits take turns, so each audit entry's "before" is what the edit
  * really replaced.
  */
-export async function changeHostLabels(
-  db: Db,
-  actor: Actor,
-  hostId: string,
-  rawInput: z.input<typeof changeHostLabelsInput>,
-): Promise<{ labels: string[]; changed: boolean }> {
+export async function changeHostLabels(db: Db, actor: Actor, hostId: string, rawInput: z.input<typeof changeHostLabelsInput>): Promise<{ labels: string[]; changed: boolean }> {
   authorize(actor, "host.label");
   const input = parseInput(changeHostLabelsInput, rawInput);
   return db.$transaction(async (tx) => {

@@ -6,9 +6,7 @@ import { appendAudit, userActor } from "@/lib/server/data/audit.ts";
 import { findIncidentStatus, updateIncidentStatus } from "@/lib/server/data/incidents.ts";
 import { AppError } from "@/lib/server/errors.ts";
 
-export const changeIncidentStatusSchema = z
-  .object({ status: z.enum(["OPEN", "RESOLVED"], { error: 'status is "OPEN" or "RESOLVED"' }) })
-  .strict();
+export const changeIncidentStatusSchema = z.object({ status: z.enum(["OPEN", "RESOLVED"], { error: 'status is "OPEN" or "RESOLVED"' }) }).strict();
 
 /** Resolves an incident or opens it again. */
 export async function changeIncidentStatus(

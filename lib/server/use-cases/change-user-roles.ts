@@ -21,12 +21,7 @@ export const changeUserRolesInput = z.object({ roles: rolesInput, reason: option
  * admin grants it, and the audit entry names both: the admin as its actor,
  * the user as its target, with their email and name.
  */
-export async function changeUserRoles(
-  db: Db,
-  actor: Actor,
-  userId: string,
-  input: z.output<typeof changeUserRolesInput>,
-): Promise<{ roles: Role[]; changed: boolean }> {
+export async function changeUserRoles(db: Db, actor: Actor, userId: string, input: z.output<typeof changeUserRolesInput>): Promise<{ roles: Role[]; changed: boolean }> {
   authorize(actor, "user.manage");
   if (userId === actor.id && !input.roles.includes("ADMIN")) {
     throw new AppError("UNPROCESSABLE", "You cannot remove your own admin role; another admin has to.");

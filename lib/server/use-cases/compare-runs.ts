@@ -19,9 +19,18 @@ const runIdList = z
   .string()
   .trim()
   .min(1, "name at least one run")
-  .transform((value) => value.split(",").map((id) => id.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(1).max(64)).min(1, "name at least one run").max(MAX_RUNS_PER_SIDE, `at most ${MAX_RUNS_PER_SIDE} runs per side`));
-const seconds = z.coerce.number().min(0, "a time range starts at 0 s or later").max(7 * 86_400).optional();
+const seconds = z.coerce
+  .number()
+  .min(0, "a time range starts at 0 s or later")
+  .max(7 * 86_400)
+  .optional();
 
 /** Query of GET /api/runs/comparison: `a` and `b` are comma-separated run ids; times are seconds since each run started. */
 export const compareRunsQuerySchema = z

@@ -35,12 +35,7 @@ export type CreatedApiToken = { id: string; name: string; token: string; scopes:
  * caller's roles allow. Only a signed-in session creates one: no scope
  * allows `token.manage`, so a token cannot mint another.
  */
-export async function createApiToken(
-  db: Db,
-  actor: Actor,
-  rawInput: CreateApiTokenInput,
-  options: { maxDays: number; now?: Date },
-): Promise<CreatedApiToken> {
+export async function createApiToken(db: Db, actor: Actor, rawInput: CreateApiTokenInput, options: { maxDays: number; now?: Date }): Promise<CreatedApiToken> {
   authorize(actor, "token.manage");
   const input = parseInput(createApiTokenInput, rawInput);
   if (input.expiresInDays > options.maxDays) {

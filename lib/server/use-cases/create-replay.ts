@@ -14,11 +14,7 @@ const UPLOAD_WINDOW_MS = 24 * 3600 * 1000;
 export const createReplaySchema = z
   .object({
     name: z.string().trim().min(1, "Give the replay a name, e.g. the capture's file name.").max(200, "The name is longer than 200 characters."),
-    sourceHost: z
-      .string()
-      .trim()
-      .regex(HOST_NAME_PATTERN, "The source host is a host name: letters, digits, dots, dashes and underscores, up to 63 characters.")
-      .optional(),
+    sourceHost: z.string().trim().regex(HOST_NAME_PATTERN, "The source host is a host name: letters, digits, dots, dashes and underscores, up to 63 characters.").optional(),
     program: z
       .string()
       .refine((text) => Buffer.byteLength(text, "utf8") <= MAX_PROGRAM_BYTES, `The program is longer than ${MAX_PROGRAM_BYTES / 1024} KiB.`)

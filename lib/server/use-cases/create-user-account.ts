@@ -17,11 +17,7 @@ export const createUserAccountInput = z.object({
   name: z.string({ error: "A name is needed." }).trim().min(1, "A name is needed.").max(100, "Keep the name under 100 characters."),
   roles: rolesInput,
   /** Left out: the server makes one up and shows it once. */
-  password: z
-    .string()
-    .min(MIN_PASSWORD_LENGTH, `A password has at least ${MIN_PASSWORD_LENGTH} characters.`)
-    .max(1024, "A password has at most 1024 characters.")
-    .optional(),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `A password has at least ${MIN_PASSWORD_LENGTH} characters.`).max(1024, "A password has at most 1024 characters.").optional(),
   reason: optionalReason,
 });
 

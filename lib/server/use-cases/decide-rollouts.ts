@@ -59,7 +59,11 @@ export async function decideRollout(db: Db, rolloutId: string, now = () => new D
       const detail = `launch aborted: ${verdict.sentence}`;
       const ended = await endHeldRuns(tx, rolloutId, detail, at);
       // Canaries still running (another canary failed) stop too.
-      const stopping = await markRunsStopRequested(tx, canaries.filter((run) => run.status === "RUNNING").map((run) => run.id), { userId: null, reason: detail, at });
+      const stopping = await markRunsStopRequested(
+        tx,
+        canaries.filter((run) => run.status === "RUNNING").map((run) => run.id),
+        { userId: null, reason: detail, at },
+      );
       audit[0]!.data = { ...audit[0]!.data, ended: ended.length, stopped: stopping.length };
       for (const id of ended) audit.push({ actor: { type: "system" }, action: "run.abort", target: { type: "run", id }, fromState: "QUEUED", toState: "ENDED", reason: detail });
       for (const run of stopping) {

@@ -45,10 +45,19 @@ export async function engageStopSwitch(
     const engaged = await insertStopSwitch(tx, { scope: scope.scope, scopeValue: scope.value, scopeName: scope.name, reason: input.reason, engagedById: actor.id, engagedAt: now });
     const detail = `stopped by ${actor.name} with the stop switch for ${scope.name}: ${input.reason}`;
     const open = await listOpenRunsInScope(tx, scope.scope, scope.value);
-    const ended = await stopQueuedRuns(tx, open.filter((run) => run.status === "QUEUED").map((run) => run.id), detail, now);
+    const ended = await stopQueuedRuns(
+      tx,
+      open.filter((run) => run.status === "QUEUED").map((run) => run.id),
+      detail,
+      now,
+    );
     // A run that started between the read and the update is RUNNING now: asked to stop with the others.
     const endedSet = new Set(ended);
-    const stopping = await markRunsStopRequested(tx, open.filter((run) => !endedSet.has(run.id)).map((run) => run.id), { userId: actor.id, reason: detail, at: now });
+    const stopping = await markRunsStopRequested(
+      tx,
+      open.filter((run) => !endedSet.has(run.id)).map((run) => run.id),
+      { userId: actor.id, reason: detail, at: now },
+    );
     await recordStopSwitchCounts(tx, engaged.id, { endedQueued: ended.length, stoppedRunning: stopping.length });
     const who = { type: "user" as const, id: actor.id, name: actor.name };
     const audit: AuditEntry[] = [
@@ -60,8 +69,24 @@ export async function engageStopSwitch(
         reason: input.reason,
         data: { scope: scope.scope, scopeValue: scope.value, scopeName: scope.name, endedQueued: ended.length, stoppedRunning: stopping.length },
       },
-      ...ended.map((id) => ({ actor: who, action: "run.stop", target: { type: "run", id }, fromState: "QUEUED", toState: "ENDED", reason: detail, data: { stopSwitchId: engaged.id } })),
-      ...stopping.map((run) => ({ actor: who, action: "run.stop", target: { type: "run", id: run.id }, fromState: "RUNNING", toState: "STOPPING", reason: detail, data: { stopSwitchId: engaged.id } })),
+      ...ended.map((id) => ({
+        actor: who,
+        action: "run.stop",
+        target: { type: "run", id },
+        fromState: "QUEUED",
+        toState: "ENDED",
+        reason: detail,
+        data: { stopSwitchId: engaged.id },
+      })),
+      ...stopping.map((run) => ({
+        actor: who,
+        action: "run.stop",
+        target: { type: "run", id: run.id },
+        fromState: "RUNNING",
+        toState: "STOPPING",
+        reason: detail,
+        data: { stopSwitchId: engaged.id },
+      })),
     ];
     await appendAuditBatch(tx, audit);
     const events: WorkbenchEvent[] = [

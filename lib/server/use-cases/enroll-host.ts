@@ -12,9 +12,7 @@ import { parseInput } from "@/lib/server/parse-input.ts";
 
 export const enrollHostInput = z.object({
   token: z.string({ error: "The enrollment token is missing." }).min(10).max(200),
-  hostName: z
-    .string({ error: "The host name is missing." })
-    .regex(HOST_NAME_PATTERN, "A host name is letters, digits, '.', '_' and '-', at most 63 characters."),
+  hostName: z.string({ error: "The host name is missing." }).regex(HOST_NAME_PATTERN, "A host name is letters, digits, '.', '_' and '-', at most 63 characters."),
   /** Labels the agent proposes (`enroll --label k=v`); kept only if the token allows it. */
   labels: hostLabelsSchema.default([]),
 });

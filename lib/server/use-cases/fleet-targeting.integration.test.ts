@@ -176,7 +176,10 @@ describe("a revision that targets a label selector", () => {
     expect(outcome.status).toBe("APPROVED");
 
     const expected = [db1, db2, late, named].map((h) => h.hostName).sort();
-    const runs = await t.db.run.findMany({ where: { approvalId: outcome.reviewId }, select: { id: true, hostId: true, envelope: true, status: true, host: { select: { name: true } } } });
+    const runs = await t.db.run.findMany({
+      where: { approvalId: outcome.reviewId },
+      select: { id: true, hostId: true, envelope: true, status: true, host: { select: { name: true } } },
+    });
     expect(runs.map((run) => run.host!.name).sort()).toEqual(expected);
     expect(new Set(outcome.runIds)).toEqual(new Set(runs.map((run) => run.id)));
     for (const run of runs) {
@@ -228,9 +231,21 @@ describe("a revision that targets a label selector", () => {
   });
 
   it("needs a target: neither hosts nor a selector is refused, and a malformed selector is refused with its problem", async () => {
-    await expectAppError(createProgram(t.db, engineer, { name: "nowhere", source: SOURCE, durationSec: 30 }, RULES), "BAD_REQUEST", /Choose at least one target host, or a label selector/);
-    await expectAppError(createProgram(t.db, engineer, { name: "typo", source: SOURCE, durationSec: 30, targetSelector: "role==db" }, RULES), "BAD_REQUEST", /targetSelector: .*"=="/);
-    await expectAppError(createProgram(t.db, engineer, { name: "never", source: SOURCE, durationSec: 30, targetSelector: "role=db,role=web" }, RULES), "BAD_REQUEST", /nothing could match/);
+    await expectAppError(
+      createProgram(t.db, engineer, { name: "nowhere", source: SOURCE, durationSec: 30 }, RULES),
+      "BAD_REQUEST",
+      /Choose at least one target host, or a label selector/,
+    );
+    await expectAppError(
+      createProgram(t.db, engineer, { name: "typo", source: SOURCE, durationSec: 30, targetSelector: "role==db" }, RULES),
+      "BAD_REQUEST",
+      /targetSelector: .*"=="/,
+    );
+    await expectAppError(
+      createProgram(t.db, engineer, { name: "never", source: SOURCE, durationSec: 30, targetSelector: "role=db,role=web" }, RULES),
+      "BAD_REQUEST",
+      /nothing could match/,
+    );
   });
 });
 
@@ -271,7 +286,9 @@ describe("the content hash covers the selector", () => {
   });
 
   it("a revision without a selector hashes as before selectors existed", () => {
-    const legacy = `sha256:${createHash("sha256").update(JSON.stringify({ limits: { durationSec: 30 }, source: SOURCE, targets: ["a", "b"] })).digest("hex")}`;
+    const legacy = `sha256:${createHash("sha256")
+      .update(JSON.stringify({ limits: { durationSec: 30 }, source: SOURCE, targets: ["a", "b"] }))
+      .digest("hex")}`;
     expect(revisionContentHash({ source: SOURCE, durationSec: 30, targetNames: ["b", "a"], targetSelector: null })).toBe(legacy);
   });
 });

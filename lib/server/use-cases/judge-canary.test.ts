@@ -36,7 +36,10 @@ describe("the canary decision", () => {
       sentence: "the canary on web-1 ended with an error (overhead limit: overhead 36% of a CPU over the 1% budget)",
       cpuPercent: 36,
     });
-    expect(judgeCanary(rule, [canary({ status: "ENDED", endReason: "EXPIRED", endDetail: null, startedAt: null })], at(0))).toMatchObject({ verdict: "abort", sentence: "the canary on web-1 ended with an error (expired)" });
+    expect(judgeCanary(rule, [canary({ status: "ENDED", endReason: "EXPIRED", endDetail: null, startedAt: null })], at(0))).toMatchObject({
+      verdict: "abort",
+      sentence: "the canary on web-1 ended with an error (expired)",
+    });
   });
 
   it("aborts as soon as a measured figure is over the budget, before the period ends", () => {

@@ -12,9 +12,7 @@ export type CanaryFacts = {
   cpuPercent: number | null;
 };
 
-export type CanaryVerdict =
-  | { verdict: "wait" }
-  | { verdict: "pass" | "abort"; sentence: string; cpuPercent: number | null };
+export type CanaryVerdict = { verdict: "wait" } | { verdict: "pass" | "abort"; sentence: string; cpuPercent: number | null };
 
 /** Endings that are no error: bpftrace exited on its own, or the run reached its signed duration. */
 const CLEAN_ENDS = new Set(["COMPLETED", "DURATION_LIMIT"]);
@@ -34,7 +32,9 @@ export function judgeCanary(rule: { periodSec: number; budgetPercent: number }, 
   const peak = measured.length > 0 ? Math.max(...measured) : null;
   for (const canary of canaries) {
     if (canary.status === "ENDED" && !CLEAN_ENDS.has(canary.endReason ?? "")) {
-      const why = canary.endDetail ? `${(canary.endReason ?? "ended").toLowerCase().replaceAll("_", " ")}: ${canary.endDetail}` : (canary.endReason ?? "ended").toLowerCase().replaceAll("_", " ");
+      const why = canary.endDetail
+        ? `${(canary.endReason ?? "ended").toLowerCase().replaceAll("_", " ")}: ${canary.endDetail}`
+        : (canary.endReason ?? "ended").toLowerCase().replaceAll("_", " ");
       return { verdict: "abort", sentence: `the canary on ${canary.hostName} ended with an error (${why})`, cpuPercent: peak };
     }
   }
@@ -59,7 +59,11 @@ export function judgeCanary(rule: { periodSec: number; budgetPercent: number }, 
   if (unmeasuredSince !== null) {
     if (now.getTime() < unmeasuredSince + MEASUREMENT_GRACE_MS) return { verdict: "wait" };
     const silent = canaries.filter((canary) => canary.status !== "ENDED" && canary.cpuPercent === null).map((canary) => canary.hostName);
-    return { verdict: "abort", sentence: `the canary on ${silent.join(", ")} reported no overhead measurement in ${rule.periodSec + MEASUREMENT_GRACE_MS / 1000} s`, cpuPercent: peak };
+    return {
+      verdict: "abort",
+      sentence: `the canary on ${silent.join(", ")} reported no overhead measurement in ${rule.periodSec + MEASUREMENT_GRACE_MS / 1000} s`,
+      cpuPercent: peak,
+    };
   }
   const hosts = canaries.map((canary) => canary.hostName).join(", ");
   const cost = peak === null ? "ended before its first overhead sample" : `measured ${percent(peak)} of a CPU at most`;

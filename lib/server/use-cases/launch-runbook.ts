@@ -42,11 +42,7 @@ export const launchRunbookInput = z
       .int("The duration is a whole number of seconds.")
       .min(1, "The duration is at least one second.")
       .max(MAX_DURATION_SEC_CEILING, `The duration is at most ${MAX_DURATION_SEC_CEILING} seconds.`),
-    reason: z
-      .string({ error: "Say why you launch it." })
-      .trim()
-      .min(1, "Say why you launch it.")
-      .max(MAX_REASON_LENGTH, `A reason is at most ${MAX_REASON_LENGTH} characters.`),
+    reason: z.string({ error: "Say why you launch it." }).trim().min(1, "Say why you launch it.").max(MAX_REASON_LENGTH, `A reason is at most ${MAX_REASON_LENGTH} characters.`),
     incidentId: z.string().min(1).max(64).optional(),
   })
   .strict();
@@ -91,7 +87,10 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
     const approvals = await listValidApprovals(tx, revisionId, now);
     const securityMissing = revision.securityReviewRequired && !approvals.some((a) => a.bySecurityReviewer);
     if (approvals.length < revision.approvalsRequired || securityMissing) {
-      throw new AppError("UNPROCESSABLE", "The runbook's approval has run out (its validity ended, or an approval was withdrawn); it needs a new review before it can be launched.");
+      throw new AppError(
+        "UNPROCESSABLE",
+        "The runbook's approval has run out (its validity ended, or an approval was withdrawn); it needs a new review before it can be launched.",
+      );
     }
     const validUntil = Math.min(...approvals.map((a) => a.validUntil?.getTime() ?? Number.POSITIVE_INFINITY));
     if (input.durationSec > revision.durationSec) {
@@ -106,7 +105,10 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
 
     const hostIds = [...new Set(input.hostIds)];
     if (hostIds.length > policy.maxHostsPerLaunch) {
-      throw new AppError("UNPROCESSABLE", `One launch of this runbook takes at most ${policy.maxHostsPerLaunch} host${policy.maxHostsPerLaunch === 1 ? "" : "s"}; you picked ${hostIds.length}.`);
+      throw new AppError(
+        "UNPROCESSABLE",
+        `One launch of this runbook takes at most ${policy.maxHostsPerLaunch} host${policy.maxHostsPerLaunch === 1 ? "" : "s"}; you picked ${hostIds.length}.`,
+      );
     }
     const scope = new Map((await resolveRevisionTargets(tx, revision)).hosts.map((host) => [host.id, host]));
     const outside = hostIds.filter((id) => !scope.has(id));
@@ -126,7 +128,10 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
     const rollout = planRollout(revision.canary, hosts);
     const active = await countActiveLaunches(tx, revisionId);
     if (active >= policy.maxConcurrentLaunches) {
-      throw new AppError("UNPROCESSABLE", `${active} launch${active === 1 ? " of this runbook is" : "es of this runbook are"} still queued or running; its policy allows ${policy.maxConcurrentLaunches} at once.`);
+      throw new AppError(
+        "UNPROCESSABLE",
+        `${active} launch${active === 1 ? " of this runbook is" : "es of this runbook are"} still queued or running; its policy allows ${policy.maxConcurrentLaunches} at once.`,
+      );
     }
     // The policy in force now, on the catalogs of the hosts picked: tightened since approval, it stops the launch.
     const lint = lintProgram(revision.source, effectiveLintPolicy(await readSettings(tx)), await probeCatalogOf(tx, hostIds));
@@ -224,7 +229,13 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
 }
 
 function scopeText(revision: { targets: { name: string }[]; targetSelector: string | null }): string {
-  const named = revision.targets.length > 0 ? `hosts ${revision.targets.map((t) => t.name).slice(0, 5).join(", ")}${revision.targets.length > 5 ? ", ..." : ""}` : "";
+  const named =
+    revision.targets.length > 0
+      ? `hosts ${revision.targets
+          .map((t) => t.name)
+          .slice(0, 5)
+          .join(", ")}${revision.targets.length > 5 ? ", ..." : ""}`
+      : "";
   const selector = revision.targetSelector ? `hosts matching ${revision.targetSelector}` : "";
   return [named, selector].filter(Boolean).join(" and ");
 }

@@ -21,7 +21,11 @@ export async function getProgram(db: Db, actor: Actor, programId: string): Promi
   authorize(actor, "program.read");
   const program = await getProgramDetail(db, programId);
   if (!program) throw new AppError("NOT_FOUND", "No such program.");
-  const history = await listAuditForTarget(db, "revision", program.revisions.map((r) => r.id));
+  const history = await listAuditForTarget(
+    db,
+    "revision",
+    program.revisions.map((r) => r.id),
+  );
   return { ...program, history };
 }
 
@@ -32,11 +36,7 @@ export async function getRevisionForReview(db: Db, actor: Actor, revisionId: str
   return revision;
 }
 
-export async function listProgramsFor(
-  db: Db,
-  actor: Actor,
-  filter: { mine?: boolean; status?: RevisionStatus },
-): Promise<ProgramListItem[]> {
+export async function listProgramsFor(db: Db, actor: Actor, filter: { mine?: boolean; status?: RevisionStatus }): Promise<ProgramListItem[]> {
   authorize(actor, "program.read");
   return listPrograms(db, { ...(filter.mine ? { authorId: actor.id } : {}), ...(filter.status ? { status: filter.status } : {}) });
 }

@@ -29,7 +29,8 @@ export async function readRunbook(db: Db, actor: Actor, programId: string, now =
   if (!runbook) throw new AppError("NOT_FOUND", "No such runbook.");
   const revision = (await getRevision(db, runbook.revisionId))!;
   const { hosts } = await resolveRevisionTargets(db, revision);
-  const canLaunch = runbook.status === "APPROVED" && runbook.validUntil !== null && runbook.validUntil > now && actor.roles.some((role) => runbook.policy.launchRoles.includes(role));
+  const canLaunch =
+    runbook.status === "APPROVED" && runbook.validUntil !== null && runbook.validUntil > now && actor.roles.some((role) => runbook.policy.launchRoles.includes(role));
   const openIncidents = (await listIncidentSummaries(db, { status: "OPEN", take: 50 })).map(({ id, title }) => ({ id, title }));
   return { runbook, scopeHosts: hosts.map(({ id, name }) => ({ id, name })), launches: await listLaunchesOfProgram(db, programId), canLaunch, openIncidents };
 }

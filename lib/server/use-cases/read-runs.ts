@@ -10,11 +10,7 @@ import { AppError } from "@/lib/server/errors.ts";
 /** Runs of given revisions are live runs (a replay has no revision). */
 export async function listRuns(db: Db, actor: Actor, filter: { status?: RunStatus; revisionIds: string[] }): Promise<LiveRunView[]>;
 export async function listRuns(db: Db, actor: Actor, filter: { status?: RunStatus; kind?: "LIVE" | "REPLAY"; take?: number }): Promise<RunView[]>;
-export async function listRuns(
-  db: Db,
-  actor: Actor,
-  filter: { status?: RunStatus; revisionIds?: string[]; kind?: "LIVE" | "REPLAY"; take?: number },
-): Promise<RunView[]> {
+export async function listRuns(db: Db, actor: Actor, filter: { status?: RunStatus; revisionIds?: string[]; kind?: "LIVE" | "REPLAY"; take?: number }): Promise<RunView[]> {
   authorize(actor, "run.read");
   const runs = await listRunViews(db, filter);
   return filter.revisionIds ? runs.filter(isLiveRun) : runs;

@@ -66,7 +66,14 @@ describe("an agent's local stop switch", () => {
     expect(await localStopOf(hostA.hostId)).toBeNull();
     expect((await auditOf(hostA.hostId)).filter((event) => event.action.startsWith("host.local-stop"))).toEqual([
       { action: "host.local-stop.engage", actorType: "host", actorId: hostA.hostId, fromState: "ACTIVE", toState: "STOPPED_LOCALLY", reason: "disk replacement (Dana)" },
-      { action: "host.local-stop.engage", actorType: "host", actorId: hostA.hostId, fromState: "STOPPED_LOCALLY", toState: "STOPPED_LOCALLY", reason: "disk replacement done, checking RAID" },
+      {
+        action: "host.local-stop.engage",
+        actorType: "host",
+        actorId: hostA.hostId,
+        fromState: "STOPPED_LOCALLY",
+        toState: "STOPPED_LOCALLY",
+        reason: "disk replacement done, checking RAID",
+      },
       { action: "host.local-stop.release", actorType: "host", actorId: hostA.hostId, fromState: "STOPPED_LOCALLY", toState: "ACTIVE", reason: null },
     ]);
     expect((await auditOf(hostB.hostId)).filter((event) => event.action.startsWith("host.local-stop"))).toEqual([]);

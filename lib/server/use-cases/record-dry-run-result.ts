@@ -8,7 +8,12 @@ const STATUS = { ok: "OK", failed: "FAILED", refused: "REFUSED" } as const;
 /** Stores what the agent answered (already validated against dryRunResultSchema), or why it did not. */
 export async function recordDryRunResult(db: Db, dryRunId: string, outcome: { result: DryRunResult } | { unavailable: string }, now = new Date()): Promise<void> {
   if ("unavailable" in outcome) {
-    await completeDryRun(db, dryRunId, { status: "UNAVAILABLE", probes: [], probeCount: null, message: outcome.unavailable, findings: [], bpftraceVersion: null, elapsedMs: null }, now);
+    await completeDryRun(
+      db,
+      dryRunId,
+      { status: "UNAVAILABLE", probes: [], probeCount: null, message: outcome.unavailable, findings: [], bpftraceVersion: null, elapsedMs: null },
+      now,
+    );
     return;
   }
   const { result } = outcome;

@@ -57,11 +57,7 @@ describe("dry-run compile on an agent", () => {
     );
     const { result: dryRun, sawProcess, loaded } = await whileWatching(marker, () => requestDryRun(s.t.db, s.engineer, revisionId, s.host.hostId));
     expect(dryRun.status, dryRun.message ?? "").toBe("OK");
-    expect(dryRun.probes).toEqual([
-      "tracepoint:syscalls:sys_enter_clock_nanosleep",
-      "tracepoint:syscalls:sys_exit_clock_nanosleep",
-      "interval:s:1",
-    ]);
+    expect(dryRun.probes).toEqual(["tracepoint:syscalls:sys_enter_clock_nanosleep", "tracepoint:syscalls:sys_exit_clock_nanosleep", "interval:s:1"]);
     expect(dryRun.probeCount).toBe(3);
     expect(dryRun.bpftraceVersion).toMatch(/0\.\d+/);
     // The outcome is that host's word, and says so: which host reported it, and when.

@@ -19,7 +19,12 @@ export type RevisionTargets = {
  * now), at approval (exactly the hosts that get an order) and for dry runs.
  */
 export async function resolveRevisionTargets(db: Db | Tx, revision: { targets: { id: string }[]; targetSelector: string | null }): Promise<RevisionTargets> {
-  const named = revision.targets.length ? await findActiveHosts(db, revision.targets.map((host) => host.id)) : [];
+  const named = revision.targets.length
+    ? await findActiveHosts(
+        db,
+        revision.targets.map((host) => host.id),
+      )
+    : [];
   const matched = revision.targetSelector ? selectHosts(storedSelector(revision.targetSelector), await listActiveLabelledHosts(db)) : [];
   const byId = new Map<string, LabelledHost>();
   for (const host of [...named, ...matched]) byId.set(host.id, host);

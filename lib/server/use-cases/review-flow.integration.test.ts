@@ -184,11 +184,23 @@ const hoursFromNow = (hours: number) => () => new Date(Date.now() + hours * 3_60
 describe("review rules", () => {
   it("the last editor cannot approve, nor can the program's original author", async () => {
     const { programId } = await submit(engineer);
-    const { revisionId } = await reviseProgram(t.db, engineerReviewer, programId, { source: `${SOURCE} // tweak`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    const { revisionId } = await reviseProgram(
+      t.db,
+      engineerReviewer,
+      programId,
+      { source: `${SOURCE} // tweak`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 },
+      RULES,
+    );
     await expectAppError(approve(engineerReviewer, revisionId), "UNPROCESSABLE", /You wrote this revision/);
     const authorAndReviewer = await createUser(t.db, ["ENGINEER", "REVIEWER"]);
     const { programId: second } = await submit(authorAndReviewer);
-    const { revisionId: editedByOther } = await reviseProgram(t.db, engineer, second, { source: `${SOURCE} // other`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    const { revisionId: editedByOther } = await reviseProgram(
+      t.db,
+      engineer,
+      second,
+      { source: `${SOURCE} // other`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 },
+      RULES,
+    );
     await expectAppError(approve(authorAndReviewer, editedByOther), "UNPROCESSABLE", /program's author/);
   });
 
@@ -278,8 +290,7 @@ describe("review rules", () => {
   });
 
   it("an approval is re-checked against the policy in force now: kprobe:vfs_read, submitted while elevated types were allowed, cannot be approved once an admin forbids them, and nothing is signed", async () => {
-    const setLintPolicy = (lintPolicy: Parameters<typeof updateSettings>[2]["lintPolicy"]) =>
-      updateSettings(t.db, admin, { reviewRules: DEFAULT_REVIEW_RULES, lintPolicy });
+    const setLintPolicy = (lintPolicy: Parameters<typeof updateSettings>[2]["lintPolicy"]) => updateSettings(t.db, admin, { reviewRules: DEFAULT_REVIEW_RULES, lintPolicy });
     await setLintPolicy({ allowElevatedProbeTypes: true });
     try {
       const { revisionId } = await createProgram(
@@ -315,13 +326,21 @@ describe("review rules", () => {
     const outcome = await reviewRevision(t.db, reviewer, revisionId, { decision: "request-changes", reason: "print per second, not at exit" }, reviewDeps(key));
     expect(outcome.status).toBe("CHANGES_REQUESTED");
     await expectAppError(approve(secondReviewer, revisionId), "CONFLICT", /changes requested/);
-    const revised = await reviseProgram(t.db, engineer, programId, { source: `${SOURCE}\ninterval:s:1 { print(@n); }`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 }, RULES);
+    const revised = await reviseProgram(
+      t.db,
+      engineer,
+      programId,
+      { source: `${SOURCE}\ninterval:s:1 { print(@n); }`, durationSec: 30, targetHostIds: [host.hostId], baseRevision: 1 },
+      RULES,
+    );
     expect((await approve(reviewer, revised.revisionId)).status).toBe("APPROVED");
   });
 
   it("the policy lint refuses what it must at submission, and writes nothing", async () => {
     const before = await t.db.revision.count();
-    const error = await createProgram(t.db, engineer, { name: "shell", source: 'BEGIN { system("id"); }', durationSec: 5, targetHostIds: [host.hostId] }, RULES).catch((e: unknown) => e);
+    const error = await createProgram(t.db, engineer, { name: "shell", source: 'BEGIN { system("id"); }', durationSec: 5, targetHostIds: [host.hostId] }, RULES).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe("UNPROCESSABLE");
     expect((error as AppError).details?.findings).toEqual([expect.objectContaining({ code: "unsafe-builtin", line: 1, severity: "error" })]);
@@ -346,7 +365,10 @@ describe("revocation", () => {
       const { revisionId } = await submit();
       const { reviewId, runIds } = await approve(reviewer, revisionId);
       const agent = { hostId: host.hostId, hostName: host.hostName };
-      const [started, revoked] = await Promise.all([startRun(t.db, agent, { runId: runIds[0]!, startedAt: Date.now() }), revokeApproval(t.db, admin, reviewId, { reason: "race" })]);
+      const [started, revoked] = await Promise.all([
+        startRun(t.db, agent, { runId: runIds[0]!, startedAt: Date.now() }),
+        revokeApproval(t.db, admin, reviewId, { reason: "race" }),
+      ]);
       const run = await t.db.run.findUniqueOrThrow({ where: { id: runIds[0]! }, select: { status: true, stopRequestedAt: true, stopReason: true } });
       if (started.start) {
         expect(revoked.stoppedRuns).toBe(1);

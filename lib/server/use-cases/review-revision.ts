@@ -67,13 +67,7 @@ const DECISIONS = { approve: "APPROVE", reject: "REJECT", "request-changes": "RE
  * The revision's row lock makes concurrent decisions take turns, so exactly
  * one of them completes the approval, and a decision after that changes nothing.
  */
-export async function reviewRevision(
-  db: Db,
-  actor: Actor,
-  revisionId: string,
-  input: ReviewRevisionInput,
-  deps: ReviewDeps,
-): Promise<ReviewOutcome> {
+export async function reviewRevision(db: Db, actor: Actor, revisionId: string, input: ReviewRevisionInput, deps: ReviewDeps): Promise<ReviewOutcome> {
   authorize(actor, "revision.review");
   try {
     return await db.$transaction(async (tx) => {
@@ -145,13 +139,25 @@ export async function reviewRevision(
           target: { type: "revision", id: revision.id },
           toState: "APPROVED",
           contentHash: revision.contentHash,
-          data: { reviewId: review.id, validUntil: validUntil.toISOString(), launchRoles: revision.runbookPolicy.launchRoles, maxHostsPerLaunch: revision.runbookPolicy.maxHostsPerLaunch },
+          data: {
+            reviewId: review.id,
+            validUntil: validUntil.toISOString(),
+            launchRoles: revision.runbookPolicy.launchRoles,
+            maxHostsPerLaunch: revision.runbookPolicy.maxHostsPerLaunch,
+          },
         });
         return { reviewId: review.id, status: "APPROVED", approvals: approvals.length, approvalsRequired: revision.approvalsRequired, securityApprovalMissing: false, runIds: [] };
       }
       // The orders expire with the first of the approvals that carried the decision.
       const expiresAt = new Date(Math.min(...approvals.map((a) => a.validUntil?.getTime() ?? Number.POSITIVE_INFINITY)));
-      const runIds = await signRunOrders(tx, revision, { reviewId: review.id, at: review.createdAt, approvers: approvals.map((a) => a.reviewerName), securityReview: approvals.some((a) => a.bySecurityReviewer) }, now, expiresAt, deps);
+      const runIds = await signRunOrders(
+        tx,
+        revision,
+        { reviewId: review.id, at: review.createdAt, approvers: approvals.map((a) => a.reviewerName), securityReview: approvals.some((a) => a.bySecurityReviewer) },
+        now,
+        expiresAt,
+        deps,
+      );
       return {
         reviewId: review.id,
         status: "APPROVED",

@@ -161,7 +161,10 @@ export async function prepareRevisionContent(
     assertRunbookPolicyAllowed(input.source, runbookPolicy, rules.maxRunbookValidityDays ?? DEFAULT_RUNBOOK_VALIDITY_DAYS);
     const cap = rules.maxHostsPerApproval ?? DEFAULT_MAX_HOSTS_PER_APPROVAL;
     if (runbookPolicy.maxHostsPerLaunch > cap) {
-      throw new AppError("UNPROCESSABLE", `One launch signs orders for at most ${cap} hosts on this server (WORKBENCH_MAX_HOSTS_PER_APPROVAL); the policy asks for ${runbookPolicy.maxHostsPerLaunch}.`);
+      throw new AppError(
+        "UNPROCESSABLE",
+        `One launch signs orders for at most ${cap} hosts on this server (WORKBENCH_MAX_HOSTS_PER_APPROVAL); the policy asks for ${runbookPolicy.maxHostsPerLaunch}.`,
+      );
     }
   }
   const ids = [...new Set(input.targetHostIds)];
@@ -178,7 +181,14 @@ export async function prepareRevisionContent(
   // A runbook's scope may be wider than one approval's cap: each launch takes at most maxHostsPerLaunch of it.
   if (!runbookPolicy) assertWithinHostCap(resolved.hosts.length, rules.maxHostsPerApproval, targetSelector);
   const settings = await readSettings(tx);
-  const lint = lintProgram(input.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, resolved.hosts.map((host) => host.id)));
+  const lint = lintProgram(
+    input.source,
+    effectiveLintPolicy(settings),
+    await probeCatalogOf(
+      tx,
+      resolved.hosts.map((host) => host.id),
+    ),
+  );
   if (lint.blocked) throw policyRefusal(lint, "The policy refuses this program");
   const targets = hosts.map(({ id, name }) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
   const canary = resolveCanaryRule(input.canary, { named: targets, resolved: resolved.hosts, selector: targetSelector });
@@ -217,7 +227,14 @@ export async function assertCurrentPolicyAllows(tx: Tx, revision: { source: stri
   const settings = await readSettings(tx);
   // The catalogs of the hosts it would run on now: the named ones and those its selector matches.
   const { hosts } = await resolveRevisionTargets(tx, revision);
-  const lint = lintProgram(revision.source, effectiveLintPolicy(settings), await probeCatalogOf(tx, hosts.map((host) => host.id)));
+  const lint = lintProgram(
+    revision.source,
+    effectiveLintPolicy(settings),
+    await probeCatalogOf(
+      tx,
+      hosts.map((host) => host.id),
+    ),
+  );
   if (lint.blocked) {
     throw policyRefusal(lint, "The policy in force now refuses this program, so it cannot be approved; reject it or request changes");
   }
@@ -248,7 +265,10 @@ export function revisionReview(prepared: PreparedRevision) {
  */
 export function assertRunbookPolicyAllowed(source: string, policy: RunbookPolicy, maxValidityDays: number): void {
   if (policy.validityDays > maxValidityDays) {
-    throw new AppError("UNPROCESSABLE", `A runbook's approval lasts at most ${maxValidityDays} days on this server (WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS); ${policy.validityDays} asks for more.`);
+    throw new AppError(
+      "UNPROCESSABLE",
+      `A runbook's approval lasts at most ${maxValidityDays} days on this server (WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS); ${policy.validityDays} asks for more.`,
+    );
   }
   const undeclared = undeclaredParamProblem(source, policy);
   if (undeclared) throw new AppError("UNPROCESSABLE", undeclared);

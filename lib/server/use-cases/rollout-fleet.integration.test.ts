@@ -49,7 +49,13 @@ async function approveOnFleet(canary?: { periodSec: number }): Promise<{ revisio
   const { revisionId } = await createProgram(
     t.db,
     engineer,
-    { name: `fleet ${randomBytes(3).toString("hex")}`, source: "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }", durationSec: 60, targetSelector: label, ...(canary ? { canary } : {}) },
+    {
+      name: `fleet ${randomBytes(3).toString("hex")}`,
+      source: "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }",
+      durationSec: 60,
+      targetSelector: label,
+      ...(canary ? { canary } : {}),
+    },
     { maxDurationSec: 600 },
   );
   const { runIds } = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "fleet" }, reviewDeps(key));
@@ -64,7 +70,13 @@ describe("a canary rollout of 2,000 hosts", () => {
     const canaryOrders = await listRunOrders(t.db, canaryHost);
     expect(canaryOrders).toHaveLength(1);
     // The order the canary's agent verifies signs the default rule: the first host by name, 10 s.
-    expect(verifyRunOrder(canaryOrders[0]!.envelope, { trustedKeys: new Map([[canaryOrders[0]!.envelope.signatures[0]!.keyid, key.publicKey]]), hostName: canaryHost.hostName, now: new Date() }).order.rollout).toEqual({
+    expect(
+      verifyRunOrder(canaryOrders[0]!.envelope, {
+        trustedKeys: new Map([[canaryOrders[0]!.envelope.signatures[0]!.keyid, key.publicKey]]),
+        hostName: canaryHost.hostName,
+        now: new Date(),
+      }).order.rollout,
+    ).toEqual({
       canaryHosts: [canaryHost.hostName],
       periodSec: 10,
     });
@@ -72,7 +84,9 @@ describe("a canary rollout of 2,000 hosts", () => {
     const canaryRunId = canaryOrders[0]!.runId;
     const heldRunId = (await t.db.run.findFirstOrThrow({ where: { id: { in: runIds }, hostId: heldHost.hostId }, select: { id: true } })).id;
     // A held run does not start even if its agent asks.
-    expect(await startRuns(t.db, [{ agent: heldHost, request: { runId: heldRunId, startedAt: Date.now() } }])).toEqual([{ start: false, reason: "the run waits for its launch's canary" }]);
+    expect(await startRuns(t.db, [{ agent: heldHost, request: { runId: heldRunId, startedAt: Date.now() } }])).toEqual([
+      { start: false, reason: "the run waits for its launch's canary" },
+    ]);
     expect(await startRuns(t.db, [{ agent: canaryHost, request: { runId: canaryRunId, startedAt: Date.now() } }])).toEqual([{ start: true, reason: null }]);
     expect(await decideRollouts(t.db)).toBe(0);
 
@@ -100,7 +114,10 @@ describe("a stop switch over 2,000 hosts", () => {
     // The earlier launch's 1,999 released runs are queued; a second one without a canary is started everywhere.
     const { runIds } = await approveOnFleet({ periodSec: 0 });
     // Runs come back in the order of their hosts' names, as the hosts were made: every other host starts its run.
-    const answers = await startRuns(t.db, runIds.flatMap((runId, i) => (i % 2 === 0 ? [{ agent: hosts[i]!, request: { runId, startedAt: Date.now() } }] : [])));
+    const answers = await startRuns(
+      t.db,
+      runIds.flatMap((runId, i) => (i % 2 === 0 ? [{ agent: hosts[i]!, request: { runId, startedAt: Date.now() } }] : [])),
+    );
     const startedCount = answers.filter((answer) => answer.start).length;
     const queuedBefore = await t.db.run.count({ where: { status: "QUEUED", host: { labels: { has: label } } } });
     const runningBefore = await t.db.run.count({ where: { status: "RUNNING", host: { labels: { has: label } } } });
@@ -114,7 +131,12 @@ describe("a stop switch over 2,000 hosts", () => {
     expect(await t.db.run.count({ where: { status: "RUNNING", stopRequestedAt: null, host: { labels: { has: label } } } })).toBe(0);
     console.log(`stop switch over ${FLEET} hosts: ${queuedBefore} queued ended and ${runningBefore} running asked to stop in ${engageMs.toFixed(0)} ms`);
 
-    const { revisionId } = await createProgram(t.db, engineer, { name: "refused on the fleet", source: "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }", durationSec: 5, targetHostIds: [hosts[7]!.hostId] }, { maxDurationSec: 600 });
+    const { revisionId } = await createProgram(
+      t.db,
+      engineer,
+      { name: "refused on the fleet", source: "tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }", durationSec: 5, targetHostIds: [hosts[7]!.hostId] },
+      { maxDurationSec: 600 },
+    );
     const refusal = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "fleet" }, reviewDeps(key)).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(AppError);
     expect((refusal as AppError).code).toBe("CONFLICT");

@@ -53,7 +53,16 @@ describe("signing-key rotation", () => {
     expect(fs.statSync(trustFile).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(trustFile, "utf8"))).toMatchObject({ seq: 1 });
 
-    const run = await endedRun(s, await approve(s, QUICK, 10, (o) => o, (order) => signRunOrder(order)));
+    const run = await endedRun(
+      s,
+      await approve(
+        s,
+        QUICK,
+        10,
+        (o) => o,
+        (order) => signRunOrder(order),
+      ),
+    );
     expect(run.endReason, run.endDetail ?? "").toBe("COMPLETED");
     const envelope = (await s.t.db.run.findFirstOrThrow({ orderBy: { createdAt: "desc" }, select: { envelope: true } })).envelope as { signatures: { keyid: string }[] };
     expect(envelope.signatures[0]!.keyid).toBe(keyId);
@@ -88,16 +97,26 @@ describe("signing-key rotation", () => {
     s.agent = startScenarioAgent(s, [], s.agent.dir);
     await agentConnected(s, restartedAt);
     expect((await endedRun(s, await approve(s, QUICK, 10, (o) => o, signedByRetired))).endReason).toBe("REFUSED");
-    expect((await endedRun(s, await approve(s, QUICK, 10, (o) => o, (order) => signRunOrder(order)))).endReason).toBe("COMPLETED");
+    expect(
+      (
+        await endedRun(
+          s,
+          await approve(
+            s,
+            QUICK,
+            10,
+            (o) => o,
+            (order) => signRunOrder(order),
+          ),
+        )
+      ).endReason,
+    ).toBe("COMPLETED");
   });
 
   it("refuses a rotation statement not signed by a key it trusts, and keeps its keys", async () => {
     const stranger = generateKeyPairSync("ed25519");
     const strangerKey = { keyId: keyIdOf(stranger.publicKey), privateKey: stranger.privateKey };
-    const envelope = signTrustStatement(
-      { v: 1, seq: 3, issuedAt: new Date().toISOString(), keys: [publicKeyEntry(stranger.publicKey)], retiredKeyIds: [] },
-      [strangerKey],
-    );
+    const envelope = signTrustStatement({ v: 1, seq: 3, issuedAt: new Date().toISOString(), keys: [publicKeyEntry(stranger.publicKey)], retiredKeyIds: [] }, [strangerKey]);
     // What a compromised database (or server) could slip in.
     await s.t.db.$transaction(async (tx) => {
       await tx.trustStatement.create({ data: { seq: 3, envelope } });
@@ -109,7 +128,16 @@ describe("signing-key rotation", () => {
       15_000,
     );
     expect(agentLogLines(s.agent.output(), "refused a key rotation statement; the trusted keys are unchanged")[0]).toMatchObject({ reason: "unknown-key" });
-    const refused = await endedRun(s, await approve(s, QUICK, 10, (o) => o, (order) => signEnvelope(RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder(order), strangerKey)));
+    const refused = await endedRun(
+      s,
+      await approve(
+        s,
+        QUICK,
+        10,
+        (o) => o,
+        (order) => signEnvelope(RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder(order), strangerKey),
+      ),
+    );
     expect(refused.endReason).toBe("REFUSED");
     expect(JSON.parse(fs.readFileSync(path.join(s.agent.stateDir, "trust.json"), "utf8"))).toMatchObject({ seq: 2 });
   });

@@ -82,8 +82,19 @@ function policy(overrides: Partial<RunbookPolicyInput> = {}): RunbookPolicyInput
 
 /** A runbook scoped to hosts labelled role=<role>, approved by the reviewer at `approvedAt`. */
 async function approvedRunbook(role: string, overrides: Partial<RunbookPolicyInput> = {}, approvedAt = new Date()) {
-  const { programId, revisionId } = await createProgram(t.db, engineer, { name: `opens ${unique()}`, source: SOURCE, durationSec: 120, targetSelector: `role=${role}`, runbook: policy(overrides) }, RULES);
-  const outcome = await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "bounded, one process" }, reviewDeps(key, { now: () => approvedAt, maxRunbookValidityDays: 90 }));
+  const { programId, revisionId } = await createProgram(
+    t.db,
+    engineer,
+    { name: `opens ${unique()}`, source: SOURCE, durationSec: 120, targetSelector: `role=${role}`, runbook: policy(overrides) },
+    RULES,
+  );
+  const outcome = await reviewRevision(
+    t.db,
+    reviewer,
+    revisionId,
+    { decision: "approve", reason: "bounded, one process" },
+    reviewDeps(key, { now: () => approvedAt, maxRunbookValidityDays: 90 }),
+  );
   return { programId, revisionId, outcome };
 }
 
@@ -101,7 +112,12 @@ describe("runbook approval", () => {
     const entry = await t.db.auditEvent.findFirstOrThrow({ where: { action: "runbook.approve", targetId: revisionId } });
     expect(entry.data).toMatchObject({ launchRoles: ["SRE"], maxHostsPerLaunch: 2 });
     // The same program and targets with another policy is other content.
-    const other = await createProgram(t.db, engineer, { name: `x ${unique()}`, source: SOURCE, durationSec: 120, targetSelector: "role=web", runbook: policy({ maxHostsPerLaunch: 1 }) }, RULES);
+    const other = await createProgram(
+      t.db,
+      engineer,
+      { name: `x ${unique()}`, source: SOURCE, durationSec: 120, targetSelector: "role=web", runbook: policy({ maxHostsPerLaunch: 1 }) },
+      RULES,
+    );
     const hashes = await t.db.revision.findMany({ where: { id: { in: [revisionId, other.revisionId] } }, select: { contentHash: true } });
     expect(new Set(hashes.map((h) => h.contentHash)).size).toBe(2);
   });
@@ -162,7 +178,11 @@ describe("launching a runbook", () => {
     expect(runs.find((run) => run.hostId === canaryHost.hostId)).toMatchObject({ canary: true, heldForCanary: false });
     expect(runs.find((run) => run.hostId !== canaryHost.hostId)).toMatchObject({ canary: false, heldForCanary: true });
     expect(runs[0]!.rolloutId).not.toBeNull();
-    const { order } = verifyRunOrder(runs[0]!.envelope, { trustedKeys: new Map([[key.keyId, key.publicKey]]), hostName: runs[0]!.hostId === a.hostId ? a.hostName : b.hostName, now: new Date() });
+    const { order } = verifyRunOrder(runs[0]!.envelope, {
+      trustedKeys: new Map([[key.keyId, key.publicKey]]),
+      hostName: runs[0]!.hostId === a.hostId ? a.hostName : b.hostName,
+      now: new Date(),
+    });
     expect(order.rollout).toEqual({ canaryHosts: [canaryHost.hostName], periodSec: 10 });
     for (const run of await t.db.run.findMany({ where: { launchId: outcome.launchId }, select: { id: true } })) await stopRun(t.db, sre, run.id).catch(() => undefined);
 
@@ -184,7 +204,11 @@ describe("launching a runbook", () => {
     await expectAppError(launch(sre, programId, { ...ok, values: { pid: 1 } }), "UNPROCESSABLE", /comm has no value/);
     await expectAppError(launch(sre, programId, { ...ok, durationSec: 121 }), "UNPROCESSABLE", /at most 120 seconds; 121 is longer/);
     await expectAppError(launch(sre, programId, { ...ok, hostIds: [a.hostId, b.hostId, c.hostId] }), "UNPROCESSABLE", /at most 2 hosts; you picked 3/);
-    await expectAppError(launch(sre, programId, { ...ok, hostIds: [outsider.hostId] }), "UNPROCESSABLE", new RegExp(`outside this runbook's scope \\(hosts matching role=${role}\\)`));
+    await expectAppError(
+      launch(sre, programId, { ...ok, hostIds: [outsider.hostId] }),
+      "UNPROCESSABLE",
+      new RegExp(`outside this runbook's scope \\(hosts matching role=${role}\\)`),
+    );
     await expectAppError(launch(engineer, programId, ok), "FORBIDDEN", /may be launched by: sre/);
     expect(await t.db.auditEvent.count()).toBe(before);
     expect(await t.db.runbookLaunch.count({ where: { revision: { programId } } })).toBe(0);
@@ -232,7 +256,11 @@ describe("launching a runbook", () => {
     const ended = await t.db.run.findMany({ where: { id: { in: [...first.runIds, ...during.runIds] } }, select: { status: true, endReason: true, revisionId: true } });
     expect(ended).toEqual([...Array(2)].map(() => ({ status: "ENDED", endReason: "REVOKED", revisionId })));
     expect(await t.db.auditEvent.count({ where: { action: "run.revoke", targetId: { in: [...first.runIds, ...during.runIds] } } })).toBe(2);
-    await expectAppError(launch(sre, programId, { hostIds: [a.hostId], values: { pid: 1, comm: "bash" }, durationSec: 30, reason: "after" }), "NOT_FOUND", /never approved, or its approval was revoked/);
+    await expectAppError(
+      launch(sre, programId, { hostIds: [a.hostId], values: { pid: 1, comm: "bash" }, durationSec: 30, reason: "after" }),
+      "NOT_FOUND",
+      /never approved, or its approval was revoked/,
+    );
   });
 
   it("launches the newest approved revision, and revoking it does not bring back the one it replaced", async () => {

@@ -4,13 +4,7 @@ import type { Db } from "@/lib/server/db/client.ts";
 import { decoyHash, verifyPassword } from "@/lib/server/auth/password.ts";
 import { appendAudit, type AuditEntry } from "@/lib/server/data/audit.ts";
 import { findUserForSignIn } from "@/lib/server/data/users.ts";
-import {
-  clearAccountLoginAttempts,
-  deleteLoginAttempt,
-  insertLoginAttempt,
-  pruneLoginAttempts,
-  recentLoginAttempts,
-} from "@/lib/server/data/login-attempts.ts";
+import { clearAccountLoginAttempts, deleteLoginAttempt, insertLoginAttempt, pruneLoginAttempts, recentLoginAttempts } from "@/lib/server/data/login-attempts.ts";
 import { logWarn } from "@/lib/server/log.ts";
 
 export const passwordSignInInput = z.object({

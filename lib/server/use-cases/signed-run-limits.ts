@@ -8,10 +8,7 @@ import { loadRunLimitsEnv, type RunLimitsEnv } from "@/lib/server/env.ts";
  * asks for one, capped at the server's maximum); the server's configuration
  * fills in the rest (README, "Configuration").
  */
-export function signedLimits(
-  revision: { durationSec: number; cpuBudgetPercent?: number | null },
-  config: RunLimitsEnv = loadRunLimitsEnv(),
-): RunLimits {
+export function signedLimits(revision: { durationSec: number; cpuBudgetPercent?: number | null }, config: RunLimitsEnv = loadRunLimitsEnv()): RunLimits {
   const asked = revision.cpuBudgetPercent ?? config.WORKBENCH_CPU_BUDGET_PERCENT;
   return {
     durationSec: revision.durationSec,

@@ -11,7 +11,10 @@ const hosts = [
 describe("choosing a launch's canary", () => {
   it("is the first host by name unless the rule names hosts, and every order signs the same rule", () => {
     expect(planRollout({ hosts: [], periodSec: 10 }, hosts)).toEqual({ canaries: [{ id: "h1", name: "web-1" }], signed: { canaryHosts: ["web-1"], periodSec: 10 } });
-    expect(planRollout({ hosts: ["web-3", "web-9"], periodSec: 30 }, hosts)).toEqual({ canaries: [{ id: "h3", name: "web-3" }], signed: { canaryHosts: ["web-3"], periodSec: 30 } });
+    expect(planRollout({ hosts: ["web-3", "web-9"], periodSec: 30 }, hosts)).toEqual({
+      canaries: [{ id: "h3", name: "web-3" }],
+      signed: { canaryHosts: ["web-3"], periodSec: 30 },
+    });
   });
 
   it("stages nothing for one host, no rule, a rule of 0 s, or a canary that is every host", () => {

@@ -24,7 +24,10 @@ export function planRollout(rule: CanaryRule | null, hosts: readonly { id: strin
   const byName = new Map(hosts.map((host) => [host.name, host]));
   const named = rule.hosts.filter((name) => byName.has(name));
   if (rule.hosts.length > 0 && named.length === 0) {
-    throw new AppError("UNPROCESSABLE", `None of the canary hosts (${rule.hosts.join(", ")}) is among the hosts this approval would sign for now; request changes to name another canary.`);
+    throw new AppError(
+      "UNPROCESSABLE",
+      `None of the canary hosts (${rule.hosts.join(", ")}) is among the hosts this approval would sign for now; request changes to name another canary.`,
+    );
   }
   const first = [...hosts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0]!;
   const canaries = named.length > 0 ? named.map((name) => byName.get(name)!) : [first];

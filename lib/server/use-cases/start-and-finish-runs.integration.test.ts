@@ -28,7 +28,12 @@ beforeAll(async () => {
     const host = await enrollTestHost(t.db, admin);
     agents.push({ hostId: host.hostId, hostName: host.hostName } as AgentIdentity);
   }
-  const { revisionId } = await createProgram(t.db, engineer, { name: "fleet", source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: agents.map((a) => a.hostId), canary: { periodSec: 0 } }, { maxDurationSec: 600 });
+  const { revisionId } = await createProgram(
+    t.db,
+    engineer,
+    { name: "fleet", source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: agents.map((a) => a.hostId), canary: { periodSec: 0 } },
+    { maxDurationSec: 600 },
+  );
   await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()));
   const runs = await t.db.run.findMany({ where: { revisionId }, select: { id: true, hostId: true } });
   runIds = agents.map((agent) => runs.find((run) => run.hostId === agent.hostId)!.id);
@@ -60,7 +65,13 @@ describe("a fleet's starts and ends in one transaction", () => {
   });
 
   it("ends each agent's own run once, refuses another host's report alone, and keeps the audit chain intact", async () => {
-    const report = (i: number, reason: "completed" | "duration-limit" = "duration-limit") => ({ runId: runIds[i]!, reason, detail: "reached the 60 s duration limit", endedAt: Date.now(), lastSeq: 60 });
+    const report = (i: number, reason: "completed" | "duration-limit" = "duration-limit") => ({
+      runId: runIds[i]!,
+      reason,
+      detail: "reached the 60 s duration limit",
+      endedAt: Date.now(),
+      lastSeq: 60,
+    });
     const answers = await finishRuns(t.db, [
       ...agents.slice(0, 11).map((agent, i) => ({ agent, report: report(i) })),
       { agent: agents[0]!, report: report(1, "completed") }, // another host's run

@@ -27,16 +27,23 @@ afterAll(async () => {
 });
 
 async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AppError);
   return error as AppError;
 }
 
 const signIn = (email: string, password: string) =>
-  signInWithPassword(t.db, { email, password, address: "198.51.100.20" }, {
-    throttle: { maxFailuresPerAccount: 50, maxFailuresPerAddress: 500, windowSec: 60 },
-    now: () => new Date(),
-  });
+  signInWithPassword(
+    t.db,
+    { email, password, address: "198.51.100.20" },
+    {
+      throttle: { maxFailuresPerAccount: 50, maxFailuresPerAddress: 500, windowSec: 60 },
+      now: () => new Date(),
+    },
+  );
 
 const audit = (targetId: string, action: string) =>
   t.db.auditEvent.findMany({ where: { targetId, action }, orderBy: { id: "asc" }, select: { actorName: true, fromState: true, toState: true, reason: true, data: true } });
@@ -51,7 +58,13 @@ describe("creating a user", () => {
     expect(created.initialPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(await signIn("new.person@test.local", created.initialPassword!)).toMatchObject({ outcome: "signed-in", user: { id: created.id } });
     expect(await audit(created.id, "user.create")).toEqual([
-      { actorName: admin.name, fromState: null, toState: "ENGINEER,REVIEWER", reason: null, data: { email: "new.person@test.local", name: "New Person", passwordSetBy: "generated" } },
+      {
+        actorName: admin.name,
+        fromState: null,
+        toState: "ENGINEER,REVIEWER",
+        reason: null,
+        data: { email: "new.person@test.local", name: "New Person", passwordSetBy: "generated" },
+      },
     ]);
     // The password itself is nowhere in the trail or the user row.
     const row = await t.db.user.findUniqueOrThrow({ where: { id: created.id }, select: { passwordHash: true } });
@@ -86,7 +99,10 @@ describe("creating a user", () => {
 describe("changing roles", () => {
   it("replaces the roles and audits before, after and the reason; an unchanged set writes nothing", async () => {
     const user = await createUser(t.db, ["ENGINEER"]);
-    expect(await changeUserRoles(t.db, admin, user.id, roles({ roles: ["SRE", "ENGINEER"], reason: "on call this quarter" }))).toEqual({ roles: ["ENGINEER", "SRE"], changed: true });
+    expect(await changeUserRoles(t.db, admin, user.id, roles({ roles: ["SRE", "ENGINEER"], reason: "on call this quarter" }))).toEqual({
+      roles: ["ENGINEER", "SRE"],
+      changed: true,
+    });
     expect(await changeUserRoles(t.db, admin, user.id, roles({ roles: ["ENGINEER", "SRE"] }))).toEqual({ roles: ["ENGINEER", "SRE"], changed: false });
     expect(await audit(user.id, "user.roles-change")).toEqual([
       { actorName: admin.name, fromState: "ENGINEER", toState: "ENGINEER,SRE", reason: "on call this quarter", data: { email: user.email, name: user.name } },
@@ -105,7 +121,10 @@ describe("changing roles", () => {
     const first = await createUser(t.db, ["ADMIN"]);
     const second = await createUser(t.db, ["ADMIN"]);
     const reviewerSelf = await appErrorOf(changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN", "REVIEWER"] })));
-    expect(reviewerSelf).toMatchObject({ code: "UNPROCESSABLE", message: "You cannot give yourself the reviewer role: a role that approves programs has to come from another admin." });
+    expect(reviewerSelf).toMatchObject({
+      code: "UNPROCESSABLE",
+      message: "You cannot give yourself the reviewer role: a role that approves programs has to come from another admin.",
+    });
     const securitySelf = await appErrorOf(changeUserRoles(t.db, first, first.id, roles({ roles: ["ADMIN", "ENGINEER", "SECURITY_REVIEWER"] })));
     expect(securitySelf.message).toBe("You cannot give yourself the security reviewer role: a role that approves programs has to come from another admin.");
     expect((await t.db.user.findUniqueOrThrow({ where: { id: first.id }, select: { roles: true } })).roles).toEqual(["ADMIN"]);

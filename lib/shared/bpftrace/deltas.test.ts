@@ -40,9 +40,7 @@ describe("HistDeltaTracker", () => {
     expect(countsOf(deltas[3]!)).toEqual({ "": [0, 0, 1, 0, 0, 0, 0, 0] });
     expect(deltas.map((delta) => delta.series[0]!.total)).toEqual([761, 765, 750, 1]);
     // The bucket layout is the one of the print each delta comes from.
-    expect(deltas[1]!.series[0]!.buckets.map((bucket) => [bucket.min, bucket.max])).toEqual(
-      prints[1]!.series[0]!.buckets.map((bucket) => [bucket.min, bucket.max]),
-    );
+    expect(deltas[1]!.series[0]!.buckets.map((bucket) => [bucket.min, bucket.max])).toEqual(prints[1]!.series[0]!.buckets.map((bucket) => [bucket.min, bucket.max]));
   });
 
   it("counts a bucket or a key that appears for the first time in full", () => {

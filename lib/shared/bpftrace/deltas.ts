@@ -53,9 +53,7 @@ function anyCountWentDown(previous: MapCounts, current: MapCounts): boolean {
 }
 
 function countsOf(record: HistRecord): MapCounts {
-  return new Map(
-    record.series.map((series) => [series.key, new Map(series.buckets.map((bucket) => [boundsOf(bucket), bucket.count]))]),
-  );
+  return new Map(record.series.map((series) => [series.key, new Map(series.buckets.map((bucket) => [boundsOf(bucket), bucket.count]))]));
 }
 
 function boundsOf(bucket: HistBucket): string {

@@ -157,15 +157,25 @@ export const FUNCTIONS: readonly LanguageFunction[] = [
 ];
 
 /** Statement keywords; `while` is deprecated upstream in favour of `for`. */
-export const KEYWORDS: readonly string[] = [
-  "if", "else", "for", "while", "unroll", "return", "break", "continue",
-  "let", "config", "macro", "import",
-];
+export const KEYWORDS: readonly string[] = ["if", "else", "for", "while", "unroll", "return", "break", "continue", "let", "config", "macro", "import"];
 
 /** Type names that appear in casts (`(struct task_struct *)curtask`) and declarations. */
 export const TYPE_KEYWORDS: readonly string[] = [
-  "struct", "union", "enum", "bool", "string", "void", "char",
-  "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+  "struct",
+  "union",
+  "enum",
+  "bool",
+  "string",
+  "void",
+  "char",
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
 ];
 
 /** `t` → `tracepoint`; full names map to themselves; unknown names to undefined. */

@@ -26,9 +26,7 @@ function expectedLines(name: string): unknown[] {
 }
 
 function asGolden(results: ParsedLine[]): unknown[] {
-  return results.map((result) =>
-    result.kind === "record" ? result.record : { skippedLine: result.lineNumber, reason: result.reason, text: result.text },
-  );
+  return results.map((result) => (result.kind === "record" ? result.record : { skippedLine: result.lineNumber, reason: result.reason, text: result.text }));
 }
 
 function parseAll(...chunks: (Uint8Array | string)[]): ParsedLine[] {
@@ -49,7 +47,10 @@ function onlyRecord(line: string): OutputRecord {
 describe("OutputParser on recorded and hand-written fixtures", () => {
   it("finds fixtures of every bpftrace version", () => {
     for (const version of ["v0.17/", "v0.23/", "v0.24/", "master/"]) {
-      expect(fixtureNames.some((name) => name.startsWith(version)), version).toBe(true);
+      expect(
+        fixtureNames.some((name) => name.startsWith(version)),
+        version,
+      ).toBe(true);
     }
   });
 
@@ -261,8 +262,7 @@ describe("text bpftrace mangles", () => {
   });
 
   it("keeps key order and big integers without touching text that looks like keys or numbers", () => {
-    const line =
-      '{"type": "map", "data": {"@m": {"9": "{\\"12\\": 3}", "10": ", \\"4\\": 12345678901234567890", "pid \\"42": 1, "2": 18446744073709551615}}}';
+    const line = '{"type": "map", "data": {"@m": {"9": "{\\"12\\": 3}", "10": ", \\"4\\": 12345678901234567890", "pid \\"42": 1, "2": 18446744073709551615}}}';
     expect(onlyRecord(line)).toEqual({
       type: "map",
       map: "@m",
@@ -295,9 +295,7 @@ describe("bpftrace 0.17 and newer formats", () => {
 
   it("passes on the keys 0.24 prints without spaces, since the spaces cannot be recovered", () => {
     const keysOf = (version: string) =>
-      recordsOf(parseAll(fixtureBytes(`${version}/keys-with-spaces`))).flatMap((record) =>
-        record.type === "hist" ? record.series.map((series) => series.key) : [],
-      );
+      recordsOf(parseAll(fixtureBytes(`${version}/keys-with-spaces`))).flatMap((record) => (record.type === "hist" ? record.series.map((series) => series.key) : []));
     expect(keysOf("v0.17")).toEqual(["2,big write", "Web Content"]);
     expect(keysOf("v0.24")).toEqual(["2,bigwrite", "WebContent"]);
   });

@@ -16,9 +16,7 @@ import { InexactReadingError, NotARecordError, RecordShapeError, toOutputRecord 
  */
 export type SkipReason = "not-json" | "not-a-record" | "unexpected-shape";
 
-export type ParsedLine =
-  | { kind: "record"; lineNumber: number; record: OutputRecord }
-  | { kind: "skipped"; lineNumber: number; reason: SkipReason; detail: string; text: string };
+export type ParsedLine = { kind: "record"; lineNumber: number; record: OutputRecord } | { kind: "skipped"; lineNumber: number; reason: SkipReason; detail: string; text: string };
 
 const NO_REWRITES: LineRewrites = { exactIntegers: false, keyOrder: false };
 

@@ -82,15 +82,17 @@ const jsonValue: z.ZodType<JsonValue> = z.json();
  * Map names and keys are stored as text (FrameName), which PostgreSQL refuses
  * to hold a NUL in; bpftrace never prints one there (str() ends at the first).
  */
-export const nameText = (max: number) => z.string().max(max).regex(/^[^\u0000]*$/, "must not contain a NUL character");
+export const nameText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000]*$/, "must not contain a NUL character");
 const mapName = nameText(256).min(1);
 /** Multi-keys print as "1,read"; a key of several long strings stays well under this. */
 const key = nameText(16 * 1024).nullable();
 const location = { filename: z.string().nullable(), line: z.int().nullable(), column: z.int().nullable() };
 
-const histBucketSchema: z.ZodType<HistBucket> = z
-  .object({ min: jsonInt.nullable(), max: jsonInt.nullable(), count: jsonInt })
-  .strict();
+const histBucketSchema: z.ZodType<HistBucket> = z.object({ min: jsonInt.nullable(), max: jsonInt.nullable(), count: jsonInt }).strict();
 const histSeriesSchema: z.ZodType<HistSeries> = z.object({ key, buckets: z.array(histBucketSchema), total: jsonInt }).strict();
 const statsSummarySchema: z.ZodType<StatsSummary> = z.object({ count: jsonInt, average: jsonInt, total: jsonInt }).strict();
 
@@ -111,9 +113,7 @@ export const outputRecordSchema: z.ZodType<OutputRecord> = z.discriminatedUnion(
     .object({
       type: z.literal("tseries"),
       map: mapName,
-      series: z.array(
-        z.object({ key, points: z.array(z.object({ intervalStart: jsonValue, value: jsonValue }).strict()) }).strict(),
-      ),
+      series: z.array(z.object({ key, points: z.array(z.object({ intervalStart: jsonValue, value: jsonValue }).strict()) }).strict()),
     })
     .strict(),
   z.object({ type: z.enum(TEXT_RECORD_TYPES), text: z.string() }).strict(),

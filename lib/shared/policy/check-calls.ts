@@ -34,8 +34,7 @@ export function refusedCall(name: string): Omit<RawFinding, "start" | "end"> | u
     return {
       code: "file-read",
       severity: "error",
-      message:
-        "cat() prints any file of the host as root (/etc/shadow, private keys) into the output, and bpftrace does not gate it behind --unsafe.",
+      message: "cat() prints any file of the host as root (/etc/shadow, private keys) into the output, and bpftrace does not gate it behind --unsafe.",
     };
   }
   if (name === "skboutput") {

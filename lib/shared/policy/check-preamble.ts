@@ -62,8 +62,7 @@ export function checkImports(imports: readonly ImportStatement[]): RawFinding[] 
   return imports.map(({ keyword, last }) => ({
     code: "import",
     severity: "error",
-    message:
-      "import brings in probes, macros and maps from another file (bpftrace 0.23+, PR #3917) that no reviewer saw; paste what you need into this program instead.",
+    message: "import brings in probes, macros and maps from another file (bpftrace 0.23+, PR #3917) that no reviewer saw; paste what you need into this program instead.",
     start: keyword.start,
     end: last.end,
   }));

@@ -30,11 +30,7 @@ const WHY_ELEVATED: Record<string, string> = {
 
 const POSITIONAL_IN_SPEC = /\$(?:\d|#)/;
 
-export function checkProbes(
-  blocks: readonly ActionBlock[],
-  policy: LintPolicy,
-  catalog: readonly string[] | undefined,
-): { findings: RawFinding[]; probes: ProbeUse[] } {
+export function checkProbes(blocks: readonly ActionBlock[], policy: LintPolicy, catalog: readonly string[] | undefined): { findings: RawFinding[]; probes: ProbeUse[] } {
   const findings: RawFinding[] = [];
   const probes: ProbeUse[] = [];
   let total = 0;
@@ -101,12 +97,7 @@ function checkProbeType(spec: ProbeSpec, policy: LintPolicy): FindingBody | unde
   };
 }
 
-function countProbe(
-  text: string,
-  spec: ProbeSpec,
-  policy: LintPolicy,
-  catalog: readonly string[] | undefined,
-): { count: number | null; finding?: FindingBody } {
+function countProbe(text: string, spec: ProbeSpec, policy: LintPolicy, catalog: readonly string[] | undefined): { count: number | null; finding?: FindingBody } {
   // A wildcard type is refused above; counting what it matches would mean nothing.
   if (!spec.type) return { count: null };
   const matched = countMatches(spec, catalog);

@@ -14,7 +14,8 @@ export const FINDING_CODES = {
   import: "Imports another bpftrace file (`import`, bpftrace 0.24+), whose probes no reviewer saw.",
   "probe-type-not-allowed": "Uses a probe type that is unknown, wildcarded or not on the policy's allow-list.",
   "probe-type-elevated": "Uses an elevated probe type (uprobe, usdt, kprobe, fentry, ...): a warning when the policy allows them, an error otherwise.",
-  "probe-positional": "A probe name holds a positional parameter ($1, $#): bpftrace substitutes the launch's value into the attach point, so no review can see which probes it attaches.",
+  "probe-positional":
+    "A probe name holds a positional parameter ($1, $#): bpftrace substitutes the launch's value into the attach point, so no review can see which probes it attaches.",
   "wildcard-too-broad": "A wildcard probe matches more probes than the policy allows, or cannot be bounded without a probe catalog.",
   "wildcard-uncounted": "A wildcard probe whose size cannot be counted because no probe catalog covers it.",
   "probe-not-found": "A probe the host's catalog does not list (a typo, or a probe this kernel lacks).",

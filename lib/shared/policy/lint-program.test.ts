@@ -7,7 +7,9 @@ import type { LintPolicy } from "./policy.ts";
 
 // `bpftrace -l 'tracepoint:*'` on the project's test host (Linux 6.18, bpftrace 0.17): 2305 tracepoints,
 // 360 of them tracepoint:syscalls:sys_enter_*.
-const TRACEPOINTS = readFileSync(path.join(import.meta.dirname, "fixtures/tracepoints-linux-6.18.txt"), "utf8").trim().split("\n");
+const TRACEPOINTS = readFileSync(path.join(import.meta.dirname, "fixtures/tracepoints-linux-6.18.txt"), "utf8")
+  .trim()
+  .split("\n");
 const CATALOG = [...TRACEPOINTS, "kprobe:vfs_read", "kprobe:vfs_write", "kprobe:ext4:ext4_file_open"];
 
 type Case = {
@@ -67,7 +69,7 @@ const CASES: Case[] = [
   { name: "cat()", source: 'BEGIN { cat("/etc/shadow"); }', expected: ["file-read"] },
   { name: "skboutput()", source: 'tracepoint:net:netif_receive_skb { $r = skboutput("/tmp/x.pcap", args.skbaddr, 64, 0); }', expected: ["file-write"] },
   { name: "a positional parameter in a probe name", source: "tracepoint:syscalls:sys_enter_$1 { @ = count(); }", expected: ["probe-positional"] },
-  { name: "positional parameters as values", source: 't:syscalls:sys_enter_read /pid == $1/ { @[str($2)] = count(); } interval:s:1 { print($#); }', expected: [] },
+  { name: "positional parameters as values", source: "t:syscalls:sys_enter_read /pid == $1/ { @[str($2)] = count(); } interval:s:1 { print($#); }", expected: [] },
   { name: "a refused call in a predicate", source: 'BEGIN /system("id")/ { exit(); }', expected: ["unsafe-builtin"] },
   { name: "a refused call in a macro body", source: 'macro run() { system("id") }\nBEGIN { run(); }', expected: ["unsafe-builtin"] },
   { name: "a #define that names system", source: '#define RUN system\nBEGIN { RUN("id"); }', expected: ["unsafe-builtin"] },
@@ -85,11 +87,20 @@ const CASES: Case[] = [
   },
   { name: "a predicate with divisions", source: "interval:s:1 / @n / 2 > 1 / { @n++; }\ninterval:s:2 /(@n / 4) == 1/ { exit(); }", expected: [] },
   { name: "a predicate with a slash in a string", source: 'tracepoint:syscalls:sys_enter_openat /comm == "a/b"/ { @[comm] = count(); }', expected: [] },
-  { name: "a probe list with a comment before the predicate", source: "t:syscalls:sys_enter_read,\n  t:syscalls:sys_enter_write // both\n  /pid != 0/ { @[probe] = count(); }", expected: [] },
+  {
+    name: "a probe list with a comment before the predicate",
+    source: "t:syscalls:sys_enter_read,\n  t:syscalls:sys_enter_write // both\n  /pid != 0/ { @[probe] = count(); }",
+    expected: [],
+  },
   // Probe types.
   { name: "a uprobe, elevated types not allowed", source: "uprobe:/bin/bash:readline { @[pid] = count(); }", expected: ["probe-type-elevated"] },
   { name: "a uprobe, elevated types allowed", source: "uprobe:/bin/bash:readline { @[pid] = count(); }", policy: ELEVATED_ON, expected: ["warning:probe-type-elevated"] },
-  { name: "a uretprobe with a quoted C++ name", source: 'ur:/opt/app:"ns::fn(char const*)" { @[retval] = count(); }', policy: ELEVATED_ON, expected: ["warning:probe-type-elevated"] },
+  {
+    name: "a uretprobe with a quoted C++ name",
+    source: 'ur:/opt/app:"ns::fn(char const*)" { @[retval] = count(); }',
+    policy: ELEVATED_ON,
+    expected: ["warning:probe-type-elevated"],
+  },
   { name: "a kretprobe by its alias", source: "kr:vfs_read { @bytes = hist(retval); }", expected: ["probe-type-elevated"] },
   { name: "kfunc, 0.17's name of fentry", source: "kfunc:vfs_read { @ = count(); }\nf:vfs_write { @ = count(); }", expected: ["probe-type-elevated", "probe-type-elevated"] },
   {
@@ -122,7 +133,13 @@ const CASES: Case[] = [
     catalog: CATALOG,
     expected: ["too-many-probes", "wildcard-too-broad"],
   },
-  { name: "a kprobe wildcard against module-qualified entries", source: "kprobe:ext4_* { @ = count(); }", policy: ELEVATED_ON, catalog: CATALOG, expected: ["warning:probe-type-elevated"] },
+  {
+    name: "a kprobe wildcard against module-qualified entries",
+    source: "kprobe:ext4_* { @ = count(); }",
+    policy: ELEVATED_ON,
+    catalog: CATALOG,
+    expected: ["warning:probe-type-elevated"],
+  },
   { name: "a misspelt tracepoint the host does not have", source: "tracepoint:syscalls:sys_enter_reed { exit(); }", catalog: CATALOG, expected: ["warning:probe-not-found"] },
   {
     name: "timers and software events are not looked up in a catalog",
@@ -146,7 +163,7 @@ const CASES: Case[] = [
   },
   { name: "a config block lowering a limit by its env name", source: "config = { BPFTRACE_MAX_STRLEN = 64 }\nBEGIN { exit(); }", policy: CONFIG_ON, expected: [] },
   { name: "a config key outside the policy", source: 'config = { license = "Dual MIT/GPL"; }\nBEGIN { exit(); }', policy: CONFIG_ON, expected: ["config-key"] },
-  { name: "a kernel header", source: "#include <linux/sched.h>\nBEGIN { printf(\"%d\\n\", TASK_COMM_LEN); }", expected: [] },
+  { name: "a kernel header", source: '#include <linux/sched.h>\nBEGIN { printf("%d\\n", TASK_COMM_LEN); }', expected: [] },
   { name: "a quoted include", source: '#include "/etc/shadow"\nBEGIN { exit(); }', expected: ["include"] },
   { name: "a header path that climbs out", source: "#include <linux/../../../etc/shadow>\nBEGIN { exit(); }", expected: ["include"] },
   { name: "a header outside the allow-list", source: "#include <openssl/ssl.h>\nBEGIN { exit(); }", expected: ["include"] },
@@ -195,9 +212,7 @@ describe("lintProgram", () => {
 
   it("locates an unterminated string from its quote to the end of its line", () => {
     const { findings } = lintProgram('BEGIN {\n  printf("oops);\n}');
-    expect(findings).toEqual([
-      expect.objectContaining({ code: "syntax", line: 2, column: 10, endLine: 2, endColumn: 17 }),
-    ]);
+    expect(findings).toEqual([expect.objectContaining({ code: "syntax", line: 2, column: 10, endLine: 2, endColumn: 17 })]);
   });
 
   it("locates a too-long program from the first byte over the cap", () => {
@@ -207,11 +222,7 @@ describe("lintProgram", () => {
   });
 
   it("summarizes probes, types, counts, functions and notable uses for the reviewer", () => {
-    const { summary } = lintProgram(
-      "t:syscalls:sys_enter_read* /pid > 1/ { @[comm] = count(); printf(\"%s\\n\", str(args.buf)); }\ninterval:s:1 { print(@); }",
-      {},
-      CATALOG,
-    );
+    const { summary } = lintProgram('t:syscalls:sys_enter_read* /pid > 1/ { @[comm] = count(); printf("%s\\n", str(args.buf)); }\ninterval:s:1 { print(@); }', {}, CATALOG);
     expect(summary).toEqual({
       probes: [
         { spec: "t:syscalls:sys_enter_read*", type: "tracepoint", count: 5, line: 1, column: 1 },
@@ -264,17 +275,48 @@ function randomGenerator(seed: number): () => number {
   };
 }
 
-const FRAGMENTS = ['"', "\\", "/", "*", "//", "/*", "*/", "{", "}", "(", ")", ":", ",", ";", "#include <", "#define ", "config = {", "let @m = hash(", "import ", "system(", "cat(", "@", "$", "uprobe:/bin/x:", "t:syscalls:*", "BEGIN", "\n", " ", "é", "\u{1F600}", "\r\n", "x", "0x1f", "="];
+const FRAGMENTS = [
+  '"',
+  "\\",
+  "/",
+  "*",
+  "//",
+  "/*",
+  "*/",
+  "{",
+  "}",
+  "(",
+  ")",
+  ":",
+  ",",
+  ";",
+  "#include <",
+  "#define ",
+  "config = {",
+  "let @m = hash(",
+  "import ",
+  "system(",
+  "cat(",
+  "@",
+  "$",
+  "uprobe:/bin/x:",
+  "t:syscalls:*",
+  "BEGIN",
+  "\n",
+  " ",
+  "é",
+  "\u{1F600}",
+  "\r\n",
+  "x",
+  "0x1f",
+  "=",
+];
 
 /** Lints without throwing, and every finding has a sane range (one expect per program: they are many). */
 function checkShape(source: string, policy?: Partial<LintPolicy>, catalog?: readonly string[]): void {
   const result = lintProgram(source, policy, catalog);
   const misplaced = result.findings.filter(
-    (finding) =>
-      finding.line < 1 ||
-      finding.column < 1 ||
-      finding.endLine < finding.line ||
-      (finding.endLine === finding.line && finding.endColumn < finding.column),
+    (finding) => finding.line < 1 || finding.column < 1 || finding.endLine < finding.line || (finding.endLine === finding.line && finding.endColumn < finding.column),
   );
   expect({ source, misplaced, blocked: result.blocked }).toEqual({
     source,

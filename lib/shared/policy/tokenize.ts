@@ -145,7 +145,7 @@ class Tokenizer {
     const end = this.scanQuoted(start);
     if (end === undefined) {
       const lineEnd = this.lineEnd(start);
-      this.problem("This string is never closed: add a \" before the end of the line.", start, lineEnd);
+      this.problem('This string is never closed: add a " before the end of the line.', start, lineEnd);
       this.push("string", start, lineEnd);
     } else {
       this.push("string", start, end);
@@ -296,6 +296,6 @@ class Tokenizer {
   }
 
   private isInvalid(code: number): boolean {
-    return code >= 128 || !(isSpace(code) || is(code, IDENT_PART | PUNCT) || "\"#@$".includes(String.fromCharCode(code)));
+    return code >= 128 || !(isSpace(code) || is(code, IDENT_PART | PUNCT) || '"#@$'.includes(String.fromCharCode(code)));
   }
 }

@@ -19,11 +19,37 @@ function cumulative(runId: string, prints: { seq: number; at: number; totals: [n
 
 const PRINTS = cumulative("r", [
   { seq: 2, at: 1000, totals: [[8, 15, 2]] },
-  { seq: 3, at: 2000, totals: [[8, 15, 5], [16, 31, 1]], delta: [[8, 15, 3], [16, 31, 1]] },
-  { seq: 4, at: 3000, totals: [[8, 15, 5], [16, 31, 4]], delta: [[8, 15, 0], [16, 31, 3]] },
+  {
+    seq: 3,
+    at: 2000,
+    totals: [
+      [8, 15, 5],
+      [16, 31, 1],
+    ],
+    delta: [
+      [8, 15, 3],
+      [16, 31, 1],
+    ],
+  },
+  {
+    seq: 4,
+    at: 3000,
+    totals: [
+      [8, 15, 5],
+      [16, 31, 4],
+    ],
+    delta: [
+      [8, 15, 0],
+      [16, 31, 3],
+    ],
+  },
 ]);
 
-const counts = (axes: BucketAxes, dense: Float64Array) => axes.of("@usecs").toBuckets(dense).map((b) => [b.min, Number(b.count)]);
+const counts = (axes: BucketAxes, dense: Float64Array) =>
+  axes
+    .of("@usecs")
+    .toBuckets(dense)
+    .map((b) => [b.min, Number(b.count)]);
 
 describe("RunTimeline", () => {
   it("keeps each print's interval, and the whole run equal to bpftrace's latest running total", () => {
@@ -32,11 +58,20 @@ describe("RunTimeline", () => {
     for (const frame of PRINTS) run.ingest(frame);
     const series = run.series("@usecs", null)!;
     expect(series.columns.map((c) => c.total)).toEqual([2, 4, 3]);
-    expect(counts(axes, series.totalUpTo(Infinity))).toEqual([[8, 5], [16, 4]]);
+    expect(counts(axes, series.totalUpTo(Infinity))).toEqual([
+      [8, 5],
+      [16, 4],
+    ]);
     // As of 2.5 s: the first two prints.
-    expect(counts(axes, series.totalUpTo(2500))).toEqual([[8, 5], [16, 1]]);
+    expect(counts(axes, series.totalUpTo(2500))).toEqual([
+      [8, 5],
+      [16, 1],
+    ]);
     // Only the prints in [1.5 s, 3 s]: the second and third intervals.
-    expect(counts(axes, series.totalUpTo(3000, 1500))).toEqual([[8, 3], [16, 4]]);
+    expect(counts(axes, series.totalUpTo(3000, 1500))).toEqual([
+      [8, 3],
+      [16, 4],
+    ]);
   });
 
   it("gets the whole run right for a viewer that joined mid-run, and when older frames arrive later", () => {
@@ -45,20 +80,40 @@ describe("RunTimeline", () => {
     // Joined at the third print: its running total says 5 and 4 so far.
     run.ingest(PRINTS[2]!);
     expect(run.missesEarlyFrames).toBe(true);
-    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(Infinity))).toEqual([[8, 5], [16, 4]]);
+    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(Infinity))).toEqual([
+      [8, 5],
+      [16, 4],
+    ]);
     // The backfill brings the earlier prints; the total stays what bpftrace printed.
     run.ingest(PRINTS[1]!);
     run.ingest(PRINTS[0]!);
-    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(Infinity))).toEqual([[8, 5], [16, 4]]);
-    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(1000))).toEqual([[8, 2], [16, 0]]);
+    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(Infinity))).toEqual([
+      [8, 5],
+      [16, 4],
+    ]);
+    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(1000))).toEqual([
+      [8, 2],
+      [16, 0],
+    ]);
   });
 
   it("sums the prints of a map the program clears", () => {
     const axes = new BucketAxes();
     const run = new RunTimeline("r", axes);
     run.ingest({ runId: "r", seq: 1, at: 1000, record: record([[8, 15, 2]]) });
-    run.ingest({ runId: "r", seq: 2, at: 2000, record: record([[8, 15, 1], [16, 31, 1]]) });
-    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(Infinity))).toEqual([[8, 3], [16, 1]]);
+    run.ingest({
+      runId: "r",
+      seq: 2,
+      at: 2000,
+      record: record([
+        [8, 15, 1],
+        [16, 31, 1],
+      ]),
+    });
+    expect(counts(axes, run.series("@usecs", null)!.totalUpTo(Infinity))).toEqual([
+      [8, 3],
+      [16, 1],
+    ]);
   });
 
   it("keeps a frame seen twice (snapshot and live) once", () => {
@@ -71,7 +126,16 @@ describe("RunTimeline", () => {
 
   it("adds up lost events and keeps the overhead sample in force at each moment", () => {
     const run = new RunTimeline("r", new BucketAxes());
-    const overhead = (cpuPercent: number) => ({ type: "overhead" as const, windowSec: 5, cpuPercent, bpfPercent: 0, bpftracePercent: cpuPercent, budgetPercent: 2, eventsPerSec: 10, programs: [] });
+    const overhead = (cpuPercent: number) => ({
+      type: "overhead" as const,
+      windowSec: 5,
+      cpuPercent,
+      bpfPercent: 0,
+      bpftracePercent: cpuPercent,
+      budgetPercent: 2,
+      eventsPerSec: 10,
+      programs: [],
+    });
     run.ingest({ runId: "r", seq: 1, at: 1000, record: { type: "lost_events", count: 10 } });
     run.ingest({ runId: "r", seq: 2, at: 2000, record: overhead(0.5) });
     run.ingest({ runId: "r", seq: 3, at: 3000, record: { type: "lost_events", count: "5" } });
@@ -92,7 +156,10 @@ describe("across hosts", () => {
     // Host b's bpftrace trimmed a different range of empty buckets.
     b.ingest({ runId: "b", seq: 1, at: 1100, record: record([[16, 31, 2]]) });
     const merged = axes.of("@usecs").toBuckets(mergedTotal([a, b], "@usecs", null, Infinity));
-    expect(merged.map((bucket) => [bucket.min, bucket.count])).toEqual([[8, 6], [16, 2]]);
+    expect(merged.map((bucket) => [bucket.min, bucket.count])).toEqual([
+      [8, 6],
+      [16, 2],
+    ]);
     // p50 of 8 samples: rank 4 in [8, 16) with 6 inside: 8 + 4/6 × 8 = 13.33...
     expect(estimatePercentile(merged, 50)).toBeCloseTo(8 + (4 / 6) * 8, 10);
     // p90: rank 7.2 in [16, 32): 16 + 1.2/2 × 16 = 25.6
@@ -106,7 +173,10 @@ describe("across hosts", () => {
     const b = new RunTimeline("b", axes);
     b.ingest({ runId: "b", seq: 1, at: 2900, record: record([[16, 31, 1]]) });
     const latest = axes.of("@usecs").toBuckets(mergedLatestInterval([a, b], "@usecs", null, 3000));
-    expect(latest.map((bucket) => [bucket.min, bucket.count])).toEqual([[8, 0], [16, 4]]);
+    expect(latest.map((bucket) => [bucket.min, bucket.count])).toEqual([
+      [8, 0],
+      [16, 4],
+    ]);
   });
 
   it("lists keyed series with the busiest key first", () => {
@@ -124,6 +194,14 @@ describe("across hosts", () => {
         ],
       },
     });
-    expect(listHistogramSeries([run], Infinity)).toEqual([{ map: "@usecs", keys: [{ key: "sshd", count: 9 }, { key: "bash", count: 2 }] }]);
+    expect(listHistogramSeries([run], Infinity)).toEqual([
+      {
+        map: "@usecs",
+        keys: [
+          { key: "sshd", count: 9 },
+          { key: "bash", count: 2 },
+        ],
+      },
+    ]);
   });
 });

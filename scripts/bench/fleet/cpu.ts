@@ -102,9 +102,7 @@ export class PostgresCpuTracker {
       await this.poll();
       const wholeAfter = this.sampleWhole();
       const whole =
-        this.wholeBefore && wholeAfter
-          ? (wholeAfter.own - this.wholeBefore.own) / clockTicksPerSecond() + cpuSecondsBetween(this.wholeBefore.children, wholeAfter.children)
-          : null;
+        this.wholeBefore && wholeAfter ? (wholeAfter.own - this.wholeBefore.own) / clockTicksPerSecond() + cpuSecondsBetween(this.wholeBefore.children, wholeAfter.children) : null;
       const sessions = (await this.sessions()) - this.sessionsBefore;
       let backends = 0;
       let background = 0;

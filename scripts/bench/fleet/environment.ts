@@ -68,7 +68,11 @@ export type ServerFleet = { urls: string[]; pids: number[]; output(): string[]; 
 export async function startServerFleet(count: number, database: string, extraEnv: Record<string, string>): Promise<ServerFleet> {
   const env =
     count > 1
-      ? { ...extraEnv, WORKBENCH_REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379", WORKBENCH_REDIS_CHANNEL_PREFIX: `bench-fleet-${randomBytes(4).toString("hex")}` }
+      ? {
+          ...extraEnv,
+          WORKBENCH_REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+          WORKBENCH_REDIS_CHANNEL_PREFIX: `bench-fleet-${randomBytes(4).toString("hex")}`,
+        }
       : extraEnv;
   const servers: WebServer[] = [];
   try {

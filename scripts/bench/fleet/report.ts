@@ -81,9 +81,14 @@ export function details(results: SystemResult[]): string {
       );
       // A virtual machine the host did not schedule accounts for less time than the wall clock: every figure above is then suspect.
       const accounted = result.machineTotalCpuSec / (os.cpus().length * result.measuredSec);
-      if (accounted < 0.95) lines.push(`  - WARNING: the cores accounted for only ${Math.round(accounted * 100)}% of the window's time (/proc/stat): the machine was not running all along; read this load's CPU figures with care`);
+      if (accounted < 0.95)
+        lines.push(
+          `  - WARNING: the cores accounted for only ${Math.round(accounted * 100)}% of the window's time (/proc/stat): the machine was not running all along; read this load's CPU figures with care`,
+        );
       if (result.serverLog && result.serverLog.errors > 0) {
-        lines.push(`  - server log: ${result.serverLog.errors} errors, ${result.serverLog.warnings} warnings; most frequent: ${result.serverLog.top.map(([m, c]) => `${c}× "${m}"`).join("; ")}`);
+        lines.push(
+          `  - server log: ${result.serverLog.errors} errors, ${result.serverLog.warnings} warnings; most frequent: ${result.serverLog.top.map(([m, c]) => `${c}× "${m}"`).join("; ")}`,
+        );
       }
       return lines.join("\n");
     })

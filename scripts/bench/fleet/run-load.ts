@@ -93,13 +93,7 @@ type Measured = {
  * window's ends, then waits for the frames of the window to reach every
  * viewer, or for the drain period to pass.
  */
-async function stream(
-  context: BenchContext,
-  load: Load,
-  clients: Clients,
-  measuredPids: () => number[],
-  postgres: boolean,
-): Promise<Measured> {
+async function stream(context: BenchContext, load: Load, clients: Clients, measuredPids: () => number[], postgres: boolean): Promise<Measured> {
   const { warmupSec, durationSec, drainSec } = context.options;
   const steps: string[] = [];
   const startAt = Date.now() + 1500;
@@ -180,7 +174,9 @@ function resultOf(system: SystemName, load: Load, measured: Measured, serverLog:
   const notes = [...steps, ...measured.steps];
   if (system === "product") {
     const acked = measured.agents.reduce((sum, r) => sum + r.ackedInWindow, 0);
-    notes.push(`agents: ${acked} of ${framesSent} measured frames acknowledged, ${ack.total} requests timed (p50 ${ack.percentile(50) ?? "-"} ms), ${timeouts} timed out (15 s), ${backlog} frames still queued at the end`);
+    notes.push(
+      `agents: ${acked} of ${framesSent} measured frames acknowledged, ${ack.total} requests timed (p50 ${ack.percentile(50) ?? "-"} ms), ${timeouts} timed out (15 s), ${backlog} frames still queued at the end`,
+    );
     if (Object.keys(refusals).length > 0) notes.push(`agent errors: ${describeErrors(refusals)}`);
     if (reconnects > 0) notes.push(`agents reconnected ${reconnects} times`);
   }
@@ -215,17 +211,27 @@ async function runProduct(context: BenchContext, load: Load, clients: Clients, s
   const timeout = (base: number) => base + load.hosts * 50;
 
   let started = Date.now();
-  const connected = await callAll<{ connected: number }>(clients.agents, () => ({ type: "connect", system: "product", urls: servers.urls, timeoutMs: timeout(60_000) }), timeout(90_000));
+  const connected = await callAll<{ connected: number }>(
+    clients.agents,
+    () => ({ type: "connect", system: "product", urls: servers.urls, timeoutMs: timeout(60_000) }),
+    timeout(90_000),
+  );
   const agentsConnected = connected.reduce((sum, r) => sum + (r.ok ? r.value.connected : 0), 0);
   steps.push(`${agentsConnected} of ${load.hosts} agents connected in ${seconds(started)}`);
 
   started = Date.now();
   const hostIds = context.hosts.slice(0, load.hosts).map((host) => host.hostId);
   const approval = await approveFleetProgram(context.people, hostIds, { name: `bench:fleet ${load.hosts}x${load.viewers}`, durationSec: 3600 });
-  steps.push(`${approval.programs} program(s) submitted and approved, ${approval.runIds.length} runs signed, in ${seconds(started)} (the approval itself: ${Math.round(approval.approvalMs)} ms)`);
+  steps.push(
+    `${approval.programs} program(s) submitted and approved, ${approval.runIds.length} runs signed, in ${seconds(started)} (the approval itself: ${Math.round(approval.approvalMs)} ms)`,
+  );
 
   started = Date.now();
-  const runs = await callAll<{ started: number; failed: Record<string, number> }>(clients.agents, () => ({ type: "start-runs", runIds: approval.runIds, timeoutMs: timeout(60_000) }), timeout(90_000));
+  const runs = await callAll<{ started: number; failed: Record<string, number> }>(
+    clients.agents,
+    () => ({ type: "start-runs", runIds: approval.runIds, timeoutMs: timeout(60_000) }),
+    timeout(90_000),
+  );
   const runsStarted = runs.reduce((sum, r) => sum + (r.ok ? r.value.started : 0), 0);
   const startFailures: Record<string, number> = {};
   for (const r of runs) if (r.ok) for (const [m, c] of Object.entries(r.value.failed)) startFailures[m] = (startFailures[m] ?? 0) + c;

@@ -63,6 +63,11 @@ function describe(what: string, timings: Timings): string {
   const sorted = [...timings.ms].sort((a, b) => a - b);
   const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
   const figures = sorted.length === 0 ? "none answered" : `${sorted.length} answered, p50 ${at(0.5)} ms, max ${Math.round(sorted.at(-1)!)} ms`;
-  const failures = failed === 0 ? "" : `, ${failed} failed (${Object.entries(timings.failures).map(([m, c]) => `${c}× ${m}`).join("; ")})`;
+  const failures =
+    failed === 0
+      ? ""
+      : `, ${failed} failed (${Object.entries(timings.failures)
+          .map(([m, c]) => `${c}× ${m}`)
+          .join("; ")})`;
   return `${what}: ${figures}${failures}`;
 }

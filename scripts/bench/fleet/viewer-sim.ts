@@ -66,7 +66,9 @@ async function watch(command: { runIds: string[]; approvalIds: string[]; concurr
   const deadline = Date.now() + command.timeoutMs;
   const results = await Promise.all(
     viewers.map(async (state) =>
-      state.socket ? watchEverything(state.socket, command, { concurrency: command.concurrency, deadline }) : { watched: 0, failed: command.runIds.length, errors: { "not connected": command.runIds.length } },
+      state.socket
+        ? watchEverything(state.socket, command, { concurrency: command.concurrency, deadline })
+        : { watched: 0, failed: command.runIds.length, errors: { "not connected": command.runIds.length } },
     ),
   );
   const errors: Record<string, number> = {};

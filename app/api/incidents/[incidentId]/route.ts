@@ -14,7 +14,10 @@ export const GET = defineRoute({ access: { kind: "user", action: "incident.read"
         ...link,
         run: toRunSnapshot(run),
         // What produced the evidence: the approved revision (and who approved it), or nothing for a replay.
-        approval: run.kind === "LIVE" ? { programId: run.program.id, revisionId: run.revision.id, revisionNumber: run.revision.number, contentHash: run.revision.contentHash, approvedBy: run.approvedBy } : null,
+        approval:
+          run.kind === "LIVE"
+            ? { programId: run.program.id, revisionId: run.revision.id, revisionNumber: run.revision.number, contentHash: run.revision.contentHash, approvedBy: run.approvedBy }
+            : null,
       })),
     },
   };

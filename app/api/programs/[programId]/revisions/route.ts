@@ -8,6 +8,10 @@ export const POST = defineRoute(
   { access: { kind: "user", action: "program.revise" }, params: programParams, body: reviseProgramInput, successStatus: 201 },
   async ({ actor, params, body }) => {
     const env = loadServerEnv();
-    return reviseProgram(getDb(), actor!, params.programId, body, { maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC, maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL, maxRunbookValidityDays: env.WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS });
+    return reviseProgram(getDb(), actor!, params.programId, body, {
+      maxDurationSec: env.WORKBENCH_MAX_DURATION_SEC,
+      maxHostsPerApproval: env.WORKBENCH_MAX_HOSTS_PER_APPROVAL,
+      maxRunbookValidityDays: env.WORKBENCH_MAX_RUNBOOK_VALIDITY_DAYS,
+    });
   },
 );

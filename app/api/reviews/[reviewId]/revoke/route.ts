@@ -3,7 +3,6 @@ import { defineRoute } from "@/lib/server/http/route.ts";
 import { reviewParams } from "@/lib/server/http/params.ts";
 import { revokeApproval, revokeApprovalInput } from "@/lib/server/use-cases/revoke-approval.ts";
 
-export const POST = defineRoute(
-  { access: { kind: "user", action: "approval.revoke" }, params: reviewParams, body: revokeApprovalInput },
-  async ({ actor, params, body }) => revokeApproval(getDb(), actor!, params.reviewId, body),
+export const POST = defineRoute({ access: { kind: "user", action: "approval.revoke" }, params: reviewParams, body: revokeApprovalInput }, async ({ actor, params, body }) =>
+  revokeApproval(getDb(), actor!, params.reviewId, body),
 );

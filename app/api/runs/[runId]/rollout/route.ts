@@ -3,6 +3,4 @@ import { defineRoute } from "@/lib/server/http/route.ts";
 import { runParams } from "@/lib/server/http/params.ts";
 import { readRolloutOfRun } from "@/lib/server/use-cases/read-rollout.ts";
 
-export const GET = defineRoute({ access: { kind: "user", action: "run.read" }, params: runParams }, async ({ actor, params }) =>
-  readRolloutOfRun(getDb(), actor!, params.runId),
-);
+export const GET = defineRoute({ access: { kind: "user", action: "run.read" }, params: runParams }, async ({ actor, params }) => readRolloutOfRun(getDb(), actor!, params.runId));

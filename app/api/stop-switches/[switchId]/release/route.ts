@@ -3,6 +3,7 @@ import { defineRoute } from "@/lib/server/http/route.ts";
 import { stopSwitchParams } from "@/lib/server/http/params.ts";
 import { releaseStopSwitch, releaseStopSwitchInput } from "@/lib/server/use-cases/release-stop-switch.ts";
 
-export const POST = defineRoute({ access: { kind: "user", action: "stop-switch.release" }, params: stopSwitchParams, body: releaseStopSwitchInput }, async ({ actor, params, body }) =>
-  releaseStopSwitch(getDb(), actor!, params.switchId, body),
+export const POST = defineRoute(
+  { access: { kind: "user", action: "stop-switch.release" }, params: stopSwitchParams, body: releaseStopSwitchInput },
+  async ({ actor, params, body }) => releaseStopSwitch(getDb(), actor!, params.switchId, body),
 );
