@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const workload of workloads) workload.kill("SIGKILL");
+  for (const workload of workloads) workload.kill("SIGTERM"); // `timeout` passes SIGTERM on to dd; a SIGKILL would orphan dd
   await secondAgent?.stop();
   await stopScenario(s);
 });
@@ -111,7 +111,7 @@ describe("a canary rollout on two hosts", () => {
     const canaryEnd = await endedRun(s, canary, 30_000);
     expect(canaryEnd.endReason).toBe("OVERHEAD_LIMIT");
     const heldEnd = await endedRun(s, held, 15_000);
-    dd.kill("SIGKILL");
+    dd.kill("SIGTERM"); // `timeout` passes SIGTERM on to dd; a SIGKILL would orphan dd
     expect(heldEnd.endReason).toBe("CANARY_ABORTED");
     expect(heldEnd.startedAt).toBeNull();
     // The canary's figure is the reason on every host: the overhead it reported over the budget, or
