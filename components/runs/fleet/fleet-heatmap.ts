@@ -8,7 +8,7 @@
 import { buildHeatmap, type Heatmap } from "@/lib/views/heatmap.ts";
 import type { BucketAxis } from "@/lib/views/run-timeline/bucket-axis.ts";
 import type { IntervalColumn } from "@/lib/views/run-timeline/series-timeline.ts";
-import type { SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
+import { fromDense, type DenseCounts, type SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
 
 export const HEATMAP_BIN_MS = 1000;
 /** 15 minutes of one-second bins. */
@@ -17,7 +17,7 @@ export const MAX_WINDOW_BINS = 900;
 export const AHEAD_BINS = 30;
 const CAPACITY = MAX_WINDOW_BINS + AHEAD_BINS;
 
-type Bin = { index: number; counts: Float64Array; prints: number };
+type Bin = { index: number; counts: DenseCounts; prints: number };
 
 export class FleetHeatmap {
   readonly #slots: (Bin | undefined)[] = new Array<Bin | undefined>(CAPACITY);
@@ -59,7 +59,7 @@ export class FleetHeatmap {
     const columns: IntervalColumn[] = this.#binsIn(last - windowBins + 1, last).map((bin) => ({
       seq: bin.index,
       at: bin.index * HEATMAP_BIN_MS,
-      interval: sparseOf(bin.counts),
+      interval: fromDense(bin.counts),
       total: 0,
     }));
     return buildHeatmap([columns], axis, { binMs: HEATMAP_BIN_MS, origin: 0, until: now, windowMs: windowBins * HEATMAP_BIN_MS });
@@ -70,16 +70,4 @@ export class FleetHeatmap {
     for (const bin of this.#slots) if (bin && bin.index >= first && bin.index <= last && bin.prints > 0) bins.push(bin);
     return bins.sort((a, b) => a.index - b.index);
   }
-}
-
-function sparseOf(dense: Float64Array): SparseCounts {
-  const ids: number[] = [];
-  const counts: number[] = [];
-  dense.forEach((count, id) => {
-    if (count !== 0) {
-      ids.push(id);
-      counts.push(count);
-    }
-  });
-  return { ids: Uint32Array.from(ids), counts: Float64Array.from(counts) };
 }

@@ -18,9 +18,8 @@
 import { frameSchema, type Frame } from "@/lib/shared/frame.ts";
 import type { HistRecord } from "@/lib/shared/bpftrace/records.ts";
 import type { RunSnapshotWithOrigin } from "@/lib/views/run-origin.ts";
-import { BucketAxes, type BucketAxis } from "@/lib/views/run-timeline/bucket-axis.ts";
-import { sparseTotal, type SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
-import { toBigInt } from "@/lib/shared/histogram.ts";
+import { BucketAxes } from "@/lib/views/run-timeline/bucket-axis.ts";
+import { sparseOf, sparseTotal, type SparseCounts } from "@/lib/views/run-timeline/sparse-counts.ts";
 import { isNotBehind } from "../snapshot-order.ts";
 import { ALL_KEYS } from "../view-model.ts";
 import { FleetHeatmap } from "./fleet-heatmap.ts";
@@ -251,18 +250,6 @@ export class FleetStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-function sparseOf(buckets: readonly { min: number | string | null; max: number | string | null; count: number | string }[], axis: BucketAxis): SparseCounts {
-  const ids: number[] = [];
-  const counts: number[] = [];
-  for (const bucket of buckets) {
-    const count = Number(toBigInt(bucket.count));
-    if (count === 0) continue;
-    ids.push(axis.idOf(bucket));
-    counts.push(count);
-  }
-  return { ids: Uint32Array.from(ids), counts: Float64Array.from(counts) };
 }
 
 function addInto(target: Map<number, number>, sparse: SparseCounts): void {
