@@ -181,7 +181,7 @@ describe("docs/http-api.md", () => {
     const shape = (route: string) => route.replace(/\{[^}]*\}/g, "{}").replace(/\/\*$/, "/{}");
     const listed = new Set<string>();
     for (const match of markdown.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/api\/[^`\s?]*)/g)) listed.add(`${match[1]} ${shape(match[2]!)}`);
-    for (const match of markdown.matchAll(/\| (GET|POST|PUT|PATCH|DELETE) \| `(\/api\/[^`\s?]*)`/g)) listed.add(`${match[1]} ${shape(match[2]!)}`);
+    for (const match of markdown.matchAll(/\| (GET|POST|PUT|PATCH|DELETE)\s*\| `(\/api\/[^`\s?]*)`/g)) listed.add(`${match[1]} ${shape(match[2]!)}`);
     const missing: string[] = [];
     for (const [route, operations] of Object.entries(document.paths)) {
       if (route === "/api/auth/{nextauth}") continue; // next-auth's endpoints: described as /api/auth/* in the doc's text
