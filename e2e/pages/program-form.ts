@@ -21,10 +21,11 @@ export class ProgramFormPage {
    * Writes a new program for `hosts` and submits it for review; resolves on
    * its program page, whose URL it returns.
    */
-  async submitNew(options: { name: string; source: string; hosts: string[]; durationSec: number }): Promise<string> {
+  async submitNew(options: { name: string; source: string; hosts: string[]; durationSec: number; canaryPeriodSec?: number }): Promise<string> {
     await this.page.goto("/programs/new");
     await this.fill({ name: options.name, source: options.source, host: options.hosts[0]!, durationSec: options.durationSec });
     for (const host of options.hosts.slice(1)) await this.chooseHost(host);
+    if (options.canaryPeriodSec !== undefined) await this.page.getByLabel("Canary period (seconds)").fill(String(options.canaryPeriodSec));
     await this.page.getByRole("button", { name: "Submit for review" }).click();
     await expect(this.page.getByRole("heading", { name: options.name })).toBeVisible();
     return this.page.url();
