@@ -63,7 +63,7 @@ test("an SRE presses the stop switch on the Runs page; the live page says who st
     await new ProgramFormPage(engineer).submitNew({ name: refusedName, source: SOURCE, hosts: [HOST], durationSec: 5 });
     await new ReviewPage(reviewer).open(refusedName);
     await new ReviewPage(reviewer).decide("Approve and sign", "Looks fine.");
-    await expect(reviewer.getByRole("alert")).toContainText("The stop switch for every run is engaged (by Sam SRE");
+    await expect(reviewer.getByRole("main").getByRole("alert")).toContainText("The stop switch for every run is engaged (by Sam SRE");
 
     // An admin releases it on the Runs page, with a reason; the banner goes.
     await admin.goto("/runs");
