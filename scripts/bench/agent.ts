@@ -17,18 +17,16 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { OutputParser } from "@/lib/shared/bpftrace/parse-output.ts";
 import type { OverheadRecord } from "@/lib/shared/frame.ts";
 import { createDbClient, setDb, type Db } from "@/lib/server/db/client.ts";
 import { listLatestFrames } from "@/lib/server/frames/frame-reads.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
-import { applyMigrations } from "../db/migrations.ts";
 import { AGENT_BUNDLE, PROJECT_ROOT, buildAgentBundle, bundleLikeTheAgent } from "../build-agent-bundle.ts";
 import { createUser, enrollTestHost, reviewDeps, testSigningKey } from "../../test/factories.ts";
 import { startRealtimeServer } from "../../test/realtime-server.ts";
-import { adminUrl, databaseUrl } from "../../test/database-url.ts";
+import { createBenchDatabase } from "./bench-database.ts";
 import { clockTicksPerSecond, findBpfProgramFds, readProcStat } from "../../agent/src/proc.ts";
 
 const FIXTURES = path.join(PROJECT_ROOT, "lib/shared/bpftrace/fixtures/v0.17");
@@ -128,28 +126,17 @@ function benchParse(Bundled: ParserClass, fixtures: string[]): ParseFigures {
 
 // ---- the workbench around the agent ----------------------------------------
 
+/** The scratch database (bench-database.ts) with the Prisma client the use cases run on. */
 async function createDatabase(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
-  const name = `wb_bench_${randomBytes(5).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
-  await applyMigrations(url);
-  const db = createDbClient(url);
+  const database = await createBenchDatabase();
+  const db = createDbClient(database.url);
   setDb(db);
   return {
-    url,
+    url: database.url,
     db,
     async drop() {
       await db.$disconnect();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }

@@ -11,14 +11,11 @@
 // audit chain at the end. Prints figures; asserts nothing.
 //
 //   npm run bench:approval -- [--hosts 2000] [--repeat 3] [--concurrency 8]
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { createDbClient, setDb } from "@/lib/server/db/client.ts";
 import { verifyAuditChain } from "@/lib/server/data/audit-verification.ts";
-import { applyMigrations } from "../db/migrations.ts";
-import { adminUrl, databaseUrl } from "../../test/database-url.ts";
+import { createBenchDatabase } from "./bench-database.ts";
 import { createUser } from "../../test/factories.ts";
 import { signInCookie, startWebServer } from "../../test/web-server.ts";
 
@@ -27,16 +24,6 @@ const HOSTS = Number(values.hosts ?? 2000);
 const REPEAT = Number(values.repeat ?? 3);
 const CONCURRENCY = Number(values.concurrency ?? 8);
 const SOURCE = "tracepoint:syscalls:sys_enter_nanosleep { @sleeps = count(); }\ninterval:s:1 { print(@sleeps); }\n";
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Runs `work` over `items`, `width` at a time. */
 async function pool<T>(items: readonly T[], width: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
@@ -54,14 +41,12 @@ async function pool<T>(items: readonly T[], width: number, work: (item: T, index
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function main(): Promise<void> {
-  const name = `wb_bench_${randomBytes(5).toString("hex")}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
+  const database = await createBenchDatabase("wb_bench_approval");
+  const url = database.url;
   const db = createDbClient(url);
   setDb(db);
   let web: Awaited<ReturnType<typeof startWebServer>> | undefined;
   try {
-    await applyMigrations(url);
     const [admin, engineer, reviewer] = [await createUser(db, ["ADMIN"]), await createUser(db, ["ENGINEER"]), await createUser(db, ["REVIEWER"])];
     web = await startWebServer(url);
     const server = web.url;
@@ -146,7 +131,7 @@ async function main(): Promise<void> {
   } finally {
     await web?.stop();
     await db.$disconnect();
-    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
   }
 }
 

@@ -17,7 +17,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { BenchContext, type BenchOptions } from "./fleet/context.ts";
-import { createBenchDatabase, serverEnvironment } from "./fleet/environment.ts";
+import { createBenchDatabase } from "./bench-database.ts";
+import { serverEnvironment } from "./fleet/environment.ts";
 import { details, markdownTable, meetsOneSecondP99 } from "./fleet/report.ts";
 import { runLoad, type Load, type SystemResult } from "./fleet/run-load.ts";
 
@@ -79,7 +80,7 @@ if (!fs.existsSync(path.join(ROOT, ".next/BUILD_ID"))) usage("the web app is not
 
 const results: SystemResult[] = [];
 const environment = serverEnvironment();
-const database = await createBenchDatabase();
+const database = await createBenchDatabase("wb_bench_fleet");
 const context = new BenchContext(options, database, environment.env);
 context.onCleanup(() => environment.dispose());
 context.onCleanup(() => database.drop());

@@ -26,7 +26,7 @@ import { createUser } from "../../test/factories.ts";
 import { startAgentProcess, type AgentProcess } from "../../test/agent-process.ts";
 import { sleepWorkload } from "../../test/agent-scenario.ts";
 import { signInCookie, startWebServer } from "../../test/web-server.ts";
-import { createBenchDatabase } from "./fleet/environment.ts";
+import { createBenchDatabase } from "./bench-database.ts";
 import { connectAgentSocket, connectViewerSocket, pullOrders, request, sendFrames, sendHello, startRun } from "./fleet/protocol.ts";
 import { histFrame, histRecords } from "./fleet/hist-frame.ts";
 import { WorkbenchApi } from "./fleet/workbench-api.ts";
@@ -133,7 +133,7 @@ function simulatedHost(url: string, credential: string) {
   return { socket, close: () => (timers.forEach((state) => clearTimeout(state.timer)), socket.close()) };
 }
 
-const database = await createBenchDatabase();
+const database = await createBenchDatabase("wb_bench_launch");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-bench-launch-"));
 const keys = generateKeyPairSync("ed25519");
 const keyFile = path.join(dir, "signing-key.pem");

@@ -18,18 +18,16 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { io, type Socket } from "socket.io-client";
 import { AGENT_NAMESPACE, SOCKET_PATH, type Ack } from "@/lib/shared/sockets.ts";
 import { createDbClient, setDb, type Db } from "@/lib/server/db/client.ts";
 import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 import { engageStopSwitch } from "@/lib/server/use-cases/engage-stop-switch.ts";
 import { reviewRevision } from "@/lib/server/use-cases/review-revision.ts";
-import { applyMigrations } from "../db/migrations.ts";
 import { createUser, enrollTestHost, reviewDeps, testSigningKey } from "../../test/factories.ts";
 import { startRealtimeServer } from "../../test/realtime-server.ts";
 import { startAgentProcess, type AgentProcess } from "../../test/agent-process.ts";
-import { adminUrl, databaseUrl } from "../../test/database-url.ts";
+import { createBenchDatabase } from "./bench-database.ts";
 import { processesWithArgument } from "../../test/processes.ts";
 
 const SIM_AGENTS = Number(process.env.BENCH_SIM_AGENTS ?? 500);
@@ -47,28 +45,17 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
   }
 }
 
+/** The scratch database (bench-database.ts) with the Prisma client the use cases run on. */
 async function createDatabase(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
-  const name = `wb_bench_${randomBytes(5).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
-  await applyMigrations(url);
-  const db = createDbClient(url);
+  const database = await createBenchDatabase();
+  const db = createDbClient(database.url);
   setDb(db);
   return {
-    url,
+    url: database.url,
     db,
     async drop() {
       await db.$disconnect();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }

@@ -4,7 +4,7 @@
 import { createDbClient } from "@/lib/server/db/client.ts";
 import { createUser } from "../../../test/factories.ts";
 import { adminUrl } from "../../../test/database-url.ts";
-import type { BenchDatabase } from "./environment.ts";
+import type { BenchDatabase } from "../bench-database.ts";
 import { createSignedInUser, enrollHost, signIn, type ServerAddress, type WorkbenchApi } from "./workbench-api.ts";
 import type { Worker } from "./workers.ts";
 

@@ -1,41 +1,12 @@
-// What bench:fleet runs against: a fresh database in the local PostgreSQL,
-// migrated as `npm run db:migrate` does, and the built workbench server
+// What bench:fleet runs against (its database comes from ../bench-database.ts):
+// the built workbench server
 // (server.ts: Next and socket.io on one port) started as `npm start` starts
 // it, through the same helper the integration tests use.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import pg from "pg";
-import { applyMigrations } from "../../db/migrations.ts";
-import { adminUrl, databaseUrl } from "../../../test/database-url.ts";
 import { startWebServer, type WebServer } from "../../../test/web-server.ts";
-
-export type BenchDatabase = { name: string; url: string; drop(): Promise<void> };
-
-async function asAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function createBenchDatabase(): Promise<BenchDatabase> {
-  const name = `wb_bench_fleet_${randomBytes(5).toString("hex")}`;
-  await asAdmin(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
-  const drop = () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  try {
-    await applyMigrations(url);
-  } catch (error) {
-    await drop();
-    throw error;
-  }
-  return { name, url, drop };
-}
 
 /**
  * What every server of the bench run shares: the database, the session
