@@ -14,8 +14,8 @@ import { notifyAllAfterCommit, runsQueuedEvents } from "@/lib/server/data/notify
 import { getRevision, listValidApprovals, lockRevision } from "@/lib/server/data/programs.ts";
 import { probeCatalogOf } from "@/lib/server/data/probe-catalog.ts";
 import { attachLaunchRunsToIncident, countActiveLaunches, findLaunchableRevisionId, insertLaunch } from "@/lib/server/data/runbooks.ts";
-import { insertRuns, type NewRun } from "@/lib/server/data/runs.ts";
-import { planRollout, stageRollout } from "./stage-rollout.ts";
+import { planRollout } from "./stage-rollout.ts";
+import { queueSignedRuns, signOrders } from "./queue-signed-runs.ts";
 import { assertNoStopSwitchCovers } from "./stop-switch-scope.ts";
 import { readSettings } from "@/lib/server/data/settings.ts";
 import { effectiveLintPolicy } from "@/lib/server/settings/effective-lint-policy.ts";
@@ -174,12 +174,11 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
     };
     const limits = signedLimits({ durationSec: input.durationSec });
     const runbook = { launchId, launchedBy: actor.name, reason: input.reason, params: policy.params, values: input.values };
-    const runs: NewRun[] = hosts.map((host) => {
-      const runId = randomUUID();
-      const order: RunOrder = {
+    const runs = signOrders(
+      deps.signRunOrder,
+      hosts,
+      {
         v: 1,
-        runId,
-        host: host.name,
         program,
         limits,
         approval: signedApproval,
@@ -187,18 +186,11 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
         issuedAt: now.toISOString(),
         expiresAt: endsAt.toISOString(),
         runbook,
-      };
-      return { id: runId, revisionId, hostId: host.id, approvalId: approval.id, envelope: deps.signRunOrder(order), expiresAt: endsAt, launchId };
-    });
-    await insertRuns(tx, runs);
+      },
+      { revisionId, approvalId: approval.id, expiresAt: endsAt, launchId },
+    );
+    const queued = await queueSignedRuns(tx, runs, rollout, { approvalId: null, budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash });
     const runIds = runs.map((run) => run.id);
-    let notifyHostIds = hosts.map((host) => host.id);
-    let staged: Awaited<ReturnType<typeof stageRollout>> | null = null;
-    if (rollout) {
-      // Only the canaries' agents hear of their orders now; the rest wait for the canary's decision.
-      staged = await stageRollout(tx, { approvalId: null, runIds, budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash }, rollout);
-      notifyHostIds = staged.notifyHostIds;
-    }
     if (input.incidentId) await attachLaunchRunsToIncident(tx, { incidentId: input.incidentId, runIds, addedById: actor.id });
     const names = hosts.map((host) => host.name);
     await appendAudit(tx, {
@@ -222,8 +214,8 @@ export async function launchRunbook(db: Db, actor: Actor, programId: string, inp
         endsAt: endsAt.toISOString(),
       },
     });
-    if (staged) await appendAudit(tx, staged.audit);
-    await notifyAllAfterCommit(tx, runsQueuedEvents(notifyHostIds));
+    if (queued.rolloutAudit) await appendAudit(tx, queued.rolloutAudit);
+    await notifyAllAfterCommit(tx, runsQueuedEvents(queued.notifyHostIds));
     return { launchId, revisionId, runIds, endsAt: endsAt.toISOString() };
   }, LAUNCH_TRANSACTION);
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MAX_REASON_LENGTH } from "@/lib/shared/input-limits.ts";
 import { DEFAULT_RUNBOOK_VALIDITY_DAYS } from "@/lib/shared/runbook-policy.ts";
@@ -12,12 +12,12 @@ import { appendAudit, appendAuditBatch, type AuditEntry, userActor } from "@/lib
 import { notifyAllAfterCommit, runsQueuedEvents } from "@/lib/server/data/notify.ts";
 import { getRevision, insertReview, listValidApprovals, lockRevision, transitionRevision, type RevisionWithProgram } from "@/lib/server/data/programs.ts";
 import { readSettings } from "@/lib/server/data/settings.ts";
-import { insertRuns, type NewRun } from "@/lib/server/data/runs.ts";
 import { AppError } from "@/lib/server/errors.ts";
 import { resolveRevisionTargets } from "./resolve-revision-targets.ts";
 import { assertCurrentPolicyAllows, assertWithinHostCap } from "./revision-content.ts";
 import { signedLimits } from "./signed-run-limits.ts";
-import { planRollout, stageRollout } from "./stage-rollout.ts";
+import { planRollout } from "./stage-rollout.ts";
+import { queueSignedRuns, signOrders } from "./queue-signed-runs.ts";
 import { assertNoStopSwitchCovers } from "./stop-switch-scope.ts";
 
 export const reviewRevisionInput = z.object({
@@ -246,32 +246,35 @@ async function signRunOrders(
     source: revision.source,
   };
   const signedApproval = { id: approval.reviewId, by: approval.approvers.join(", "), at: approval.at.toISOString(), securityReview: approval.securityReview };
-  const runs: NewRun[] = [];
-  const audit: AuditEntry[] = [];
-  for (const host of hosts) {
-    const runId = randomUUID();
-    const order: RunOrder = {
+  const runs = signOrders(
+    deps.signRunOrder,
+    hosts,
+    {
       v: 1,
-      runId,
-      host: host.name,
       program,
       limits,
       approval: signedApproval,
       ...(rollout ? { rollout: rollout.signed } : {}),
       issuedAt: issuedAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
-    };
-    const envelope = deps.signRunOrder(order);
-    runs.push({ id: runId, revisionId: revision.id, hostId: host.id, approvalId: approval.reviewId, envelope, expiresAt });
-    audit.push({
-      actor: { type: "system" },
-      action: "run.sign",
-      target: { type: "run", id: runId },
-      toState: "QUEUED",
-      contentHash: revision.contentHash,
-      data: { host: host.name, revisionId: revision.id, approvalId: approval.reviewId, keyId: envelope.signatures[0]?.keyid ?? null, expiresAt: expiresAt.toISOString() },
-    });
-  }
+    },
+    { revisionId: revision.id, approvalId: approval.reviewId, expiresAt },
+  );
+  const hostNames = new Map(hosts.map((host) => [host.id, host.name]));
+  const audit: AuditEntry[] = runs.map((run) => ({
+    actor: { type: "system" },
+    action: "run.sign",
+    target: { type: "run", id: run.id },
+    toState: "QUEUED",
+    contentHash: revision.contentHash,
+    data: {
+      host: hostNames.get(run.hostId)!,
+      revisionId: revision.id,
+      approvalId: approval.reviewId,
+      keyId: run.envelope.signatures[0]?.keyid ?? null,
+      expiresAt: expiresAt.toISOString(),
+    },
+  }));
   const names = hosts.map((host) => host.name);
   audit.unshift({
     actor: { type: "system" },
@@ -292,19 +295,9 @@ async function signRunOrders(
       expiresAt: expiresAt.toISOString(),
     },
   });
-  await insertRuns(tx, runs);
-  let notifyHostIds = hosts.map((host) => host.id);
-  if (rollout) {
-    // Only the canaries' agents hear of their orders now; the rest are held until the canary passes.
-    const staged = await stageRollout(
-      tx,
-      { approvalId: approval.reviewId, runIds: runs.map((run) => run.id), budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash },
-      rollout,
-    );
-    notifyHostIds = staged.notifyHostIds;
-    audit.splice(1, 0, staged.audit);
-  }
+  const queued = await queueSignedRuns(tx, runs, rollout, { approvalId: approval.reviewId, budgetPercent: limits.cpuBudgetPercent, contentHash: revision.contentHash });
+  if (queued.rolloutAudit) audit.splice(1, 0, queued.rolloutAudit);
   await appendAuditBatch(tx, audit);
-  await notifyAllAfterCommit(tx, runsQueuedEvents(notifyHostIds));
+  await notifyAllAfterCommit(tx, runsQueuedEvents(queued.notifyHostIds));
   return runs.map((run) => run.id);
 }
