@@ -83,16 +83,23 @@ export async function recordRolloutDecision(
 /** The held runs of a passed rollout may start: returns their hosts, to tell their agents. */
 export async function releaseHeldRuns(tx: Tx, rolloutId: string): Promise<{ id: string; hostId: string }[]> {
   return tx.$queryRaw<{ id: string; hostId: string }[]>`
+    WITH locked AS (
+      -- In id order, as every batch of starts, ends and stops locks runs, so a release never deadlocks with a stop switch.
+      SELECT "id" FROM "Run" WHERE "rolloutId" = ${rolloutId} AND "heldForCanary" ORDER BY "id" FOR UPDATE
+    )
     UPDATE "Run" SET "heldForCanary" = false
-    WHERE "rolloutId" = ${rolloutId} AND "heldForCanary" AND "status" = 'QUEUED'
+    WHERE "id" IN (SELECT "id" FROM locked) AND "heldForCanary" AND "status" = 'QUEUED'
     RETURNING "id", "hostId"`;
 }
 
 /** The held runs of an aborted rollout end without starting; returns their ids. */
 export async function endHeldRuns(tx: Tx, rolloutId: string, detail: string, at: Date): Promise<string[]> {
   const rows = await tx.$queryRaw<{ id: string }[]>`
+    WITH locked AS (
+      SELECT "id" FROM "Run" WHERE "rolloutId" = ${rolloutId} AND "heldForCanary" ORDER BY "id" FOR UPDATE
+    )
     UPDATE "Run" SET "status" = 'ENDED', "endReason" = 'CANARY_ABORTED', "endDetail" = ${detail}, "endedAt" = ${utcTimestamp(at)}::timestamp(3), "heldForCanary" = false
-    WHERE "rolloutId" = ${rolloutId} AND "heldForCanary" AND "status" = 'QUEUED'
+    WHERE "id" IN (SELECT "id" FROM locked) AND "heldForCanary" AND "status" = 'QUEUED'
     RETURNING "id"`;
   return rows.map((row) => row.id);
 }

@@ -73,6 +73,16 @@ export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Pro
   return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status, heldForCanary: row.heldForCanary }]));
 }
 
+/**
+ * Locks these runs' rows in id order, the order every statement that changes
+ * many runs takes them in (starts, ends, stops, the frames' group commit), so
+ * two of them never wait on each other in a circle.
+ */
+export async function lockRunsInIdOrder(tx: Tx, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await tx.$queryRaw`SELECT "id" FROM "Run" WHERE "id" = ANY(${[...runIds]}::text[]) ORDER BY "id" FOR UPDATE`;
+}
+
 export type RunToEnd = { id: string; hostId: string | null; status: RunStatus; stopReason: string | null };
 
 /** These runs, locked until the transaction ends (an ending and a stop take turns on the row). */
@@ -348,6 +358,10 @@ export async function listActiveRunIds(db: Db, hostId: string): Promise<string[]
 export async function expireQueuedRuns(tx: Tx, now: Date): Promise<{ id: string }[]> {
   const expired = await tx.run.findMany({ where: { status: "QUEUED", expiresAt: { lte: now } }, select: { id: true } });
   if (expired.length === 0) return [];
+  await lockRunsInIdOrder(
+    tx,
+    expired.map((r) => r.id),
+  );
   await tx.run.updateMany({
     where: { id: { in: expired.map((r) => r.id) }, status: "QUEUED" },
     data: { status: "ENDED", endReason: "EXPIRED", endDetail: "no agent started it before the order expired", endedAt: now },
@@ -359,6 +373,10 @@ export async function expireQueuedRuns(tx: Tx, now: Date): Promise<{ id: string 
 export async function endOpenRunsOfHost(tx: Tx, hostId: string, end: { reason: RunEndReason; detail: string; endedAt: Date }): Promise<{ id: string; status: RunStatus }[]> {
   const open = await tx.run.findMany({ where: { hostId, status: { not: "ENDED" } }, select: { id: true, status: true } });
   if (open.length === 0) return [];
+  await lockRunsInIdOrder(
+    tx,
+    open.map((run) => run.id),
+  );
   await tx.run.updateMany({
     where: { id: { in: open.map((run) => run.id) }, status: { not: "ENDED" } },
     data: { status: "ENDED", endReason: end.reason, endDetail: end.detail, endedAt: end.endedAt },
