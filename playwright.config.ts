@@ -61,6 +61,8 @@ export default defineConfig({
       gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
       env: {
         WORKBENCH_DATA_DIR: E2E_DATA_DIR,
+        // Each JSON answer is checked against its documented schema (lib/server/http/answer-check.ts).
+        WORKBENCH_CHECK_ANSWERS: "1",
         WORKBENCH_EMBEDDED_PG_PORT: "54339",
         DATABASE_URL: "",
         WORKBENCH_AUTH_PROVIDERS: "credentials,oidc",

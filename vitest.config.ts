@@ -30,6 +30,9 @@ export default defineConfig({
           include: ["{lib,agent,cli,app,scripts,runbooks}/**/*.integration.test.ts"],
           environment: "node",
           globalSetup: ["./test/global-setup.ts"],
+          // Every JSON answer of a route is checked against its documented schema (lib/server/http/answer-check.ts),
+          // in the test process and in the servers the tests start (they inherit the environment).
+          env: { WORKBENCH_CHECK_ANSWERS: "1" },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // bpftrace tests share the host's tracepoints and CPU; one file at a time keeps timings sane.

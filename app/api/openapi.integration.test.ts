@@ -1,13 +1,15 @@
 // The OpenAPI document against the routes on disk: every route file and each
 // HTTP method it exports is in the document, the document's request schemas
-// agree with what the route's zod schemas accept and refuse, and
+// agree with what the route's zod schemas accept and refuse, each answer is
+// the schema the route is held to (answers-walk.integration.test.ts then
+// validates real answers against the served document), and
 // docs/http-api.md lists every method and path the document has.
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { RouteHandler } from "@/lib/server/http/route.ts";
-import type { OpenApiDocument, OpenApiOperation } from "@/lib/server/http/openapi.ts";
+import { answerJsonSchema, type OpenApiDocument, type OpenApiOperation } from "@/lib/server/http/openapi.ts";
 import { API_DIR, HTTP_METHODS } from "@/test/app-routes.ts";
 
 type JsonSchema = Record<string, unknown>;
@@ -82,6 +84,36 @@ describe("the OpenAPI document", () => {
       const spec = specOf(route);
       if (spec) expect(Boolean(operation.requestBody), `${route.method} ${route.template} body`).toBe(Boolean(spec.body));
     }
+  });
+});
+
+describe("each route's answer in the document", () => {
+  it("is the schema defineRoute holds the route's answer to, or the media types of what it streams", () => {
+    let jsonAnswers = 0;
+    for (const route of diskRoutes) {
+      const spec = specOf(route);
+      if (!spec) continue;
+      const where = `${route.method} ${route.template}`;
+      expect(Boolean(spec.answer) !== Boolean(spec.answerMedia), `${where} declares exactly one of answer and answerMedia`).toBe(true);
+      const successes = Object.entries(operationOf(route)!.responses).filter(([code]) => code.startsWith("2"));
+      expect(
+        successes.map(([code]) => code),
+        where,
+      ).toEqual([String(spec.successStatus)]);
+      const content = successes[0]![1].content ?? {};
+      if (spec.answer) {
+        const schema = content["application/json"]?.schema;
+        expect(schema, where).toEqual(answerJsonSchema(spec.answer));
+        // Every JSON answer is an object with named fields, never an open "anything".
+        expect(schema?.type, where).toBe("object");
+        expect(Object.keys((schema?.properties ?? {}) as object).length, `${where} names its answer's fields`).toBeGreaterThan(0);
+        jsonAnswers++;
+      } else {
+        expect(Object.keys(content), where).toEqual(spec.answerMedia!.contentTypes);
+      }
+    }
+    expect(jsonAnswers).toBeGreaterThan(50);
+    expect(JSON.stringify(document)).not.toContain("No schema for this answer");
   });
 });
 

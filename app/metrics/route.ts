@@ -1,6 +1,7 @@
 import { getDb } from "@/lib/server/db/client.ts";
 import { loadServerEnv } from "@/lib/server/env.ts";
 import { clientAddress } from "@/lib/server/http/client-address.ts";
+
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { scrapeMetrics } from "@/lib/server/use-cases/scrape-metrics.ts";
 
@@ -15,6 +16,7 @@ export const GET = defineRoute(
       kind: "public",
       why: "Prometheus authenticates with WORKBENCH_METRICS_TOKEN or an API token with metrics:read (checked in scrapeMetrics), not a session",
     },
+    answerMedia: { contentTypes: ["text/plain; version=0.0.4; charset=utf-8"], description: "The Prometheus text exposition (docs/metrics.md)." },
   },
   async ({ request }) => {
     const env = loadServerEnv();

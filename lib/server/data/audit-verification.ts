@@ -21,7 +21,8 @@ import { AUDIT_CHAIN_HEAD_ID, AUDIT_GENESIS_HASH, AUDIT_ROW_SELECT, auditRowHash
 // shipped elsewhere) and pass it back with `npm run audit:verify -- --anchor
 // ID:HASH`; a rewrite of any entry up to the anchor then shows.
 
-export type AuditChainProblem = "modified" | "unlinked" | "head-missing" | "head-mismatch" | "after-head" | "anchor-mismatch";
+export const AUDIT_CHAIN_PROBLEMS = ["modified", "unlinked", "head-missing", "head-mismatch", "after-head", "anchor-mismatch"] as const;
+export type AuditChainProblem = (typeof AUDIT_CHAIN_PROBLEMS)[number];
 
 export type AuditChainBreak = {
   problem: AuditChainProblem;

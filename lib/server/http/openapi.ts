@@ -5,8 +5,9 @@ import { SESSION_COOKIE_NAMES } from "@/lib/server/auth/session-token.ts";
 import type { RouteAccess, RouteSpec } from "./route.ts";
 
 // The OpenAPI 3.1 document of the HTTP API, built from the zod schemas each
-// route parses its input with (defineRoute keeps them on the handler), so the
-// document cannot drift from what the server accepts. Served at
+// route parses its input with and describes its answer with (defineRoute
+// keeps them on the handler), so the document cannot drift from what the
+// server accepts and sends (answer-check.ts holds the answers to it). Served at
 // /api/openapi.json and rendered by the /api-reference page.
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -53,6 +54,22 @@ export function requestJsonSchema(schema: z.ZodType): JsonSchema {
     const open = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
     return { ...open, description: [open.description, UNREPRESENTABLE_NOTE].filter(Boolean).join(" ") };
   }
+}
+
+/** An answer schema as JSON Schema (its output side: what the server sends). */
+export function answerJsonSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "output", target: "draft-2020-12" }) as JsonSchema;
+}
+
+function successResponse(spec: RouteSpec): OpenApiOperation["responses"][string] {
+  if (spec.answerMedia) {
+    return {
+      description: spec.answerMedia.description,
+      content: Object.fromEntries(spec.answerMedia.contentTypes.map((type) => [type, { schema: { type: "string" } }])),
+    };
+  }
+  if (!spec.answer) throw new Error("a route built with defineRoute has neither an answer schema nor answerMedia");
+  return { description: "Success.", content: { "application/json": { schema: answerJsonSchema(spec.answer) } } };
 }
 
 /** `runs/[runId]/frames` → `/api/runs/{runId}/frames`; a catch-all `[...nextauth]` → `{nextauth}`. */
@@ -109,10 +126,7 @@ function operationFor(method: string, template: string, handler: DescribedHandle
     security: access.kind === "user" ? [{ sessionCookie: [] }, { bearerToken: [] }] : [],
     parameters: [...parametersOf(spec.params, "path"), ...parametersOf(spec.query, "query")],
     responses: {
-      [String(spec.successStatus)]: {
-        description: "Success. The answer is JSON; its shape has no schema in the document yet (see docs/http-api.md).",
-        content: { "application/json": { schema: { type: "object", description: "No schema for this answer yet." } } },
-      },
+      [String(spec.successStatus)]: successResponse(spec),
       ...errorResponses(handler),
     },
   };

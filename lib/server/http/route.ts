@@ -5,6 +5,7 @@ import type { Action, Actor } from "@/lib/server/auth/permissions.ts";
 import { requireActor } from "@/lib/server/auth/session.ts";
 import { AppError, publicError } from "@/lib/server/errors.ts";
 import { logError } from "@/lib/server/log.ts";
+import { answerChecksOn, checkAnswer, type Encodes } from "./answer-check.ts";
 import { inputProblem } from "./input-guards.ts";
 import { API_HEADERS } from "./security-headers.ts";
 
@@ -24,20 +25,35 @@ type HandlerArgs<TBody, TParams, TQuery> = {
   query: TQuery;
 };
 
-type RouteOptions<TBody, TParams, TQuery> = {
+/**
+ * An answer that is not JSON (an export streamed as a file, the metrics
+ * exposition): its media types, for the OpenAPI document.
+ */
+export type MediaAnswer = { contentTypes: readonly string[]; description: string };
+
+type RouteOptions<TBody, TParams, TQuery, TAnswer extends z.ZodType> = {
   access: RouteAccess;
   params?: z.ZodType<TParams>;
   body?: z.ZodType<TBody>;
   query?: z.ZodType<TQuery>;
   maxBodyBytes?: number;
   successStatus?: number;
-};
+} & (
+  | {
+      /** The JSON answer as it goes on the wire (dates as ISO strings): documented in the OpenAPI document, checked in tests (answer-check.ts). */
+      answer: TAnswer;
+      answerMedia?: never;
+    }
+  | { answerMedia: MediaAnswer; answer?: never }
+);
 
-/** What a route accepts, kept on its handler so the OpenAPI document (openapi.ts) is built from the schemas the route parses with. */
+/** What a route accepts and answers, kept on its handler so the OpenAPI document (openapi.ts) is built from the route's own schemas. */
 export type RouteSpec = {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  answer?: z.ZodType;
+  answerMedia?: MediaAnswer;
   successStatus: number;
   maxBodyBytes: number;
 };
@@ -120,9 +136,9 @@ function assertSameSite(request: NextRequest): void {
   }
 }
 
-export function defineRoute<TBody = undefined, TParams = undefined, TQuery = undefined>(
-  options: RouteOptions<TBody, TParams, TQuery>,
-  handler: (args: HandlerArgs<TBody, TParams, TQuery>) => Promise<unknown>,
+export function defineRoute<TBody = undefined, TParams = undefined, TQuery = undefined, TAnswer extends z.ZodType = z.ZodNever>(
+  options: RouteOptions<TBody, TParams, TQuery, TAnswer>,
+  handler: (args: HandlerArgs<TBody, TParams, TQuery>) => Promise<Encodes<z.output<TAnswer>> | Response>,
 ): RouteHandler {
   const route = async (request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => {
     try {
@@ -133,6 +149,7 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
       const body = options.body ? parseWith(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "request") : (undefined as TBody);
       const result = await handler({ request, actor, body, params, query });
       if (result instanceof Response) return withApiHeaders(result);
+      if (options.answer && answerChecksOn()) checkAnswer(`${request.method} ${request.nextUrl.pathname}`, options.answer, result ?? {});
       return NextResponse.json(result ?? {}, { status: options.successStatus ?? 200, headers: API_HEADERS });
     } catch (error) {
       return errorResponse(error);
@@ -142,6 +159,8 @@ export function defineRoute<TBody = undefined, TParams = undefined, TQuery = und
     params: options.params,
     query: options.query,
     body: options.body,
+    answer: options.answer,
+    answerMedia: options.answerMedia,
     successStatus: options.successStatus ?? 200,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/lib/server/db/client.ts";
+import { probeCatalogAnswer } from "@/lib/server/http/answers/hosts.ts";
 import { defineRoute } from "@/lib/server/http/route.ts";
 import { readProbeCatalog } from "@/lib/server/use-cases/read-probe-catalog.ts";
 
@@ -13,6 +14,7 @@ export const GET = defineRoute(
         .transform((ids) => ids.split(",").filter(Boolean))
         .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a host id")).max(64)),
     }),
+    answer: probeCatalogAnswer,
   },
   async ({ actor, query }) => ({ probes: await readProbeCatalog(getDb(), actor!, query.hostIds) }),
 );
