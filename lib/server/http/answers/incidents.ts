@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IncidentRunRole, IncidentStatus } from "@/lib/server/db/generated/enums.ts";
+import { auditEntrySummary } from "./audit.ts";
 import { isoDateTime, nullableDateTime } from "./common.ts";
 import { runComparison, runSnapshot } from "./runs.ts";
 
@@ -50,23 +51,7 @@ export const incidentAnswer = z.object({
     resolvedAt: nullableDateTime,
     createdBy: z.object({ id: z.string(), name: z.string() }),
     notes: z.array(z.object({ id: z.string(), body: z.string(), createdAt: isoDateTime, author: z.string() })).describe("Oldest first."),
-    activity: z
-      .array(
-        z.object({
-          id: z.string().describe("The audit entry's number in the chain (a 64-bit integer, as a string)."),
-          at: isoDateTime,
-          actorType: z.string().describe("user, host, system or anonymous."),
-          actorName: z.string().nullable(),
-          action: z.string(),
-          targetType: z.string(),
-          targetId: z.string(),
-          fromState: z.string().nullable(),
-          toState: z.string().nullable(),
-          reason: z.string().nullable(),
-          contentHash: z.string().nullable(),
-        }),
-      )
-      .describe("Who did what to this incident, oldest first (its audit trail entries)."),
+    activity: z.array(auditEntrySummary).describe("Who did what to this incident, oldest first (its audit trail entries)."),
     runs: z.array(incidentRun).describe("The attached runs, oldest attachment first."),
   }),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RevisionStatus } from "@/lib/server/db/generated/enums.ts";
+import { auditEntrySummary } from "./audit.ts";
 import { isoDateTime } from "./common.ts";
 import { revisionView } from "./revisions.ts";
 
@@ -19,20 +20,6 @@ export const programListAnswer = z.object({
   ),
 });
 
-const historyEntry = z.object({
-  id: z.string().describe("The audit entry's number in the chain (a 64-bit integer, as a string)."),
-  at: isoDateTime,
-  actorType: z.string().describe("user, host, system or anonymous."),
-  actorName: z.string().nullable(),
-  action: z.string(),
-  targetType: z.string(),
-  targetId: z.string(),
-  fromState: z.string().nullable(),
-  toState: z.string().nullable(),
-  reason: z.string().nullable(),
-  contentHash: z.string().nullable(),
-});
-
 export const programAnswer = z.object({
   program: z.object({
     id: z.string(),
@@ -41,7 +28,7 @@ export const programAnswer = z.object({
     authorName: z.string(),
     createdAt: isoDateTime,
     revisions: z.array(revisionView).describe("Newest first."),
-    history: z.array(historyEntry).describe("The audit entries of its revisions, oldest first."),
+    history: z.array(auditEntrySummary).describe("The audit entries of its revisions, oldest first."),
   }),
 });
 
