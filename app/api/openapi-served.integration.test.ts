@@ -72,6 +72,11 @@ describe("the /api-reference page", () => {
         if (operation["x-workbench-action"]) expect(html).toContain(`<code>${operation["x-workbench-action"]}</code>`);
       }
     }
+    // Each operation shows its answer: 60-odd JSON answers with their fields, and the two downloads' media types.
+    expect(html.match(/Answer \(20[01], JSON\)/g)?.length ?? 0).toBeGreaterThan(50);
+    expect(html).toContain("text/csv; charset=utf-8");
+    // A field of the run snapshot's answer, as the reference lists it.
+    expect(html).toContain("lastSeq");
     // Every script and stylesheet comes from this server (CSP is nonce-based, proxy.ts).
     const external = [...html.matchAll(/(?:src|href)="(https?:\/\/[^"]*)"/g)].map((match) => match[1]);
     expect(external).toEqual([]);

@@ -1,7 +1,8 @@
 import type { OpenApiDocument, OpenApiOperation } from "@/lib/server/http/openapi.ts";
 
 // The API reference page's body: each path and method of the OpenAPI
-// document, with the action it needs, its parameters and its body's fields.
+// document, with the action it needs, its parameters, its body's fields and
+// its answer's.
 // Rendered on the server from the document itself; no script, no other host.
 
 type JsonSchema = Record<string, unknown>;
@@ -55,6 +56,32 @@ function Fields({ schema }: { schema: JsonSchema }) {
   );
 }
 
+/** The success answer: its JSON fields and schema, or the media types of what the route streams. */
+function Answer({ operation }: { operation: OpenApiOperation }) {
+  const success = Object.entries(operation.responses).find(([status]) => status.startsWith("2"));
+  if (!success) return null;
+  const [status, response] = success;
+  const json = response.content?.["application/json"]?.schema;
+  if (!json) {
+    const types = Object.keys(response.content ?? {});
+    return types.length ? (
+      <p>
+        Answer ({status}): {response.description} As <span className="mono">{types.join(", ")}</span>.
+      </p>
+    ) : null;
+  }
+  return (
+    <>
+      <h4>{`Answer (${status}, JSON)`}</h4>
+      <Fields schema={json} />
+      <details>
+        <summary>JSON Schema of the answer</summary>
+        <pre>{JSON.stringify(json, null, 2)}</pre>
+      </details>
+    </>
+  );
+}
+
 function Operation({ method, path, operation }: { method: string; path: string; operation: OpenApiOperation }) {
   const body = operation.requestBody?.content["application/json"].schema;
   return (
@@ -102,6 +129,7 @@ function Operation({ method, path, operation }: { method: string; path: string; 
           </details>
         </>
       )}
+      <Answer operation={operation} />
       <p className="muted">
         Answers: {Object.keys(operation.responses).join(", ")}; errors as {"{ error: { code, message, details? } }"}.
       </p>
