@@ -2,28 +2,17 @@
 // TEST_DATABASE_ADMIN_URL, migrated as `npm run db:migrate` does, and dropped
 // at the end (its connections forced off).
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { applyMigrations } from "../db/migrations.ts";
-import { adminUrl, databaseUrl } from "../../test/database-url.ts";
+import { databaseUrl, runAsAdmin } from "../../test/database-url.ts";
 
 export type BenchDatabase = { name: string; url: string; drop(): Promise<void> };
-
-async function asAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** `prefix` names the bench in the database's name (wb_bench_fleet_…), so a leftover says whose it is. */
 export async function createBenchDatabase(prefix = "wb_bench"): Promise<BenchDatabase> {
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
-  await asAdmin(`CREATE DATABASE ${name}`);
+  await runAsAdmin(`CREATE DATABASE ${name}`);
   const url = databaseUrl(name);
-  const drop = () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const drop = () => runAsAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
     await applyMigrations(url);
   } catch (error) {

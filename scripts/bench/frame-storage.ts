@@ -29,8 +29,7 @@ import type { Frame, FrameRecord, OverheadRecord } from "@/lib/shared/frame.ts";
 import { createDbClient, type Db } from "@/lib/server/db/client.ts";
 import { describeFrameData } from "@/lib/server/frames/frame-codec.ts";
 import { insertFrames } from "@/lib/server/frames/frame-store.ts";
-import { applyMigrations } from "../db/migrations.ts";
-import { adminUrl, databaseUrl } from "../../test/database-url.ts";
+import { createBenchDatabase } from "./bench-database.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string" }, hosts: { type: "string" }, concurrency: { type: "string" } } });
 const SECONDS = Number(values.seconds ?? 120);
@@ -161,15 +160,11 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
 }
 
 async function main(): Promise<void> {
-  const name = `wb_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
+  const database = await createBenchDatabase("wb_bench_frames");
+  const url = database.url;
   let db: Db | undefined;
   const client = new pg.Client({ connectionString: url });
   try {
-    await applyMigrations(url);
     await client.connect();
     db = createDbClient(url);
     await client.query(`INSERT INTO "User" (id, email, name, roles) VALUES ('bench', 'bench@example.test', 'Bench', '{ENGINEER}')`);
@@ -267,8 +262,7 @@ async function main(): Promise<void> {
   } finally {
     await client.end().catch(() => {});
     await db?.$disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

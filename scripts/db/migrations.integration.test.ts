@@ -7,25 +7,15 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { adminUrl, databaseUrl } from "@/test/database-url.ts";
+import { databaseUrl, runAsAdmin } from "@/test/database-url.ts";
 import { MigrationError, applyMigrations, diffMigrationsToSchema } from "./migrations.ts";
 import { MIGRATIONS_DIR } from "./schema-engine.ts";
 
 const created: string[] = [];
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function emptyDatabase(): Promise<string> {
   const name = `wb_mig_${randomBytes(5).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
+  await runAsAdmin(`CREATE DATABASE ${name}`);
   created.push(name);
   return databaseUrl(name);
 }
@@ -42,7 +32,7 @@ async function tables(url: string): Promise<string[]> {
 }
 
 afterAll(async () => {
-  for (const name of created) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const name of created) await runAsAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 });
 
 describe("migrations", () => {
