@@ -73,16 +73,6 @@ export async function findRunStates(tx: Db | Tx, runIds: readonly string[]): Pro
   return new Map(rows.map((row) => [row.id, { hostId: row.hostId, status: row.status, heldForCanary: row.heldForCanary }]));
 }
 
-/**
- * Locks these runs' rows in id order, the order every statement that changes
- * many runs takes them in (starts, ends, stops, the frames' group commit), so
- * two of them never wait on each other in a circle.
- */
-export async function lockRunsInIdOrder(tx: Tx, runIds: readonly string[]): Promise<void> {
-  if (runIds.length === 0) return;
-  await tx.$queryRaw`SELECT "id" FROM "Run" WHERE "id" = ANY(${[...runIds]}::text[]) ORDER BY "id" FOR UPDATE`;
-}
-
 export type RunToEnd = { id: string; hostId: string | null; status: RunStatus; stopReason: string | null };
 
 /** These runs, locked until the transaction ends (an ending and a stop take turns on the row). */
@@ -356,14 +346,14 @@ export async function listActiveRunIds(db: Db, hostId: string): Promise<string[]
 
 /** Queued runs whose order expired before any agent started them. */
 export async function expireQueuedRuns(tx: Tx, now: Date): Promise<{ id: string }[]> {
-  const expired = await tx.run.findMany({ where: { status: "QUEUED", expiresAt: { lte: now } }, select: { id: true } });
+  // Read under the lock, in id order as every statement that changes many runs takes them
+  // (starts, ends, stops, the frames' group commit), so no two wait on each other in a circle,
+  // and a run an agent started a moment ago is not counted as expired.
+  const expired = await tx.$queryRaw<{ id: string }[]>`
+    SELECT "id" FROM "Run" WHERE "status" = 'QUEUED' AND "expiresAt" <= ${utcTimestamp(now)}::timestamp(3) ORDER BY "id" FOR UPDATE`;
   if (expired.length === 0) return [];
-  await lockRunsInIdOrder(
-    tx,
-    expired.map((r) => r.id),
-  );
   await tx.run.updateMany({
-    where: { id: { in: expired.map((r) => r.id) }, status: "QUEUED" },
+    where: { id: { in: expired.map((r) => r.id) } },
     data: { status: "ENDED", endReason: "EXPIRED", endDetail: "no agent started it before the order expired", endedAt: now },
   });
   return expired;
@@ -371,14 +361,12 @@ export async function expireQueuedRuns(tx: Tx, now: Date): Promise<{ id: string 
 
 /** Every queued or running run of a host ends at once (its credential was revoked); returns their ids and former states. */
 export async function endOpenRunsOfHost(tx: Tx, hostId: string, end: { reason: RunEndReason; detail: string; endedAt: Date }): Promise<{ id: string; status: RunStatus }[]> {
-  const open = await tx.run.findMany({ where: { hostId, status: { not: "ENDED" } }, select: { id: true, status: true } });
+  // Locked in id order and read under the lock, as in expireQueuedRuns: the states returned are the ones ended.
+  const open = await tx.$queryRaw<{ id: string; status: RunStatus }[]>`
+    SELECT "id", "status" FROM "Run" WHERE "hostId" = ${hostId} AND "status" <> 'ENDED' ORDER BY "id" FOR UPDATE`;
   if (open.length === 0) return [];
-  await lockRunsInIdOrder(
-    tx,
-    open.map((run) => run.id),
-  );
   await tx.run.updateMany({
-    where: { id: { in: open.map((run) => run.id) }, status: { not: "ENDED" } },
+    where: { id: { in: open.map((run) => run.id) } },
     data: { status: "ENDED", endReason: end.reason, endDetail: end.detail, endedAt: end.endedAt },
   });
   return open;
