@@ -78,28 +78,36 @@ describe("without the server", () => {
   });
 
   it("never starts an order it admitted before the outage when the server never confirmed its start: past the grace it gives it up and says why", async () => {
-    const busy = await approve(s, marked(TICKER).source, 3);
+    // Long enough that the waiting order below is still queued when its row is locked, however slow the machine.
+    const busy = await approve(s, marked(TICKER).source, 6);
     await waitFor("the busy run to start", async () => (await runStatus(s, busy)) === "RUNNING", 15_000);
     const waiting = marked(TICKER);
     const waitingId = await approve(s, waiting.source, 30);
     // Hold the waiting run's row, so the server's answer to the agent's run:start hangs until the server is gone.
     const lock = new pg.Client({ connectionString: s.t.url });
     await lock.connect();
+    // Who waits is read on another connection: inside the lock's transaction,
+    // pg_stat_activity would show the snapshot of its first read until the end.
+    const observer = new pg.Client({ connectionString: s.t.url });
+    await observer.connect();
+    const lockWaiters = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
     const watch = watchFor(waiting.marker);
     try {
       await lock.query("BEGIN");
-      await lock.query('SELECT id FROM "Run" WHERE id = $1 FOR UPDATE', [waitingId]);
+      const { rows: held } = await lock.query('SELECT status FROM "Run" WHERE id = $1 FOR UPDATE', [waitingId]);
+      expect(held, "the waiting order started before its row was held: the busy run ended too soon").toEqual([{ status: "QUEUED" }]);
+      expect(await runStatus(s, busy)).toBe("RUNNING");
       await waitFor(
         "the agent's run:start to wait on the row",
         async () => {
-          const { rows } = await lock.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+          const { rows } = await observer.query(lockWaiters);
           return rows.length > 0 ? (rows as { pid: number }[]) : null;
         },
         20_000,
       );
       const port = await stopServer();
       // The start never happened on the server's side either: the waiting transaction is cancelled, the run stays queued.
-      await lock.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+      await observer.query(`SELECT pg_cancel_backend(pid) FROM (${lockWaiters}) AS waiting`);
       await lock.query("ROLLBACK");
       expect(await runStatus(s, waitingId)).toBe("QUEUED");
 
@@ -120,6 +128,7 @@ describe("without the server", () => {
     } finally {
       watch.stop();
       await lock.end();
+      await observer.end();
     }
   });
 });
