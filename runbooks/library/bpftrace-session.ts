@@ -29,11 +29,25 @@ export function bpftraceArgs(source: string, values: readonly string[]): string[
 }
 
 /**
- * Starts bpftrace, waits until it has attached, runs `workload`, lets the
- * program print for `settleMs` more (its interval prints once a second),
- * then stops it with SIGINT as the agent does.
+ * How long the program prints after the workload: a fixed time, or until what
+ * it printed live shows what the test waits for (or `timeoutMs` passes). The
+ * second suits counts that must be complete: on a loaded machine the print
+ * that follows the workload's last event can reach us later than any fixed time.
  */
-export async function runProgram(source: string, values: readonly string[], workload: () => Promise<void>, settleMs = 1500): Promise<Session> {
+export type Settle = number | { until: (live: readonly OutputRecord[]) => boolean; timeoutMs: number };
+
+/**
+ * Starts bpftrace, waits until it says it attaches, runs `workload`, lets the
+ * program print as `settle` says (its interval prints once a second), then
+ * stops it with SIGINT as the agent does.
+ *
+ * bpftrace prints its "attached_probes" record as it begins to attach, so the
+ * first events of a workload started at once can come before the last probe
+ * is in place. A workload that must be counted in full awaits `firstPrint`
+ * (the first record the program itself prints, such as an interval's print a
+ * second later) before it starts.
+ */
+export async function runProgram(source: string, values: readonly string[], workload: (firstPrint: () => Promise<void>) => Promise<void>, settle: Settle = 1500): Promise<Session> {
   const child = spawn("bpftrace", bpftraceArgs(source, values), { env: ENV as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   const parser = new OutputParser();
   const live: OutputRecord[] = [];
@@ -43,6 +57,9 @@ export async function runProgram(source: string, values: readonly string[], work
   let attachedProbes = -1;
   let onAttached: () => void = () => {};
   const attached = new Promise<void>((resolve) => (onAttached = resolve));
+  let onLive: () => void = () => {};
+  let onFirstPrint: () => void = () => {};
+  const firstPrint = new Promise<void>((resolve) => (onFirstPrint = resolve));
   const take = (lines: ParsedLine[]) => {
     for (const line of lines) {
       if (line.kind !== "record") continue;
@@ -51,7 +68,22 @@ export async function runProgram(source: string, values: readonly string[], work
         onAttached();
       }
       (stopping ? atExit : live).push(line.record);
+      if (!stopping && line.record.type !== "attached_probes") onFirstPrint();
     }
+    if (!stopping) onLive();
+  };
+  const settled = (): Promise<void> => {
+    if (typeof settle === "number") return sleep(settle);
+    const { until, timeoutMs } = settle;
+    if (until(live)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      onLive = () => {
+        if (!until(live)) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   };
   child.stdout.on("data", (chunk: Buffer) => take(parser.push(chunk)));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -60,8 +92,8 @@ export async function runProgram(source: string, values: readonly string[], work
   const outcome = await Promise.race([attached.then(() => "attached" as const), exited.then(() => "exited" as const), sleep(ATTACH_TIMEOUT_MS).then(() => "timeout" as const)]);
   try {
     if (outcome === "attached") {
-      await workload();
-      await sleep(settleMs);
+      await workload(() => firstPrint);
+      await settled();
     }
   } finally {
     stopping = true;

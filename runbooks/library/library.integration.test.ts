@@ -13,6 +13,7 @@ import { lintProgram } from "@/lib/shared/policy/lint-program.ts";
 import { bpftraceVersion, collectProbeCatalog } from "@/agent/src/host-facts.ts";
 import { dryRunProgram } from "@/agent/src/dry-run.ts";
 import { parseBpftraceVersion } from "@/agent/src/bpftrace-version.ts";
+import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
 import { bpftraceArgs, histsNamed, histTotal, mapsNamed, runProgram, sleep, type Session } from "./bpftrace-session.ts";
 import { defaultValues, libraryEntrySchema, readLibrary, type LibraryEntry } from "./library-entry.ts";
 import { cgroupMemoryPressure, directWrites, sleepLoop, startFaultingProcess, unansweredSyns } from "./workloads.ts";
@@ -117,20 +118,35 @@ describe("run with their default values on real tracepoints", () => {
     expect(last?.series[0]?.key).toBeNull();
   });
 
+  // dd's 64 direct writes, as the last live print counts them on the temporary directory's device.
+  const DIRECT_WRITES = 64;
+  const tmpDeviceTotal = (live: readonly OutputRecord[]): number => {
+    const [last] = histsNamed(live, "@block_io_usecs").slice(-1);
+    return Number(last?.series.find((series) => series.key?.startsWith(`${tmpDeviceMajor()},`))?.total ?? 0);
+  };
+  const tmpDeviceWrites = (live: readonly OutputRecord[]): number => {
+    const [last] = histsNamed(live, "@block_io_by_op_usecs").slice(-1);
+    const writes = last?.series.filter((series) => new RegExp(`^${tmpDeviceMajor()},\\d+,W`).test(series.key ?? "")) ?? [];
+    return writes.reduce((sum, series) => sum + Number(series.total), 0);
+  };
+  // The writes start once the program has printed (every probe attached), and printing goes on
+  // until a live print counts every write, or 10 s pass (then the count below says what was missing).
+  const countedWrites = async (firstPrint: () => Promise<void>) => {
+    await firstPrint();
+    await directWrites();
+  };
+  const untilCounted = (count: (live: readonly OutputRecord[]) => number) => ({ until: (live: readonly OutputRecord[]) => count(live) >= DIRECT_WRITES, timeoutMs: 10_000 });
+
   it("block-io-latency: one histogram per device after direct writes", async () => {
-    const session = await runProgram(source("block-io-latency"), defaultValues(entry("block-io-latency")), directWrites);
+    const session = await runProgram(source("block-io-latency"), defaultValues(entry("block-io-latency")), countedWrites, untilCounted(tmpDeviceTotal));
     expect(session.attachedProbes).toBe(4);
-    const [last] = histsNamed(session.live, "@block_io_usecs").slice(-1);
-    const tmpDevice = last?.series.find((series) => series.key?.startsWith(`${tmpDeviceMajor()},`));
-    expect(Number(tmpDevice?.total)).toBeGreaterThanOrEqual(64);
+    expect(tmpDeviceTotal(session.live)).toBeGreaterThanOrEqual(DIRECT_WRITES);
     expect(histsNamed(session.live, "@block_io_by_op_usecs")).toEqual([]);
   });
 
   it("block-io-latency with device_and_operation: the direct writes show up under W", async () => {
-    const session = await runProgram(source("block-io-latency"), ["device_and_operation"], directWrites);
-    const [last] = histsNamed(session.live, "@block_io_by_op_usecs").slice(-1);
-    const writes = last?.series.filter((series) => new RegExp(`^${tmpDeviceMajor()},\\d+,W`).test(series.key ?? "")) ?? [];
-    expect(writes.reduce((sum, series) => sum + Number(series.total), 0)).toBeGreaterThanOrEqual(64);
+    const session = await runProgram(source("block-io-latency"), ["device_and_operation"], countedWrites, untilCounted(tmpDeviceWrites));
+    expect(tmpDeviceWrites(session.live)).toBeGreaterThanOrEqual(DIRECT_WRITES);
   });
 
   it("syscall-latency: histograms keyed by system call number, for every process", async () => {
