@@ -22,6 +22,8 @@ const ENV: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr
 // bpftrace 0.17 prints this on every start where it cannot raise the locked-memory limit (see agent/src/bpftrace-process.ts).
 const STDERR_NOISE = /couldn't set RLIMIT_MEMLOCK/;
 const ATTACH_TIMEOUT_MS = 45_000;
+// How long a fixed settle waits on for a first print after the workload (a loaded machine prints late).
+const LATE_PRINT_MS = 10_000;
 
 /** bpftrace's argv for a program and its positional values; `--` keeps a value such as "-x" from being read as an option. */
 export function bpftraceArgs(source: string, values: readonly string[]): string[] {
@@ -63,14 +65,21 @@ export async function runProgram(source: string, values: readonly string[], work
     }
     if (!stopping) onLive();
   };
-  const settled = (): Promise<void> => {
-    if (typeof settle === "number") return sleep(settle);
-    const { until, timeoutMs } = settle;
-    if (until(live)) return Promise.resolve();
+  const settled = async (): Promise<void> => {
+    if (typeof settle === "number") {
+      // The fixed time, and then, on a slow machine, until something the workload caused has been printed.
+      const before = live.length;
+      await sleep(settle);
+      return waitUntil(() => live.length > before, LATE_PRINT_MS);
+    }
+    return waitUntil(() => settle.until(live), settle.timeoutMs);
+  };
+  const waitUntil = (until: () => boolean, timeoutMs: number): Promise<void> => {
+    if (until()) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       onLive = () => {
-        if (!until(live)) return;
+        if (!until()) return;
         clearTimeout(timer);
         resolve();
       };
