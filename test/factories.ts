@@ -8,7 +8,8 @@ import { keyIdOf, signEnvelope, type SigningKey } from "@/lib/protocol/dsse.ts";
 import { createEnrollmentToken } from "@/lib/server/use-cases/create-enrollment-token.ts";
 import { enrollHost } from "@/lib/server/use-cases/enroll-host.ts";
 import { RUN_ORDER_PAYLOAD_TYPE, encodeRunOrder } from "@/lib/protocol/run-order.ts";
-import type { ReviewDeps } from "@/lib/server/use-cases/review-revision.ts";
+import { reviewRevision, type ReviewDeps } from "@/lib/server/use-cases/review-revision.ts";
+import { createProgram } from "@/lib/server/use-cases/create-program.ts";
 
 // Factories make unique users and hosts, so tests never depend on each other's data.
 
@@ -42,4 +43,20 @@ export function reviewDeps(key: SigningKey, overrides: Partial<ReviewDeps> = {})
     now: () => new Date(),
     ...overrides,
   };
+}
+
+/**
+ * A program written by `engineer` for these hosts (no canary, 60 s) and
+ * approved by `reviewer`: the id of each host's queued run, in host order.
+ */
+export async function approvedRunsOn(db: Db, people: { engineer: Actor; reviewer: Actor }, hostIds: readonly string[], name = `program ${unique()}`): Promise<string[]> {
+  const { revisionId } = await createProgram(
+    db,
+    people.engineer,
+    { name, source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: [...hostIds], canary: { periodSec: 0 } },
+    { maxDurationSec: 600 },
+  );
+  await reviewRevision(db, people.reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()));
+  const runs = await db.run.findMany({ where: { revisionId }, select: { id: true, hostId: true } });
+  return hostIds.map((hostId) => runs.find((run) => run.hostId === hostId)!.id);
 }

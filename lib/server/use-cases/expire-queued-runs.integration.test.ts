@@ -4,10 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditChain } from "@/lib/server/data/audit-verification.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
-import { createUser, enrollTestHost, reviewDeps, testSigningKey } from "@/test/factories.ts";
-import { createProgram } from "./create-program.ts";
+import { approvedRunsOn, createUser, enrollTestHost } from "@/test/factories.ts";
 import { expireQueuedRuns } from "./expire-queued-runs.ts";
-import { reviewRevision } from "./review-revision.ts";
 import { startRuns } from "./start-runs.ts";
 
 let t: TestDatabase;
@@ -20,15 +18,12 @@ beforeAll(async () => {
   const engineer = await createUser(t.db, ["ENGINEER"]);
   const reviewer = await createUser(t.db, ["REVIEWER"]);
   const hosts = [await enrollTestHost(t.db, admin), await enrollTestHost(t.db, admin), await enrollTestHost(t.db, admin)];
-  const { revisionId } = await createProgram(
+  runIds = await approvedRunsOn(
     t.db,
-    engineer,
-    { name: "sweep", source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: hosts.map((host) => host.hostId), canary: { periodSec: 0 } },
-    { maxDurationSec: 600 },
+    { engineer, reviewer },
+    hosts.map((host) => host.hostId),
+    "sweep",
   );
-  await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()));
-  const runs = await t.db.run.findMany({ where: { revisionId }, select: { id: true, hostId: true } });
-  runIds = hosts.map((host) => runs.find((run) => run.hostId === host.hostId)!.id);
   const started = await startRuns(t.db, [{ agent: { hostId: hosts[1]!.hostId, hostName: hosts[1]!.hostName }, request: { runId: runIds[1]!, startedAt: Date.now() } }]);
   expect(started).toEqual([{ start: true, reason: null }]);
 });

@@ -6,10 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentIdentity } from "@/lib/server/data/hosts.ts";
 import { verifyAuditChain } from "@/lib/server/data/audit-verification.ts";
 import { createTestDatabase, type TestDatabase } from "@/test/test-database.ts";
-import { createUser, enrollTestHost, reviewDeps, testSigningKey } from "@/test/factories.ts";
-import { createProgram } from "./create-program.ts";
+import { approvedRunsOn, createUser, enrollTestHost } from "@/test/factories.ts";
 import { finishRuns } from "./finish-run.ts";
-import { reviewRevision } from "./review-revision.ts";
 import { startRuns } from "./start-runs.ts";
 import { stopRun } from "./stop-run.ts";
 
@@ -28,15 +26,12 @@ beforeAll(async () => {
     const host = await enrollTestHost(t.db, admin);
     agents.push({ hostId: host.hostId, hostName: host.hostName } as AgentIdentity);
   }
-  const { revisionId } = await createProgram(
+  runIds = await approvedRunsOn(
     t.db,
-    engineer,
-    { name: "fleet", source: "interval:s:1 { @x = count(); }", durationSec: 60, targetHostIds: agents.map((a) => a.hostId), canary: { periodSec: 0 } },
-    { maxDurationSec: 600 },
+    { engineer, reviewer },
+    agents.map((a) => a.hostId),
+    "fleet",
   );
-  await reviewRevision(t.db, reviewer, revisionId, { decision: "approve", reason: "ok" }, reviewDeps(testSigningKey()));
-  const runs = await t.db.run.findMany({ where: { revisionId }, select: { id: true, hostId: true } });
-  runIds = agents.map((agent) => runs.find((run) => run.hostId === agent.hostId)!.id);
 });
 
 afterAll(async () => {
